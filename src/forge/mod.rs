@@ -1,0 +1,91 @@
+//! The issue tracker that carries signaling (DESIGN §2, §5, §6).
+//!
+//! [`Forge`] is what the host needs from an issue tracker. [`github::GitHubClient`] implements
+//! it over GitHub's REST API (octocrab; any API base, so GitHub Enterprise Server and the
+//! embedded forge work too). [`local`] is the embedded forge: a real HTTP server speaking
+//! the same REST subset, used by `janus demo`, `janus forge` and the tests. [`poll`] turns
+//! conditional polling into a stream of [`ForgeEvent`]s for the app core.
+
+pub mod github;
+pub mod local;
+pub mod poll;
+pub mod types;
+
+pub use types::{Comment, Issue, Permissions, RepoName, Repository, User};
+
+use async_trait::async_trait;
+
+/// Why a forge request failed, phrased so the user knows what to do next.
+#[derive(Debug, thiserror::Error)]
+pub enum ForgeError {
+    /// 401: the token is missing, malformed, expired or revoked.
+    #[error("the forge rejected the token (401). Create a fine-grained token with Issues read/write on the repository and set GH_ACCESS_TOKEN")]
+    BadToken,
+    /// 404 on the repository or an issue: wrong name, or the token cannot see it.
+    #[error("{what} was not found (404). Check the repository name (REPO_URL / `repo`) and that the token has access to it")]
+    NotFound { what: String },
+    /// 403 without rate-limit headers: the token lacks a permission.
+    #[error("the forge refused {what} (403): the token needs Issues read/write on the repository")]
+    Forbidden { what: String },
+    /// 403/429 with rate-limit information: wait until the given number of seconds passes.
+    #[error("rate limited by the forge; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    /// 5xx: the forge is having trouble; retry later.
+    #[error("the forge answered {status} for {what}; will retry")]
+    Server { status: u16, what: String },
+    /// Connection refused, timeout, TLS failure…
+    #[error("could not reach the forge at {url}: {reason}")]
+    Network { url: String, reason: String },
+    /// The body was not the JSON we expected.
+    #[error("the forge sent an unexpected response for {what}: {reason}")]
+    BadResponse { what: String, reason: String },
+    /// Any other status.
+    #[error("the forge answered {status} for {what}")]
+    Other { status: u16, what: String },
+}
+
+impl ForgeError {
+    /// Whether retrying the same request later may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            ForgeError::RateLimited { .. } | ForgeError::Server { .. } | ForgeError::Network { .. } | ForgeError::BadResponse { .. }
+        )
+    }
+}
+
+/// What the host needs from an issue tracker. One repository per client.
+#[async_trait]
+pub trait Forge: Send + Sync {
+    /// `GET /user`: who the token belongs to.
+    async fn current_user(&self) -> Result<User, ForgeError>;
+    /// `GET /repos/{o}/{r}`: the repository, with the token's permissions.
+    async fn repository(&self) -> Result<Repository, ForgeError>;
+    /// `GET /repos/{o}/{r}/issues/{n}`.
+    async fn issue(&self, number: u64) -> Result<Issue, ForgeError>;
+    /// One conditional poll of open issues updated since the last poll (all pages).
+    /// Returns only issues not seen before with this `updated_at`; an empty vector on 304.
+    async fn poll_issues(&self) -> Result<Vec<Issue>, ForgeError>;
+    /// One conditional poll of issue comments updated since the last poll (all pages),
+    /// de-duplicated the same way.
+    async fn poll_comments(&self) -> Result<Vec<Comment>, ForgeError>;
+    /// `POST /repos/{o}/{r}/issues/{n}/comments`.
+    async fn post_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError>;
+    /// `PATCH /repos/{o}/{r}/issues/comments/{id}`.
+    async fn edit_comment(&self, comment_id: u64, body: &str) -> Result<Comment, ForgeError>;
+    /// `PATCH /repos/{o}/{r}/issues/{n}` with `state=closed`.
+    async fn close_issue(&self, issue: u64) -> Result<(), ForgeError>;
+}
+
+/// What the poller reports to the app core.
+#[derive(Debug, Clone)]
+pub enum ForgeEvent {
+    /// An open issue was created, re-opened or otherwise updated.
+    IssueSeen(Issue),
+    /// A comment was created or edited.
+    CommentSeen(Comment),
+    /// A poll succeeded (after zero or more events of this tick).
+    PollOk,
+    /// A poll failed; the poller backs off and retries on transient errors.
+    PollFailed { error: String, transient: bool },
+}

@@ -1,0 +1,201 @@
+//! The forge's data, in GitHub's JSON shapes: only the fields Janus reads.
+//!
+//! Both sides of the wire use these types: the GitHub REST client deserializes them and the
+//! embedded local forge serializes them, so the two cannot drift apart silently. Unknown
+//! fields are ignored on input (GitHub sends many more).
+
+use serde::{Deserialize, Serialize};
+
+/// `owner/name` of a repository, validated on construction.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct RepoName {
+    /// Account or organisation that owns the repository.
+    pub owner: String,
+    /// Repository name without the owner.
+    pub name: String,
+}
+
+/// A GitHub account as embedded in issues and comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    /// Login shown to people; can change over time, so never used for trust decisions.
+    pub login: String,
+    /// Stable numeric id: the identity Janus binds answers to (DESIGN §7).
+    pub id: u64,
+    /// `"User"`, `"Bot"` or `"Organization"`; bots are never offered a chat.
+    #[serde(rename = "type", default = "default_user_type")]
+    pub kind: String,
+}
+
+fn default_user_type() -> String {
+    "User".to_string()
+}
+
+/// An issue (or a pull request: GitHub's issues endpoint returns both).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Issue {
+    /// Global id, stable across renames and transfers.
+    pub id: u64,
+    /// Number within the repository, used in every URL.
+    pub number: u64,
+    /// Untrusted text chosen by the author.
+    pub title: String,
+    /// Who opened it: the only account whose answer the host will accept.
+    pub user: User,
+    /// `"open"` or `"closed"`.
+    pub state: String,
+    /// Browser URL of the issue.
+    pub html_url: String,
+    /// RFC 3339 timestamps as sent by the server.
+    pub created_at: String,
+    pub updated_at: String,
+    /// Present (with any content) when this "issue" is a pull request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<serde_json::Value>,
+    /// Author association with the repository (OWNER, MEMBER, COLLABORATOR, NONE, …).
+    #[serde(default = "default_association")]
+    pub author_association: String,
+}
+
+/// A comment on an issue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    /// Global comment id, used to edit it.
+    pub id: u64,
+    /// Browser URL of the comment.
+    pub html_url: String,
+    /// API URL of the issue it belongs to; the issue number is its last path segment.
+    pub issue_url: String,
+    /// Untrusted Markdown text.
+    pub body: String,
+    /// The author, compared by `id` against the issue author.
+    pub user: User,
+    /// RFC 3339 timestamps as sent by the server.
+    pub created_at: String,
+    pub updated_at: String,
+    /// What the guest page checks to trust an offer: OWNER, MEMBER or COLLABORATOR.
+    #[serde(default = "default_association")]
+    pub author_association: String,
+}
+
+fn default_association() -> String {
+    "NONE".to_string()
+}
+
+impl Comment {
+    /// The issue number this comment belongs to, parsed from `issue_url`.
+    pub fn issue_number(&self) -> Option<u64> {
+        self.issue_url.rsplit('/').next()?.parse().ok()
+    }
+}
+
+impl Issue {
+    /// GitHub's issues endpoint lists pull requests too; Janus skips them.
+    pub fn is_pull_request(&self) -> bool {
+        self.pull_request.is_some()
+    }
+}
+
+/// The repository as `GET /repos/{o}/{r}` describes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Repository {
+    pub id: u64,
+    /// `owner/name`.
+    pub full_name: String,
+    pub html_url: String,
+    /// Whether issues are enabled; signaling needs them.
+    #[serde(default = "yes")]
+    pub has_issues: bool,
+    /// The token's permissions on the repository (absent for anonymous reads).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub permissions: Option<Permissions>,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Permissions of the authenticated user on a repository.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Permissions {
+    #[serde(default)]
+    pub admin: bool,
+    #[serde(default)]
+    pub maintain: bool,
+    #[serde(default)]
+    pub push: bool,
+    #[serde(default)]
+    pub triage: bool,
+    #[serde(default)]
+    pub pull: bool,
+}
+
+/// Why a repository name was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("`{input}` is not a repository name: expected `owner/repo` or https://github.com/owner/repo")]
+pub struct BadRepoName {
+    pub input: String,
+}
+
+impl RepoName {
+    /// Accepts `owner/repo`, `https://github.com/owner/repo(.git)` and similar URLs.
+    pub fn parse(input: &str) -> Result<RepoName, BadRepoName> {
+        let bad = || BadRepoName { input: input.to_string() };
+        let trimmed = input.trim().trim_end_matches('/');
+        let trimmed = trimmed.strip_suffix(".git").unwrap_or(trimmed);
+        let path = match trimmed.split_once("://") {
+            Some((_, rest)) => rest.split_once('/').map(|(_, p)| p).ok_or_else(bad)?,
+            None => trimmed,
+        };
+        let mut parts = path.split('/');
+        let (owner, name) = match (parts.next(), parts.next(), parts.next()) {
+            (Some(o), Some(n), None) => (o, n),
+            _ => return Err(bad()),
+        };
+        let valid = |s: &str, max: usize| {
+            !s.is_empty()
+                && s.len() <= max
+                && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && s != "."
+                && s != ".."
+        };
+        if !valid(owner, 39) || !valid(name, 100) {
+            return Err(bad());
+        }
+        Ok(RepoName { owner: owner.to_string(), name: name.to_string() })
+    }
+}
+
+impl std::fmt::Display for RepoName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.owner, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repo_names_parse_from_slugs_and_urls() {
+        for input in ["octo/janus", "https://github.com/octo/janus", "https://github.com/octo/janus.git", "git://x/octo/janus/"] {
+            let repo = RepoName::parse(input).unwrap();
+            assert_eq!(repo.to_string(), "octo/janus", "{input}");
+        }
+        for bad in ["", "octo", "octo/", "/janus", "a/b/c", "octo/ja nus", "https://github.com/octo", "../x"] {
+            assert!(RepoName::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn comment_knows_its_issue_number() {
+        let c: Comment = serde_json::from_value(serde_json::json!({
+            "id": 1, "html_url": "h", "issue_url": "https://api.github.com/repos/o/r/issues/42",
+            "body": "b", "user": {"login": "a", "id": 7}, "created_at": "t", "updated_at": "t"
+        }))
+        .unwrap();
+        assert_eq!(c.issue_number(), Some(42));
+        assert_eq!(c.author_association, "NONE");
+        assert_eq!(c.user.kind, "User");
+    }
+}

@@ -1,0 +1,21 @@
+//! Janus: chat peer to peer with the people who open issues on your repository.
+//!
+//! Start at `src/main.rs` (the command line) and `app` (every decision the host makes).
+//! The modules, in the order data flows (DESIGN §2):
+//! - [`forge`]: the issue tracker (GitHub REST client, embedded local forge, poller);
+//! - [`signal`]: offer/answer tokens and the guest link (DESIGN §3);
+//! - [`rtc`]: WebRTC peer sessions and the data-channel protocol (DESIGN §4);
+//! - [`blog`]: Markdown posts, sanitized for guests;
+//! - [`app`]: the pure state machine `update(State, Event) -> Effects`;
+//! - [`host`]: the tasks that run effects and feed events back;
+//! - [`ui`]: the plain console and the command parser;
+//! - [`config`]: configuration file, environment and flags.
+
+pub mod app;
+pub mod blog;
+pub mod config;
+pub mod forge;
+pub mod host;
+pub mod rtc;
+pub mod signal;
+pub mod ui;

@@ -1,0 +1,166 @@
+//! Data-channel protocol v1 (DESIGN §4): the frames, their limits, and strict decoding.
+//!
+//! Pure code: no IO. Every frame is a UTF-8 JSON object with a type field `t`. Decoding never
+//! panics; it says why a frame was refused so the peer task can count and report it.
+
+use serde::{Deserialize, Serialize};
+
+/// Protocol version announced in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Frames larger than this are dropped unread.
+pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+/// Longest chat text, in characters (not bytes).
+pub const MAX_CHAT_CHARS: usize = 4096;
+/// Features this host announces in `hello`.
+pub const FEATURES: &[&str] = &["chat", "blog"];
+
+/// One blog post as listed in `blog.index`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostSummary {
+    pub slug: String,
+    pub title: String,
+    pub date: String,
+    pub summary: String,
+}
+
+/// A frame on the `janus` data channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "t")]
+pub enum Frame {
+    /// host→guest, first frame after open.
+    #[serde(rename = "hello")]
+    Hello { v: u32, host: String, guest: String, features: Vec<String> },
+    /// Both directions. `from` is set by the host on frames it sends.
+    #[serde(rename = "chat")]
+    Chat {
+        id: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        from: Option<String>,
+        #[serde(default)]
+        ts: u64,
+    },
+    /// Receipt of a `chat` with this id.
+    #[serde(rename = "ack")]
+    Ack { id: String },
+    /// host→guest system line.
+    #[serde(rename = "notice")]
+    Notice { text: String },
+    /// Orderly close.
+    #[serde(rename = "bye")]
+    Bye {
+        #[serde(default)]
+        reason: String,
+    },
+    /// guest→host: ask for the blog index.
+    #[serde(rename = "blog.list")]
+    BlogList,
+    /// host→guest: the index, newest first.
+    #[serde(rename = "blog.index")]
+    BlogIndex { posts: Vec<PostSummary> },
+    /// guest→host: ask for one post.
+    #[serde(rename = "blog.get")]
+    BlogGet { slug: String },
+    /// host→guest: one post as sanitized HTML.
+    #[serde(rename = "blog.post")]
+    BlogPost { slug: String, title: String, date: String, html: String },
+}
+
+/// Why an incoming frame was dropped.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FrameError {
+    #[error("frame of {0} bytes exceeds the 64 KiB limit")]
+    TooLarge(usize),
+    #[error("frame is not UTF-8")]
+    NotUtf8,
+    #[error("frame is not a JSON object with a string field `t`: {0}")]
+    BadJson(String),
+    #[error("`{t}` frame is malformed: {reason}")]
+    BadFields { t: String, reason: String },
+    #[error("chat text of {0} characters exceeds the 4096-character limit")]
+    TextTooLong(usize),
+}
+
+/// Result of decoding one incoming message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Decoded {
+    /// A frame this host understands.
+    Frame(Frame),
+    /// A well-formed frame with a `t` this version does not know: ignored (forward compatible).
+    Unknown(String),
+}
+
+/// Decodes one data-channel message, enforcing the limits of §4.
+pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
+    if bytes.len() > MAX_FRAME_BYTES {
+        return Err(FrameError::TooLarge(bytes.len()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| FrameError::NotUtf8)?;
+    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError::BadJson(e.to_string()))?;
+    let t = match value.get("t").and_then(|t| t.as_str()) {
+        Some(t) => t.to_string(),
+        None => return Err(FrameError::BadJson("missing `t`".into())),
+    };
+    const KNOWN: &[&str] = &["hello", "chat", "ack", "notice", "bye", "blog.list", "blog.index", "blog.get", "blog.post"];
+    if !KNOWN.contains(&t.as_str()) {
+        return Ok(Decoded::Unknown(t));
+    }
+    let frame: Frame = serde_json::from_value(value).map_err(|e| FrameError::BadFields { t: t.clone(), reason: e.to_string() })?;
+    if let Frame::Chat { text, .. } = &frame {
+        let chars = text.chars().count();
+        if chars > MAX_CHAT_CHARS {
+            return Err(FrameError::TextTooLong(chars));
+        }
+    }
+    Ok(Decoded::Frame(frame))
+}
+
+/// Encodes a frame as the JSON text sent on the channel.
+pub fn encode(frame: &Frame) -> String {
+    // Serializing these plain structs cannot fail.
+    serde_json::to_string(frame).unwrap_or_else(|_| String::from("{\"t\":\"bye\",\"reason\":\"encoding\"}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frames_round_trip_with_wire_names() {
+        let frames = vec![
+            Frame::Hello { v: 1, host: "h".into(), guest: "g".into(), features: vec!["chat".into()] },
+            Frame::Chat { id: "1".into(), text: "hi".into(), from: Some("h".into()), ts: 5 },
+            Frame::Ack { id: "1".into() },
+            Frame::Notice { text: "n".into() },
+            Frame::Bye { reason: "r".into() },
+            Frame::BlogList,
+            Frame::BlogIndex { posts: vec![PostSummary { slug: "s".into(), title: "t".into(), date: "d".into(), summary: "x".into() }] },
+            Frame::BlogGet { slug: "s".into() },
+            Frame::BlogPost { slug: "s".into(), title: "t".into(), date: "d".into(), html: "<p>x</p>".into() },
+        ];
+        for frame in frames {
+            let text = encode(&frame);
+            assert_eq!(decode(text.as_bytes()), Ok(Decoded::Frame(frame)));
+        }
+        assert_eq!(encode(&Frame::BlogList), r#"{"t":"blog.list"}"#);
+    }
+
+    #[test]
+    fn refuses_bad_frames_with_reasons() {
+        assert_eq!(decode(&vec![b' '; MAX_FRAME_BYTES + 1]), Err(FrameError::TooLarge(MAX_FRAME_BYTES + 1)));
+        assert_eq!(decode(&[0xff, 0xfe]), Err(FrameError::NotUtf8));
+        assert!(matches!(decode(b"not json"), Err(FrameError::BadJson(_))));
+        assert!(matches!(decode(b"[1,2]"), Err(FrameError::BadJson(_))));
+        assert!(matches!(decode(br#"{"t":5}"#), Err(FrameError::BadJson(_))));
+        assert!(matches!(decode(br#"{"t":"chat","id":1}"#), Err(FrameError::BadFields { .. })));
+        let long = format!(r#"{{"t":"chat","id":"1","text":"{}"}}"#, "é".repeat(MAX_CHAT_CHARS + 1));
+        assert_eq!(decode(long.as_bytes()), Err(FrameError::TextTooLong(MAX_CHAT_CHARS + 1)));
+        let max = format!(r#"{{"t":"chat","id":"1","text":"{}"}}"#, "é".repeat(MAX_CHAT_CHARS));
+        assert!(matches!(decode(max.as_bytes()), Ok(Decoded::Frame(Frame::Chat { .. }))));
+    }
+
+    #[test]
+    fn unknown_types_are_ignored_not_errors() {
+        assert_eq!(decode(br#"{"t":"file.offer","x":1}"#), Ok(Decoded::Unknown("file.offer".into())));
+    }
+}
