@@ -11,11 +11,12 @@
 //! - [`ui`]: the plain console and the command parser;
 //! - [`config`]: configuration file, environment and flags.
 
-pub mod app;
+// LEAD-WIP pub mod app;
 pub mod blog;
+pub mod cli;
 pub mod config;
 pub mod forge;
-pub mod host;
+// LEAD-WIP pub mod host;
 pub mod rtc;
 pub mod signal;
-pub mod ui;
+// LEAD-WIP pub mod ui;

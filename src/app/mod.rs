@@ -1,1 +1,26 @@
-//! (in progress)
+//! The app core: every decision the host makes, as a pure state machine (DESIGN §2).
+//!
+//! `update(&mut State, now, Event) -> Vec<Effect>`: the forge poller, peer tasks, the
+//! forge writer and the views send [`Event`]s; [`update`] changes the [`State`] and returns
+//! [`Effect`]s for the tasks in `host` to carry out. There are no sockets, clocks or
+//! terminals here: the current time arrives as an argument (unix seconds), random values
+//! (offer `sid`s) arrive inside events, so every rule is tested with plain unit tests.
+
+mod effect;
+mod event;
+mod state;
+mod text;
+mod update;
+
+pub use effect::{Effect, WritePurpose};
+pub use event::{Command, Event};
+pub use state::{
+    Activity, ActivityKind, Conversation, HostIdentity, Line, LineKind, PeerState, Request,
+    RequestStage, Settings, State,
+};
+pub use text::{offer_comment_body, sanitize_for_terminal};
+pub use update::list_text;
+pub use update::update;
+
+#[cfg(test)]
+mod tests;

@@ -1,2 +1,14 @@
 //! WebRTC peer sessions on the webrtc crate and the data-channel protocol (DESIGN §4).
+//!
+//! - [`protocol`]: the frames of the `janus` data channel, their limits, strict decoding;
+//! - [`flood`]: the pure per-peer flood limit (token bucket + drop count);
+//! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
+//!   [`PeerEvent`] — over one tokio task per peer (`session`).
+pub mod flood;
+pub mod peer;
 pub mod protocol;
+mod session;
+
+pub use peer::{
+    start_answerer, start_offerer, PeerCommand, PeerEvent, PeerHandle, PeerId, RtcConfig, RtcError,
+};

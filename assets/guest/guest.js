@@ -1,0 +1,713 @@
+// Janus guest page: verify the host's offer, answer it, chat, read the blog.
+// Static ES modules, no dependencies, no inline script or style (strict CSP in index.html).
+//
+// Stable element contract (used by tests/browser; keep in sync):
+//   body[data-phase]        loading | intro | invalid | expired | checking | refused |
+//                           unverifiable | verified | answering | waiting | connected |
+//                           failed | closed
+//   #intro                  shown when the page is opened without a Janus fragment
+//   #verification[data-state]  checking | verified | refused | unverifiable | expired | invalid
+//   #status                 one-line verification result, e.g. "Verified: @maintainer (OWNER) …"
+//   #status-detail          why / what to do next
+//   #continue-unverified    button, shown only in the unverifiable state
+//   #answer-panel           holds the answer once it exists
+//   #answer-token           readonly textarea with the janus1.a.… token
+//   #copy-answer            copies the token (clipboard API, else selects it + tells to press Ctrl+C)
+//   #copy-feedback          result of the copy
+//   #comment-box-link       link to {issue html_url}#new_comment_form (new tab)
+//   #waiting, #wait-text, #elapsed, #wait-hint   waiting for the host; #wait-hint says TURN on failure
+//   #session                wraps #chat and #blog once the data channel opens
+//   #conn-state[data-state] connecting | connected | closed | failed
+//   #peer-name              the host's login from `hello`
+//   #chat-log               <ol>, aria-live=polite; each message is
+//                           <li class="msg msg-{me|host|system}" data-from="me|host|system" data-id=…>
+//                             .who, time, .text, and on own messages .tick (data-acked="true" once acked)
+//   #chat-input, #chat-send, #chat-counter   composer (Enter sends, Shift+Enter newline, ≤ 4096 chars)
+//   #leave                  sends `bye` and closes
+//   #blog, #blog-status, #blog-index (<li><button data-slug=…>), #blog-view, #blog-title,
+//   #blog-date, #blog-frame (sandboxed iframe, srcdoc), #blog-back
+// window.janusGuest: read-only diagnostics for tests: {phase, pcCreated, answerReadyAt,
+//   openedAt, helloAt, framesDropped, framesIgnored, verification}.
+
+import { decodeToken, isExpired } from './token.js';
+import { parseFragment, DEFAULT_API } from './link.js';
+import { verifyOffer, findAnswerComment } from './verify.js';
+import { answerOffer } from './rtc.js';
+import { parseFrame, frames, charCount, byteLength, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
+
+const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
+const STILL_WAITING_MS = 180000; // no answer seen at all → generic hint after this
+
+const $ = (id) => document.getElementById(id);
+
+const diag = {
+  phase: 'loading',
+  pcCreated: false,
+  answerReadyAt: null,
+  openedAt: null,
+  helloAt: null,
+  framesDropped: 0,
+  framesIgnored: 0,
+  verification: null,
+};
+window.janusGuest = diag;
+
+const S = {
+  link: null,
+  offer: null,
+  verification: null,
+  pc: null,
+  channel: null,
+  answerToken: '',
+  answerAt: 0,
+  answerSeenAt: 0,
+  hostName: '',
+  guestName: '',
+  features: [],
+  open: false,
+  ended: false,
+  timers: [],
+  pending: new Map(), // own message id → <li>
+  blogRequested: false,
+  currentSlug: '',
+};
+
+// ---------------------------------------------------------------- small helpers
+
+function setPhase(phase) {
+  diag.phase = phase;
+  document.body.dataset.phase = phase;
+}
+
+function show(id, on = true) {
+  $(id).hidden = !on;
+}
+
+function setVerification(state, text, detail = '') {
+  $('verification').dataset.state = state;
+  $('status').textContent = text;
+  $('status-detail').textContent = detail;
+}
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return url;
+  }
+}
+
+function fmtClock(ms) {
+  const d = new Date(ms);
+  return d.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+}
+
+function fmtElapsed(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  const m = Math.floor(s / 60);
+  return `${m}:${String(s % 60).padStart(2, '0')}`;
+}
+
+function later(fn, ms) {
+  const t = setTimeout(fn, ms);
+  S.timers.push(t);
+  return t;
+}
+
+/** The issue page on the forge's web UI, when the API did not tell us. */
+function fallbackIssueUrl(link) {
+  const path = `/${link.owner}/${link.repo}/issues/${link.issue}`;
+  if (link.api === DEFAULT_API) return `https://github.com${path}`;
+  try {
+    const api = new URL(link.api);
+    if (/\/api\/v3$/.test(api.pathname)) return `${api.origin}${path}`;
+  } catch {
+    /* no fallback */
+  }
+  return null;
+}
+
+/** An API base the page may believe: GitHub's, or the very site that served this page. */
+function apiIsTrusted(link) {
+  if (link.apiIsDefault) return true;
+  try {
+    return new URL(link.api).origin === location.origin;
+  } catch {
+    return false;
+  }
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  window.addEventListener('hashchange', () => location.reload());
+  window.addEventListener('beforeunload', (e) => {
+    if ((S.open || S.answerSeenAt || diag.phase === 'waiting') && !S.ended) {
+      e.preventDefault();
+      e.returnValue = '';
+    }
+  });
+  wireAnswerPanel();
+  wireChat();
+  wireBlog();
+
+  let link;
+  try {
+    link = parseFragment(location.hash);
+  } catch (e) {
+    show('connect');
+    setPhase('invalid');
+    setVerification('invalid', 'This link is damaged.', `${e.message}. Open the link exactly as the maintainer posted it on the issue.`);
+    return;
+  }
+  if (!link) {
+    setPhase('intro');
+    show('intro');
+    return;
+  }
+  S.link = link;
+  show('connect');
+  $('fact-repo').textContent = `${link.owner}/${link.repo}`;
+  $('fact-issue').textContent = `#${link.issue}`;
+  $('fact-api').textContent = link.apiIsDefault ? 'GitHub (api.github.com)' : hostOf(link.api);
+
+  let offer;
+  try {
+    offer = await decodeToken(link.offer, 'o');
+  } catch (e) {
+    setPhase('invalid');
+    setVerification('invalid', 'This link is damaged.', `The offer in it cannot be read: ${e.message}. Open the link exactly as the maintainer posted it, or comment on the issue to ask for a new one.`);
+    return;
+  }
+  S.offer = offer;
+  if (isExpired(offer)) {
+    showExpired();
+    return;
+  }
+
+  setPhase('checking');
+  setVerification('checking', 'Checking that a maintainer posted this link…', `Asking ${link.apiIsDefault ? 'GitHub' : hostOf(link.api)} for the comments on ${link.owner}/${link.repo}#${link.issue}.`);
+  const v = await verifyOffer(link);
+  S.verification = v;
+  diag.verification = { ...v };
+
+  const issueUrl = v.issueUrl || fallbackIssueUrl(link);
+  if (issueUrl) {
+    const u = new URL(issueUrl);
+    u.hash = 'new_comment_form';
+    $('comment-box-link').href = u.toString();
+    show('comment-box-link');
+  }
+  if (v.issueAuthor) $('as-author').textContent = ` while signed in as @${v.issueAuthor} (the maintainer only accepts answers from the issue's author)`;
+
+  if (v.state === 'verified' && !apiIsTrusted(link)) {
+    setPhase('unverifiable');
+    setVerification(
+      'unverifiable',
+      `Not verified: ${hostOf(link.api)} vouches for @${v.login} (${v.association}), but it is not GitHub.`,
+      `This link asks ${hostOf(link.api)} to vouch for the maintainer, and that server is neither GitHub nor the site serving this page, so its word proves nothing: a forged link could point to a server that lies. Continue only if you expected the maintainer to use ${hostOf(link.api)}.`,
+    );
+    offerContinue();
+    return;
+  }
+  if (v.state === 'verified') {
+    setPhase('verified');
+    setVerification('verified', `Verified: @${v.login} (${v.association}) posted this link on ${link.owner}/${link.repo}#${link.issue}.`, 'Preparing your answer…');
+    await beginAnswer();
+    return;
+  }
+  if (v.state === 'refused') {
+    setPhase('refused');
+    setVerification('refused', 'Refused: this link is not from a maintainer of the repository. Nothing was connected.', v.reason);
+    return;
+  }
+  setPhase('unverifiable');
+  setVerification(
+    'unverifiable',
+    'Could not verify who posted this link.',
+    `${v.reason}. You can continue anyway, but only if you trust this link: you saw it in a comment by a maintainer of ${link.owner}/${link.repo} on your own issue.`,
+  );
+  offerContinue();
+}
+
+function showExpired() {
+  setPhase('expired');
+  const when = new Date(S.offer.exp * 1000);
+  setVerification(
+    'expired',
+    'This link has expired.',
+    `It was valid until ${when.toLocaleString()}. To get a new one, comment on the issue (or re-open it if it was closed) asking for a new link; the maintainer's Janus will post a fresh link there. There is no need to open another issue.`,
+  );
+}
+
+function offerContinue() {
+  const btn = $('continue-unverified');
+  show('continue-unverified');
+  btn.addEventListener(
+    'click',
+    async () => {
+      btn.hidden = true;
+      if (isExpired(S.offer)) {
+        showExpired();
+        return;
+      }
+      $('status-detail').textContent = 'Continuing without verification, as you chose. Preparing your answer…';
+      await beginAnswer();
+    },
+    { once: true },
+  );
+  btn.focus();
+}
+
+// ---------------------------------------------------------------- answer
+
+async function beginAnswer() {
+  setPhase('answering');
+  diag.pcCreated = true;
+  let result;
+  try {
+    result = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, onChannel });
+  } catch (e) {
+    setPhase('failed');
+    $('status-detail').textContent = `Your browser could not answer the offer: ${e && e.message ? e.message : e}. Try a current Firefox, Chrome or Safari, or comment on the issue to ask for a new link.`;
+    return;
+  }
+  S.pc = result.pc;
+  S.answerToken = result.answerToken;
+  S.answerAt = Date.now();
+  diag.answerReadyAt = performance.now();
+  S.pc.addEventListener('connectionstatechange', onPcState);
+  S.pc.addEventListener('iceconnectionstatechange', onPcState);
+
+  if (!S.open) {
+    $('status-detail').textContent = 'Your answer is ready below.';
+    $('answer-token').value = S.answerToken;
+    show('answer-panel');
+    $('offer-expiry').textContent = `Post it before ${fmtClock(S.offer.exp * 1000)}, when the maintainer's offer expires.`;
+    startWaiting();
+  }
+}
+
+function wireAnswerPanel() {
+  const ta = $('answer-token');
+  ta.addEventListener('focus', () => ta.select());
+  $('copy-answer').addEventListener('click', async () => {
+    const fb = $('copy-feedback');
+    try {
+      if (!navigator.clipboard || !navigator.clipboard.writeText) throw new Error('no clipboard');
+      await navigator.clipboard.writeText(S.answerToken);
+      fb.textContent = 'Copied. Now paste it as a new comment on the issue.';
+      fb.dataset.result = 'copied';
+    } catch {
+      ta.focus();
+      ta.select();
+      fb.textContent = 'Your browser did not let this page copy. The answer is selected: press Ctrl+C (⌘C on a Mac) to copy it.';
+      fb.dataset.result = 'manual';
+    }
+  });
+}
+
+function startWaiting() {
+  setPhase('waiting');
+  show('waiting');
+  const tick = () => {
+    if (S.open || S.ended) return;
+    $('elapsed').textContent = fmtElapsed(Date.now() - S.answerAt);
+    if (!S.answerSeenAt && Date.now() - S.answerAt > STILL_WAITING_MS && !$('wait-hint').textContent) {
+      $('wait-hint').textContent =
+        'Still waiting. Have you posted your answer as a comment on the issue? If you have and nothing happens within half a minute, your network may need a relay (TURN), which Janus does not use by default: try another network (for example a phone hotspot), then comment on the issue to ask for a new link.';
+    }
+    if (!S.answerSeenAt && S.offer.exp && isExpired(S.offer) && diag.phase === 'waiting') {
+      $('wait-hint').textContent = 'The maintainer\'s offer has expired before your answer was seen on the issue. Comment on the issue to ask for a new link.';
+    }
+    later(tick, 1000);
+  };
+  tick();
+  watchForAnswer();
+}
+
+/** Looks for the posted answer on the issue, to start the connection deadline from then. */
+function watchForAnswer() {
+  let stopped = false;
+  let busy = false;
+  let lastLook = 0;
+  const since = S.verification && S.verification.latestUpdated ? S.verification.latestUpdated : '';
+  const look = async () => {
+    if (stopped || busy || S.open || S.ended || S.answerSeenAt) return;
+    busy = true;
+    lastLook = Date.now();
+    const r = await findAnswerComment(S.link, S.answerToken, since);
+    busy = false;
+    if (r.error === 'limited') stopped = true; // don't burn the visitor's rate limit
+    if (r.found) answerSeen(r.login);
+  };
+  const schedule = () => {
+    if (stopped || S.open || S.ended || S.answerSeenAt) return;
+    const age = Date.now() - S.answerAt;
+    if (age > 5 * 60000) return; // stop polling; the generic hint covers the rest
+    later(async () => {
+      await look();
+      schedule();
+    }, age < 60000 ? 3000 : 15000);
+  };
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && Date.now() - lastLook > 2000) look();
+  });
+  schedule();
+}
+
+function answerSeen(login) {
+  S.answerSeenAt = Date.now();
+  if (S.open) return;
+  const author = S.verification && S.verification.issueAuthor;
+  if (author && login && login.toLowerCase() !== author.toLowerCase()) {
+    $('wait-text').textContent = `Your answer is on the issue, but it was posted by @${login}.`;
+    $('wait-hint').textContent = `The maintainer only accepts answers from the person who opened the issue (@${author}). Post it again while signed in as @${author}.`;
+    return;
+  }
+  $('wait-text').textContent = 'Your answer is on the issue. Connecting…';
+  later(() => {
+    if (!S.open && !S.ended) connectFailed('no connection 20 seconds after your answer was posted');
+  }, CONNECT_GRACE_MS);
+}
+
+function connectFailed(why) {
+  if (S.open || S.ended) return;
+  setPhase('failed');
+  $('conn-state').dataset.state = 'failed';
+  $('conn-state').textContent = 'failed';
+  $('wait-text').textContent = `Could not connect: ${why}.`;
+  $('wait-hint').textContent =
+    'Your network (or the maintainer\'s) may need a relay (TURN server): direct connections are blocked on some company, school, hotel and mobile networks, and Janus does not use a relay by default. Try another network (for example a phone hotspot or home Wi-Fi), then comment on the issue to ask for a new link.';
+}
+
+function onPcState() {
+  const pc = S.pc;
+  if (!pc) return;
+  if (pc.connectionState === 'failed' || pc.iceConnectionState === 'failed') {
+    if (S.open) endSession('the connection was lost');
+    else connectFailed('the network path to the maintainer failed');
+  } else if (S.open && (pc.connectionState === 'disconnected' || pc.iceConnectionState === 'disconnected')) {
+    setConn('connecting', 'reconnecting…');
+  } else if (S.open && pc.connectionState === 'connected') {
+    setConn('connected', 'connected');
+  }
+}
+
+// ---------------------------------------------------------------- session
+
+function setConn(state, text) {
+  $('conn-state').dataset.state = state;
+  $('conn-state').textContent = text;
+}
+
+function onChannel(ch) {
+  S.channel = ch;
+  ch.binaryType = 'arraybuffer';
+  ch.addEventListener('open', onOpen);
+  ch.addEventListener('message', (ev) => onFrame(ev.data));
+  ch.addEventListener('close', () => endSession('the connection closed'));
+  if (ch.readyState === 'open') onOpen();
+}
+
+function onOpen() {
+  if (S.open) return;
+  S.open = true;
+  diag.openedAt = performance.now();
+  setPhase('connected');
+  show('connect', false);
+  show('session');
+  setConn('connected', 'connected');
+  systemLine('Connected directly to the maintainer. Messages go straight to their computer.');
+  updateComposer();
+  $('chat-input').focus();
+}
+
+function send(frame) {
+  if (!S.channel || S.channel.readyState !== 'open') return false;
+  const text = JSON.stringify(frame);
+  if (byteLength(text) > MAX_FRAME_BYTES) return false;
+  try {
+    S.channel.send(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onFrame(data) {
+  const r = parseFrame(data);
+  if (r.dropped) {
+    diag.framesDropped++;
+    return;
+  }
+  if (r.ignored) {
+    diag.framesIgnored++;
+    return;
+  }
+  const f = r.frame;
+  switch (f.t) {
+    case 'hello':
+      diag.helloAt = performance.now();
+      S.hostName = f.host;
+      S.guestName = f.guest;
+      S.features = f.features;
+      $('peer-name').textContent = `@${f.host}`;
+      systemLine(`@${f.host} is here. You are @${f.guest}.`);
+      if (f.v !== PROTOCOL_VERSION) systemLine(`The maintainer's Janus speaks protocol version ${String(f.v).slice(0, 8)}; some things may not work.`);
+      if (f.features.includes('blog')) requestBlogIndex();
+      break;
+    case 'chat':
+      addMessage('host', f.from || S.hostName || 'maintainer', f.text, f.ts, f.id);
+      send(frames.ack(f.id));
+      break;
+    case 'ack': {
+      const li = S.pending.get(f.id);
+      if (li) {
+        S.pending.delete(f.id);
+        li.dataset.acked = 'true';
+        const tick = li.querySelector('.tick');
+        tick.textContent = '✓';
+        tick.title = 'delivered';
+        tick.setAttribute('aria-label', 'delivered');
+      }
+      break;
+    }
+    case 'notice':
+      systemLine(f.text);
+      break;
+    case 'bye':
+      systemLine(f.reason ? `The maintainer closed the chat: ${f.reason}` : 'The maintainer closed the chat.');
+      endSession('the maintainer closed the chat', true);
+      break;
+    case 'blog.index':
+      renderBlogIndex(f.posts);
+      break;
+    case 'blog.post':
+      renderBlogPost(f);
+      break;
+    default:
+      diag.framesIgnored++;
+  }
+}
+
+function endSession(why, quiet = false) {
+  if (S.ended) return;
+  S.ended = true;
+  S.timers.forEach(clearTimeout);
+  if (!S.open) {
+    connectFailed(why);
+    return;
+  }
+  S.open = false;
+  setPhase('closed');
+  setConn('closed', 'closed');
+  if (!quiet) systemLine(`Disconnected: ${why}.`);
+  systemLine('To talk again, comment on the issue to ask for a new link.');
+  updateComposer();
+  try {
+    if (S.channel) S.channel.close();
+    if (S.pc) S.pc.close();
+  } catch {
+    /* already closed */
+  }
+}
+
+// ---------------------------------------------------------------- chat view
+
+function timeOf(ts) {
+  // Accept unix ms or unix seconds.
+  const ms = typeof ts === 'number' && ts > 0 ? (ts < 1e11 ? ts * 1000 : ts) : Date.now();
+  return new Date(ms);
+}
+
+function appendToLog(li) {
+  const log = $('chat-log');
+  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
+  log.appendChild(li);
+  if (nearBottom) log.scrollTop = log.scrollHeight;
+}
+
+function addMessage(from, who, text, ts, id) {
+  const li = document.createElement('li');
+  li.className = `msg msg-${from}`;
+  li.dataset.from = from;
+  if (id) li.dataset.id = id;
+  const head = document.createElement('div');
+  head.className = 'meta';
+  const name = document.createElement('span');
+  name.className = 'who';
+  name.textContent = from === 'me' ? 'You' : `@${who}`;
+  const time = document.createElement('time');
+  const when = timeOf(ts);
+  time.dateTime = when.toISOString();
+  time.textContent = fmtClock(when.getTime());
+  head.append(name, ' ', time);
+  const body = document.createElement('p');
+  body.className = 'text';
+  body.textContent = text;
+  li.append(head, body);
+  if (from === 'me') {
+    const tick = document.createElement('span');
+    tick.className = 'tick';
+    tick.textContent = '…';
+    tick.title = 'sent, not yet delivered';
+    tick.setAttribute('aria-label', 'sent, not yet delivered');
+    li.dataset.acked = 'false';
+    head.append(' ', tick);
+  }
+  appendToLog(li);
+  return li;
+}
+
+function systemLine(text) {
+  const li = document.createElement('li');
+  li.className = 'msg msg-system';
+  li.dataset.from = 'system';
+  const p = document.createElement('p');
+  p.className = 'text';
+  p.textContent = text;
+  li.append(p);
+  appendToLog(li);
+}
+
+function updateComposer() {
+  const input = $('chat-input');
+  const n = charCount(input.value);
+  const counter = $('chat-counter');
+  counter.textContent = `${n} / ${MAX_CHAT_CHARS}`;
+  counter.dataset.over = n > MAX_CHAT_CHARS ? 'true' : 'false';
+  const live = S.open && !S.ended;
+  input.disabled = !live;
+  $('chat-send').disabled = !live || n === 0 || n > MAX_CHAT_CHARS || input.value.trim() === '';
+  $('leave').disabled = !live;
+}
+
+function sendChat() {
+  const input = $('chat-input');
+  const text = input.value;
+  if (!S.open || text.trim() === '' || charCount(text) > MAX_CHAT_CHARS) return;
+  const frame = frames.chat(text);
+  if (!send(frame)) {
+    systemLine('Could not send: the connection is not open.');
+    return;
+  }
+  const li = addMessage('me', S.guestName || 'you', text, frame.ts, frame.id);
+  S.pending.set(frame.id, li);
+  input.value = '';
+  updateComposer();
+}
+
+function wireChat() {
+  const input = $('chat-input');
+  input.addEventListener('input', updateComposer);
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
+      e.preventDefault();
+      sendChat();
+    }
+  });
+  $('chat-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sendChat();
+  });
+  $('leave').addEventListener('click', () => {
+    send(frames.bye('guest left'));
+    systemLine('You left the chat.');
+    endSession('you left', true);
+  });
+  updateComposer();
+}
+
+// ---------------------------------------------------------------- blog
+
+function requestBlogIndex() {
+  show('blog');
+  $('blog-status').textContent = 'Loading posts…';
+  S.blogRequested = true;
+  send(frames.blogList());
+}
+
+function renderBlogIndex(posts) {
+  show('blog');
+  const list = $('blog-index');
+  list.replaceChildren();
+  $('blog-status').textContent = posts.length ? '' : 'No posts yet.';
+  for (const p of posts) {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'post-link';
+    b.dataset.slug = p.slug;
+    const title = document.createElement('span');
+    title.className = 'post-title';
+    title.textContent = p.title;
+    b.append(title);
+    if (p.date) {
+      const d = document.createElement('span');
+      d.className = 'post-date';
+      d.textContent = p.date;
+      b.append(' ', d);
+    }
+    li.append(b);
+    if (p.summary) {
+      const s = document.createElement('p');
+      s.className = 'post-summary muted';
+      s.textContent = p.summary;
+      li.append(s);
+    }
+    list.append(li);
+  }
+  if (!$('blog-view').hidden) return;
+  list.hidden = false;
+}
+
+function wireBlog() {
+  $('blog-index').addEventListener('click', (e) => {
+    const b = e.target.closest('button[data-slug]');
+    if (!b) return;
+    S.currentSlug = b.dataset.slug;
+    $('blog-status').textContent = 'Loading the post…';
+    send(frames.blogGet(b.dataset.slug));
+  });
+  $('blog-back').addEventListener('click', () => {
+    show('blog-view', false);
+    show('blog-index');
+    $('blog-frame').srcdoc = '';
+    $('blog-status').textContent = '';
+    const again = S.currentSlug && $('blog-index').querySelector(`button[data-slug="${CSS.escape(S.currentSlug)}"]`);
+    if (again) again.focus();
+  });
+}
+
+function frameDocument(html) {
+  const css = new URL('blog-frame.css', location.href).toString();
+  // The frame inherits this page's CSP; the meta below narrows it further (no scripts at all,
+  // images only inline, styles only our stylesheet). `sandbox` (no allow-scripts, no
+  // allow-same-origin) is the real fence; links open in a new tab.
+  return (
+    '<!doctype html><html><head><meta charset="utf-8">' +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src ${new URL(location.href).origin}">` +
+    '<meta name="referrer" content="no-referrer"><base target="_blank">' +
+    `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">` +
+    `</head><body>${html}</body></html>`
+  );
+}
+
+function renderBlogPost(post) {
+  show('blog');
+  if (S.currentSlug && post.slug !== S.currentSlug) return; // a stale answer
+  $('blog-title').textContent = post.title;
+  $('blog-date').textContent = post.date;
+  $('blog-frame').srcdoc = frameDocument(post.html);
+  $('blog-status').textContent = '';
+  show('blog-index', false);
+  show('blog-view');
+  $('blog-back').focus();
+}
+
+start().catch((e) => {
+  setPhase('failed');
+  show('connect');
+  setVerification('invalid', 'Something went wrong on this page.', String(e && e.message ? e.message : e));
+});

@@ -1,0 +1,54 @@
+// The guest's side of the WebRTC handshake (DESIGN §3, flow A): answer the host's offer.
+// ICE is not trickled: the answer is taken once gathering completes or after
+// GATHER_TIMEOUT_MS, whichever is first, so an unreachable STUN server cannot hold it back.
+
+import { encodeToken } from './token.js';
+
+export const GATHER_TIMEOUT_MS = 3000;
+export const CHANNEL_LABEL = 'janus';
+
+function waitForGathering(pc, timeoutMs) {
+  if (pc.iceGatheringState === 'complete') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const done = (complete) => {
+      clearTimeout(timer);
+      pc.removeEventListener('icegatheringstatechange', onChange);
+      pc.removeEventListener('icecandidate', onCandidate);
+      resolve(complete);
+    };
+    const onChange = () => {
+      if (pc.iceGatheringState === 'complete') done(true);
+    };
+    const onCandidate = (ev) => {
+      if (!ev.candidate) done(true);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    pc.addEventListener('icegatheringstatechange', onChange);
+    pc.addEventListener('icecandidate', onCandidate);
+  });
+}
+
+/**
+ * Creates the peer connection, applies the decoded offer and produces the answer token.
+ * `onChannel(channel)` is called with the host's "janus" data channel when it arrives.
+ * Resolves to {pc, answerToken, gatheringComplete}.
+ */
+export async function answerOffer({ offer, iceUrls, onChannel, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
+  const pc = new RTCPeerConnection({ iceServers: iceUrls.length ? [{ urls: iceUrls }] : [] });
+  pc.addEventListener('datachannel', (ev) => {
+    if (ev.channel.label === CHANNEL_LABEL) onChannel(ev.channel);
+    else ev.channel.close();
+  });
+  try {
+    await pc.setRemoteDescription({ type: 'offer', sdp: offer.sdp });
+    const answer = await pc.createAnswer();
+    await pc.setLocalDescription(answer);
+    const gatheringComplete = await waitForGathering(pc, gatherTimeoutMs);
+    const sdp = pc.localDescription.sdp;
+    const answerToken = await encodeToken('a', { sid: offer.sid, sdp });
+    return { pc, answerToken, gatheringComplete };
+  } catch (e) {
+    pc.close();
+    throw e;
+  }
+}

@@ -1,0 +1,38 @@
+//! What the core asks the tasks in `host` to do: outputs of [`super::update`].
+
+use crate::rtc::peer::PeerId;
+use crate::rtc::protocol::Frame;
+
+/// Why a forge write was made, so its result can be routed back to the right request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WritePurpose {
+    /// The offer comment (link + marker) for this issue.
+    Offer { issue: u64 },
+    /// A polite decline to a banned user.
+    Decline { issue: u64 },
+    /// Scrubbing or expiring a comment; nothing depends on the result but a notice.
+    Edit { issue: u64 },
+}
+
+/// A side effect for the runtime to carry out.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    /// Create an offerer peer; answer with `Event::OfferReady` or `Event::OfferFailed`.
+    CreateOffer { peer_id: PeerId, issue: u64 },
+    /// Post a comment on an issue; answer with `Event::Written` / `Event::WriteFailed`.
+    PostComment { issue: u64, body: String, purpose: WritePurpose },
+    /// Edit a comment.
+    EditComment { comment_id: u64, body: String, purpose: WritePurpose },
+    /// Apply the guest's answer SDP to the peer.
+    ApplyAnswer { peer_id: PeerId, sdp: String },
+    /// Send a frame on the peer's data channel.
+    Send { peer_id: PeerId, frame: Frame },
+    /// Send the blog index (read from the blog directory by the runtime).
+    SendBlogIndex { peer_id: PeerId },
+    /// Send one blog post, or a notice if it does not exist.
+    SendBlogPost { peer_id: PeerId, slug: String },
+    /// Close the peer (a `bye` with the reason is sent first).
+    ClosePeer { peer_id: PeerId, reason: String },
+    /// Stop the host: pending writes get a short grace period, then everything shuts down.
+    Quit,
+}

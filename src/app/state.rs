@@ -1,0 +1,254 @@
+//! The host's state: requests (one per issue), conversations (one per peer), bans, and an
+//! activity log the views print or draw. Owned by the host loop; only `update` changes it.
+
+use std::collections::{BTreeMap, HashSet, VecDeque};
+
+use crate::forge::{Issue, RepoName};
+use crate::rtc::peer::PeerId;
+
+/// Who the host is on the forge; comments by this account are its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostIdentity {
+    pub login: String,
+    /// Compared instead of the login, which can change.
+    pub id: u64,
+}
+
+/// Settings the core needs to make decisions and write comments (from `config`).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub repo: RepoName,
+    /// Where the guest page is published; the link's base.
+    pub pages_url: String,
+    /// API base put in the link (`None` for api.github.com).
+    pub link_api: Option<String>,
+    /// ICE servers put in the link (`None` = the page's defaults, `Some([])` = none).
+    pub link_ice: Option<Vec<String>>,
+    /// How long an offer stays valid, in seconds.
+    pub offer_ttl_secs: u64,
+    /// Issues created this long before start are still served.
+    pub backlog_secs: u64,
+    /// Most lines kept per conversation (older ones are dropped).
+    pub scrollback: usize,
+}
+
+/// Where a request (an issue asking for a chat) stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RequestStage {
+    /// The peer and its offer are being created.
+    Preparing,
+    /// The offer comment is being posted.
+    Posting,
+    /// The link is posted; waiting for the guest's answer comment.
+    WaitingForAnswer,
+    /// The answer was accepted; ICE/DTLS/SCTP are connecting.
+    Connecting,
+    /// The data channel is open.
+    Connected,
+    /// The offer expired unused.
+    Expired,
+    /// The conversation ended or the request failed.
+    Ended,
+    /// The user is banned: declined without a link.
+    Declined,
+}
+
+impl RequestStage {
+    /// A request in these stages holds its issue; a new one cannot start.
+    pub fn is_active(&self) -> bool {
+        matches!(
+            self,
+            RequestStage::Preparing
+                | RequestStage::Posting
+                | RequestStage::WaitingForAnswer
+                | RequestStage::Connecting
+                | RequestStage::Connected
+        )
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            RequestStage::Preparing => "preparing offer",
+            RequestStage::Posting => "posting link",
+            RequestStage::WaitingForAnswer => "waiting for answer",
+            RequestStage::Connecting => "connecting",
+            RequestStage::Connected => "connected",
+            RequestStage::Expired => "expired",
+            RequestStage::Ended => "ended",
+            RequestStage::Declined => "declined",
+        }
+    }
+}
+
+/// One chat request: an issue whose author gets a link.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The issue as last seen (title and author are untrusted text).
+    pub issue: Issue,
+    pub stage: RequestStage,
+    /// The peer created for this request.
+    pub peer_id: PeerId,
+    /// The offer's session id; answers must carry it. Empty until the offer is ready.
+    pub sid: String,
+    /// Unix seconds after which answers are refused.
+    pub expires_at: u64,
+    /// The offer comment, edited when used or expired.
+    pub offer_comment_id: Option<u64>,
+    /// The accepted answer comment, scrubbed after connecting.
+    pub answer_comment_id: Option<u64>,
+    /// Unix seconds when the request was created.
+    pub since: u64,
+}
+
+/// State of a conversation's peer connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PeerState {
+    Connecting,
+    Open,
+    Closed,
+}
+
+/// Who wrote a conversation line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LineKind {
+    /// From the guest.
+    Guest,
+    /// From the maintainer; `delivered` turns true on the guest's `ack`.
+    Host { id: String, delivered: bool },
+    /// A system line (connected, kicked, …).
+    Notice,
+}
+
+/// One line of a conversation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Line {
+    /// Unix seconds.
+    pub at: u64,
+    pub kind: LineKind,
+    /// Untrusted for guest lines: views sanitize before drawing.
+    pub text: String,
+}
+
+/// A conversation with one guest over one peer connection.
+#[derive(Debug, Clone)]
+pub struct Conversation {
+    pub peer_id: PeerId,
+    /// The guest's login and stable id (the issue author).
+    pub guest: String,
+    pub guest_id: u64,
+    pub issue: u64,
+    pub state: PeerState,
+    pub lines: VecDeque<Line>,
+    /// Lines received since the maintainer last looked (the TUI clears it).
+    pub unread: usize,
+    /// Frames dropped from this guest so far.
+    pub dropped: u64,
+}
+
+/// Kind of an activity entry (the plain console prints them in order).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ActivityKind {
+    /// A chat message from a guest: printed `<user>: <text>`.
+    Message { from: String },
+    /// Connects, disconnects, refused answers, requests…: printed `* <text>`.
+    Notice,
+    /// Output of `list` / `help`.
+    Info,
+    /// Something the maintainer must act on.
+    Error,
+}
+
+/// An entry of the activity log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    /// Increases by one per entry; views remember the last one they showed.
+    pub seq: u64,
+    pub at: u64,
+    pub kind: ActivityKind,
+    pub text: String,
+}
+
+/// Everything the host knows. Created by [`State::new`], changed only by `update`.
+#[derive(Debug, Clone)]
+pub struct State {
+    pub host: HostIdentity,
+    pub settings: Settings,
+    /// Unix seconds at start; with `backlog_secs` decides which old issues are served.
+    pub started_at: u64,
+    /// Requests by issue number.
+    pub requests: BTreeMap<u64, Request>,
+    /// Conversations by peer id, in creation order.
+    pub conversations: BTreeMap<PeerId, Conversation>,
+    /// Banned logins (lowercase) for this run.
+    pub banned_logins: HashSet<String>,
+    /// Banned user ids (logins can be renamed).
+    pub banned_ids: HashSet<u64>,
+    /// Every sid whose answer was accepted: a replay is refused.
+    pub used_sids: HashSet<String>,
+    /// Comments already acted upon (answers), so an edit does not act twice.
+    pub handled_comments: HashSet<u64>,
+    /// Recent activity, bounded.
+    pub activity: VecDeque<Activity>,
+    pub next_activity_seq: u64,
+    pub next_peer_id: PeerId,
+    pub next_message_id: u64,
+    /// Forge health for the status line.
+    pub last_poll_ok: Option<u64>,
+    pub last_poll_error: Option<String>,
+    /// Set by `quit`; the host loop exits when it sees it.
+    pub quitting: bool,
+}
+
+/// Most activity entries kept.
+pub const ACTIVITY_LIMIT: usize = 2000;
+
+impl State {
+    pub fn new(host: HostIdentity, settings: Settings, started_at: u64) -> State {
+        State {
+            host,
+            settings,
+            started_at,
+            requests: BTreeMap::new(),
+            conversations: BTreeMap::new(),
+            banned_logins: HashSet::new(),
+            banned_ids: HashSet::new(),
+            used_sids: HashSet::new(),
+            handled_comments: HashSet::new(),
+            activity: VecDeque::new(),
+            next_activity_seq: 1,
+            next_peer_id: 1,
+            next_message_id: 1,
+            last_poll_ok: None,
+            last_poll_error: None,
+            quitting: false,
+        }
+    }
+
+    /// Appends to the activity log.
+    pub fn log(&mut self, at: u64, kind: ActivityKind, text: impl Into<String>) {
+        let seq = self.next_activity_seq;
+        self.next_activity_seq += 1;
+        self.activity.push_back(Activity { seq, at, kind, text: text.into() });
+        while self.activity.len() > ACTIVITY_LIMIT {
+            self.activity.pop_front();
+        }
+    }
+
+    /// The newest open (or connecting) conversation with this login, case-insensitive.
+    pub fn conversation_with(&self, login: &str) -> Option<&Conversation> {
+        let login = login.trim_start_matches('@');
+        self.conversations
+            .values()
+            .rev()
+            .find(|c| c.state != PeerState::Closed && c.guest.eq_ignore_ascii_case(login))
+    }
+
+    pub fn is_banned(&self, login: &str, id: u64) -> bool {
+        self.banned_ids.contains(&id) || self.banned_logins.contains(&login.to_ascii_lowercase())
+    }
+
+    /// The request that owns this peer.
+    pub fn request_of_peer(&self, peer_id: PeerId) -> Option<&Request> {
+        self.requests.values().find(|r| r.peer_id == peer_id)
+    }
+}

@@ -1,0 +1,99 @@
+//! Texts the host writes (comment bodies) and the neutralising of untrusted text before it
+//! reaches a terminal (DESIGN §7). Pure functions.
+
+/// The hidden marker that identifies the host's offer comments: `<!-- janus:offer sid=… -->`.
+pub fn offer_marker(sid: &str) -> String {
+    format!("<!-- janus:offer sid={sid} -->")
+}
+
+/// `HH:MM UTC` for a unix time.
+pub fn clock(unix: u64) -> String {
+    let secs = unix % 86_400;
+    format!("{:02}:{:02} UTC", secs / 3600, (secs % 3600) / 60)
+}
+
+/// The offer comment: greets the guest, carries the link, ends with the marker.
+pub fn offer_comment_body(guest: &str, link: &str, sid: &str, expires_at: u64) -> String {
+    format!(
+        "Hi @{guest}! The maintainer is online and can chat with you live, peer to peer.\n\n\
+         **[Open the chat]({link})**\n\n\
+         The page checks that this link was posted by the maintainer, then asks you to post \
+         one reply here to connect. The link works once and expires at {}.\n\n{}",
+        clock(expires_at),
+        offer_marker(sid)
+    )
+}
+
+/// The offer comment after the guest connected: the link (and its IP addresses) is gone.
+pub fn offer_used_body(guest: &str, sid: &str, at: u64) -> String {
+    format!(
+        "Chat with @{guest} connected at {}. The link was used and has been removed.\n\n{}",
+        clock(at),
+        offer_marker(sid)
+    )
+}
+
+/// The offer comment after it expired unused.
+pub fn offer_expired_body(guest: &str, sid: &str) -> String {
+    format!(
+        "@{guest}, this chat link expired unused and has been removed. \
+         Comment on this issue to get a new one while the maintainer is online.\n\n{}",
+        offer_marker(sid)
+    )
+}
+
+/// The answer comment after use: the token (and its IP addresses) removed.
+pub fn answer_scrubbed_body(at: u64) -> String {
+    format!("_(Janus answer used to connect at {}; removed to keep network addresses private.)_", clock(at))
+}
+
+/// The polite decline sent to a banned user instead of a link.
+pub fn decline_body(guest: &str) -> String {
+    format!("Hi @{guest}, thanks for reaching out. Live chat is not available for you right now; the maintainer will follow up on this issue.")
+}
+
+/// Makes untrusted text safe to print on a terminal: control characters (C0, DEL, C1, so
+/// ESC and every escape sequence) and bidirectional overrides become visible `\u{…}`-style
+/// escapes; newlines become ` ↵ ` so a message cannot fake a console line.
+pub fn sanitize_for_terminal(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' => out.push_str(" ↵ "),
+            '\t' => out.push(' '),
+            '\r' => {}
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            // Bidi embeddings/overrides/isolates and zero-width marks can disguise text.
+            '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32))
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_sanitizer_neutralises_escapes_and_line_fakes() {
+        let hostile = "hi\x1b[2J\x1b]0;pwned\x07\nmaintainer: fake\u{202e}\u{9b}31m\x7f";
+        let safe = sanitize_for_terminal(hostile);
+        assert!(!safe.chars().any(|c| c.is_control()), "{safe:?}");
+        assert!(!safe.contains('\u{202e}'));
+        assert!(safe.contains(" ↵ maintainer: fake"));
+        assert!(safe.starts_with("hi\\u{1b}[2J"));
+    }
+
+    #[test]
+    fn offer_comment_carries_link_and_marker() {
+        let body = offer_comment_body("alice", "https://x/#offer=janus1.o.abc", "0123456789abcdef", 3600);
+        assert!(body.contains("@alice"));
+        assert!(body.contains("(https://x/#offer=janus1.o.abc)"));
+        assert!(body.ends_with("<!-- janus:offer sid=0123456789abcdef -->"));
+        assert!(body.contains("01:00 UTC"));
+        assert!(!offer_used_body("alice", "s", 0).contains("janus1."));
+    }
+}

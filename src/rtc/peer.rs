@@ -1,0 +1,423 @@
+//! WebRTC peer sessions on the webrtc 0.21 crate (DESIGN §3 ICE, §4 data channel, §9).
+//!
+//! [`start_offerer`] and [`start_answerer`] build one peer connection, gather ICE without
+//! trickling (bounded by [`RtcConfig::gather_timeout`]) and return the SDP for the signaling
+//! token plus a [`PeerHandle`]. Each peer then runs as one tokio task (see `session.rs`) that
+//! owns the connection: commands go in through the handle's bounded queue, [`PeerEvent`]s come
+//! out on the caller's channel, tagged with the [`PeerId`].
+//!
+//! Lifecycle: `Open` once the `janus` data channel opens; `Frame` for each valid incoming
+//! frame; `Dropped` for each refused one (flood limit, oversized, garbage); `Closed` exactly
+//! once, after which the task has closed the connection and released its sockets. Dropping
+//! every `PeerHandle` closes the peer too.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, oneshot, watch};
+use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
+use webrtc::peer_connection::{
+    PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
+    RTCIceGatheringState, RTCIceServer, RTCPeerConnectionState, RTCSessionDescription,
+};
+
+use super::protocol::{self, Frame, MAX_FRAME_BYTES};
+use super::session::{Role, Session, SessionChannels};
+
+/// Identifies one peer session; chosen by the caller and echoed on every event.
+pub type PeerId = u64;
+
+/// Label of the one data channel the offerer opens (DESIGN §4).
+pub const CHANNEL_LABEL: &str = "janus";
+/// STUN server used when none is configured (DESIGN §3: public STUN by default).
+pub const DEFAULT_STUN: &str = "stun:stun.l.google.com:19302";
+/// Commands (sends, closes, answers) that may wait for the peer task; `send` fails fast beyond.
+pub(crate) const COMMAND_QUEUE: usize = 64;
+/// Per-channel cap on bytes handed to SCTP but not yet acknowledged (DESIGN §9: 0.21 buffers
+/// without bound unless told). Beyond it frames wait in the session's outbox.
+pub(crate) const SEND_BUFFER_LIMIT: usize = 1024 * 1024;
+
+/// How a peer connection is set up.
+#[derive(Debug, Clone)]
+pub struct RtcConfig {
+    /// STUN URLs (`stun:host:port`). Empty means host candidates only, which is what tests and
+    /// the local demo use; the default is one public STUN server so NATed peers find their
+    /// public address. Never put TURN credentials here: the SDP goes into a public comment.
+    pub ice_servers: Vec<String>,
+    /// Bound on ICE gathering. The SDP carries whatever was gathered by then, so an
+    /// unreachable STUN server cannot hold a token back.
+    pub gather_timeout: Duration,
+    /// Address the UDP sockets bind to (port chosen by the OS). 0.21 binds explicitly; a
+    /// wildcard expands to one socket per non-loopback interface (DESIGN §9). Tests use
+    /// 127.0.0.1.
+    pub bind_addr: IpAddr,
+}
+
+impl Default for RtcConfig {
+    fn default() -> Self {
+        Self {
+            ice_servers: vec![DEFAULT_STUN.to_string()],
+            gather_timeout: Duration::from_secs(3),
+            bind_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+        }
+    }
+}
+
+/// What a peer task reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerEvent {
+    /// The data channel is open: frames can flow.
+    Open,
+    /// A valid frame from the remote (`bye` is not forwarded: it becomes `Closed`).
+    Frame(Frame),
+    /// An incoming message was refused; `total` counts refusals over the session. These
+    /// reports are best effort (skipped while the event channel is full); `total` stays exact.
+    Dropped { reason: String, total: u64 },
+    /// The session is over (sent exactly once); the connection and its sockets are released.
+    Closed { reason: String },
+}
+
+/// The commands a peer accepts; [`PeerHandle::command`] runs one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PeerCommand {
+    /// Apply the guest's answer SDP (offerer only, once).
+    ApplyAnswer(String),
+    /// Queue a frame for the remote.
+    Send(Frame),
+    /// Send `bye` (best effort), then close.
+    Close { reason: String },
+}
+
+/// Why a peer operation failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RtcError {
+    #[error("could not set up the peer connection: {0}")]
+    Setup(String),
+    #[error("the offer is not valid SDP: {0}")]
+    InvalidOffer(String),
+    #[error("the offer has no data channel (no m=application section)")]
+    OfferWithoutDataChannel,
+    #[error("the offer could not be applied: {0}")]
+    OfferRejected(String),
+    #[error("the answer is not valid SDP: {0}")]
+    InvalidAnswer(String),
+    #[error("the answer has no data channel (no m=application section)")]
+    AnswerWithoutDataChannel,
+    #[error("the answer could not be applied: {0}")]
+    AnswerRejected(String),
+    #[error("this peer is not waiting for an answer (it answered an offer, or already has one)")]
+    UnexpectedAnswer,
+    #[error("frame of {0} bytes exceeds the 64 KiB limit")]
+    FrameTooLarge(usize),
+    #[error("the peer's send queue is full (it is not keeping up)")]
+    QueueFull,
+    #[error("the peer is closed")]
+    Closed,
+}
+
+/// Requests from handles to the peer task.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// Apply an answer and report the outcome.
+    ApplyAnswer { sdp: String, reply: oneshot::Sender<Result<(), RtcError>> },
+    /// An encoded frame, already checked against the size limit.
+    Send(String),
+    /// Test hook: bytes sent as one binary message, unchecked.
+    Raw(Vec<u8>),
+}
+
+/// Cheap, cloneable access to one peer task. When the last clone is dropped the peer closes.
+#[derive(Debug, Clone)]
+pub struct PeerHandle {
+    /// The id events from this peer carry.
+    pub id: PeerId,
+    /// Bounded queue into the task: a peer that stops draining makes `send` fail fast instead
+    /// of growing memory.
+    requests: mpsc::Sender<Request>,
+    /// Separate one-slot queue for `close`, so a close is never refused because the request
+    /// queue is full. The task drains queued sends before its `bye`, keeping their order.
+    close: mpsc::Sender<String>,
+}
+
+impl PeerHandle {
+    /// Applies the answer SDP from the guest. Errors say why (not SDP, no data channel,
+    /// refused by the connection, not expected); a failed answer leaves the peer waiting for
+    /// another. Keep draining the events channel meanwhile: the task may be waiting on it.
+    pub async fn apply_answer(&self, sdp: String) -> Result<(), RtcError> {
+        let (reply, outcome) = oneshot::channel();
+        self.requests
+            .send(Request::ApplyAnswer { sdp, reply })
+            .await
+            .map_err(|_| RtcError::Closed)?;
+        outcome.await.map_err(|_| RtcError::Closed)?
+    }
+
+    /// Queues a frame without waiting. Frames queued before `Open` go out once it opens.
+    pub fn send(&self, frame: Frame) -> Result<(), RtcError> {
+        let text = protocol::encode(&frame);
+        if text.len() > MAX_FRAME_BYTES {
+            return Err(RtcError::FrameTooLarge(text.len()));
+        }
+        self.enqueue(Request::Send(text))
+    }
+
+    /// Asks the peer to send `bye` with this reason (best effort) and close. Idempotent.
+    pub fn close(&self, reason: &str) {
+        // Full means a close is already pending; closed means the peer is gone. Both are fine.
+        let _ = self.close.try_send(reason.to_string());
+    }
+
+    /// Runs one [`PeerCommand`].
+    pub async fn command(&self, command: PeerCommand) -> Result<(), RtcError> {
+        match command {
+            PeerCommand::ApplyAnswer(sdp) => self.apply_answer(sdp).await,
+            PeerCommand::Send(frame) => self.send(frame),
+            PeerCommand::Close { reason } => {
+                self.close(&reason);
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the peer task has ended (after `Closed` was emitted or is being emitted).
+    pub fn is_closed(&self) -> bool {
+        self.requests.is_closed()
+    }
+
+    /// Test hook: sends `bytes` as one binary message with no encoding or size check, to
+    /// exercise the remote's refusal paths. Not part of the API.
+    #[doc(hidden)]
+    pub fn send_raw_for_tests(&self, bytes: Vec<u8>) -> Result<(), RtcError> {
+        self.enqueue(Request::Raw(bytes))
+    }
+
+    fn enqueue(&self, request: Request) -> Result<(), RtcError> {
+        self.requests.try_send(request).map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => RtcError::QueueFull,
+            mpsc::error::TrySendError::Closed(_) => RtcError::Closed,
+        })
+    }
+}
+
+/// Creates the offering side: opens the `janus` channel, gathers ICE, returns the offer SDP.
+pub async fn start_offerer(
+    cfg: &RtcConfig,
+    id: PeerId,
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+) -> Result<(PeerHandle, String), RtcError> {
+    let (pc, mut signals) = build(cfg).await?;
+    let prepared = async {
+        let init = RTCDataChannelInit { ordered: true, ..Default::default() };
+        let channel = pc
+            .create_data_channel(CHANNEL_LABEL, Some(init))
+            .await
+            .map_err(|e| RtcError::Setup(format!("creating the data channel: {e}")))?;
+        let offer = pc
+            .create_offer(None)
+            .await
+            .map_err(|e| RtcError::Setup(format!("creating the offer: {e}")))?;
+        pc.set_local_description(offer)
+            .await
+            .map_err(|e| RtcError::Setup(format!("applying the offer locally: {e}")))?;
+        let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
+        Ok::<_, RtcError>((channel, sdp))
+    }
+    .await;
+    match prepared {
+        Ok((channel, sdp)) => {
+            let handle = spawn(id, pc, Role::Offerer { answered: false }, Some(channel), signals, events);
+            Ok((handle, sdp))
+        }
+        Err(e) => {
+            let _ = pc.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// Creates the answering side for `offer_sdp`, gathers ICE, returns the answer SDP. The
+/// remote's `janus` channel is adopted when it opens.
+pub async fn start_answerer(
+    cfg: &RtcConfig,
+    id: PeerId,
+    offer_sdp: &str,
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+) -> Result<(PeerHandle, String), RtcError> {
+    // Refuse bad input before binding any socket.
+    let offer = RTCSessionDescription::offer(offer_sdp.to_string())
+        .map_err(|e| RtcError::InvalidOffer(e.to_string()))?;
+    if !has_data_channel(offer_sdp) {
+        return Err(RtcError::OfferWithoutDataChannel);
+    }
+    let (pc, mut signals) = build(cfg).await?;
+    let prepared = async {
+        pc.set_remote_description(offer)
+            .await
+            .map_err(|e| RtcError::OfferRejected(e.to_string()))?;
+        let answer = pc
+            .create_answer(None)
+            .await
+            .map_err(|e| RtcError::OfferRejected(format!("creating the answer: {e}")))?;
+        pc.set_local_description(answer)
+            .await
+            .map_err(|e| RtcError::Setup(format!("applying the answer locally: {e}")))?;
+        gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await
+    }
+    .await;
+    match prepared {
+        Ok(sdp) => Ok((spawn(id, pc, Role::Answerer, None, signals, events), sdp)),
+        Err(e) => {
+            let _ = pc.close().await;
+            Err(e)
+        }
+    }
+}
+
+/// Whether an SDP negotiates a data channel at all (an SCTP application section).
+pub(crate) fn has_data_channel(sdp: &str) -> bool {
+    sdp.lines().any(|line| line.starts_with("m=application"))
+}
+
+/// Builds the connection and the handler that forwards its callbacks to the session.
+async fn build(cfg: &RtcConfig) -> Result<(Box<dyn PeerConnection>, SessionChannels), RtcError> {
+    let ice_servers = cfg
+        .ice_servers
+        .iter()
+        .map(|url| RTCIceServer { urls: vec![url.clone()], ..Default::default() })
+        .collect();
+    let (gathered_tx, gathered) = watch::channel(false);
+    let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
+    let (channel_tx, channels) = mpsc::channel(CHANNEL_ANNOUNCE_QUEUE);
+    let handler = Handler { gathered: gathered_tx, state: state_tx, channels: channel_tx };
+    let pc = PeerConnectionBuilder::new()
+        .with_configuration(RTCConfigurationBuilder::new().with_ice_servers(ice_servers).build())
+        .with_handler(Arc::new(handler))
+        .with_udp_addrs(vec![SocketAddr::new(cfg.bind_addr, 0)])
+        .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
+        .build()
+        .await
+        .map_err(|e| RtcError::Setup(e.to_string()))?;
+    Ok((Box::new(pc), SessionChannels { gathered, state, channels }))
+}
+
+/// Waits for ICE gathering to complete, or `timeout`, then reads the local SDP (which then
+/// carries every candidate gathered so far).
+async fn gathered_sdp(
+    pc: &dyn PeerConnection,
+    gathered: &mut watch::Receiver<bool>,
+    timeout: Duration,
+) -> Result<String, RtcError> {
+    let done = tokio::time::timeout(timeout, async { gathered.wait_for(|done| *done).await.map(|_| ()) }).await;
+    if done.is_err() {
+        tracing::debug!(?timeout, "ICE gathering still running; using the candidates gathered so far");
+    }
+    pc.local_description()
+        .await
+        .map(|desc| desc.sdp)
+        .ok_or_else(|| RtcError::Setup("no local description after ICE gathering".into()))
+}
+
+fn spawn(
+    id: PeerId,
+    pc: Box<dyn PeerConnection>,
+    role: Role,
+    channel: Option<Arc<dyn DataChannel>>,
+    signals: SessionChannels,
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+) -> PeerHandle {
+    let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
+    let (close, close_rx) = mpsc::channel(1);
+    let session = Session::new(id, pc, role, channel, events);
+    tokio::spawn(session.run(requests_rx, close_rx, signals));
+    PeerHandle { id, requests, close }
+}
+
+/// Remote-opened channels waiting for the task; beyond this, extra channels are refused.
+const CHANNEL_ANNOUNCE_QUEUE: usize = 4;
+
+/// Forwards the driver's callbacks to the session without ever blocking the driver (its
+/// callbacks run on the task that also drives ICE, DTLS and SCTP timers).
+struct Handler {
+    /// Flips to `true` when ICE gathering completes; `start_*` waits on it.
+    gathered: watch::Sender<bool>,
+    /// Latest connection state; only the latest matters (failed, disconnected, …).
+    state: watch::Sender<RTCPeerConnectionState>,
+    /// Data channels the remote opened; bounded so a remote opening channels in a loop
+    /// cannot grow memory (extras are dropped and logged).
+    channels: mpsc::Sender<Arc<dyn DataChannel>>,
+}
+
+#[async_trait::async_trait]
+impl PeerConnectionEventHandler for Handler {
+    async fn on_ice_gathering_state_change(&self, state: RTCIceGatheringState) {
+        if state == RTCIceGatheringState::Complete {
+            self.gathered.send_replace(true);
+        }
+    }
+
+    async fn on_connection_state_change(&self, state: RTCPeerConnectionState) {
+        tracing::debug!(%state, "peer connection state");
+        self.state.send_replace(state);
+    }
+
+    async fn on_data_channel(&self, channel: Arc<dyn DataChannel>) {
+        if self.channels.try_send(channel).is_err() {
+            tracing::warn!("remote opened more data channels than expected; ignoring one");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_design() {
+        let cfg = RtcConfig::default();
+        assert_eq!(cfg.ice_servers, vec![DEFAULT_STUN.to_string()]);
+        assert_eq!(cfg.gather_timeout, Duration::from_secs(3));
+        assert!(cfg.bind_addr.is_unspecified());
+    }
+
+    #[test]
+    fn data_channel_detection_reads_media_lines() {
+        assert!(has_data_channel("v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"));
+        assert!(!has_data_channel("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=m=application\r\n"));
+    }
+
+    #[tokio::test]
+    async fn a_handle_to_a_finished_peer_reports_closed() {
+        let (requests, requests_rx) = mpsc::channel(1);
+        let (close, close_rx) = mpsc::channel(1);
+        drop((requests_rx, close_rx));
+        let handle = PeerHandle { id: 7, requests, close };
+        assert!(handle.is_closed());
+        assert_eq!(handle.send(Frame::BlogList), Err(RtcError::Closed));
+        assert_eq!(handle.apply_answer("v=0".into()).await, Err(RtcError::Closed));
+        handle.close("already gone");
+    }
+
+    #[tokio::test]
+    async fn oversized_frames_are_refused_before_queueing() {
+        let (requests, _requests_rx) = mpsc::channel(1);
+        let (close, _close_rx) = mpsc::channel(1);
+        let handle = PeerHandle { id: 1, requests, close };
+        let html = "x".repeat(MAX_FRAME_BYTES);
+        let frame = Frame::BlogPost { slug: "s".into(), title: "t".into(), date: "d".into(), html };
+        assert!(matches!(handle.send(frame), Err(RtcError::FrameTooLarge(_))));
+        assert_eq!(handle.send(Frame::BlogList), Ok(()));
+        assert_eq!(handle.send(Frame::BlogList), Err(RtcError::QueueFull));
+    }
+
+    #[tokio::test]
+    async fn bad_offers_are_refused_before_binding_sockets() {
+        let (events, _rx) = mpsc::channel(1);
+        let cfg = RtcConfig { ice_servers: vec![], ..Default::default() };
+        let err = start_answerer(&cfg, 1, "hello", events.clone()).await.unwrap_err();
+        assert!(matches!(err, RtcError::InvalidOffer(_)), "{err}");
+        let audio_only = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n";
+        let err = start_answerer(&cfg, 1, audio_only, events).await.unwrap_err();
+        assert_eq!(err, RtcError::OfferWithoutDataChannel);
+    }
+}

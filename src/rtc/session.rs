@@ -1,0 +1,482 @@
+//! The task behind each [`PeerHandle`](super::peer::PeerHandle): owns one peer connection and
+//! its `janus` data channel, turns requests into sends and channel traffic into events.
+//!
+//! One `select!` loop, no shared state. Incoming messages pass the flood guard (`flood.rs`),
+//! then `protocol::decode`. Outgoing frames go through a byte-bounded outbox in front of the
+//! data channel: 0.21's `send()` would otherwise buffer without bound (DESIGN §9), so the
+//! connection is built with a per-channel send-buffer limit, frames are handed over with the
+//! non-blocking `try_send_text`, and what does not fit waits here until SCTP drains
+//! (`OnBufferedAmountLow`, or a short backstop tick). A remote that stops reading for long
+//! enough to fill the outbox is closed. Memory per peer is thus bounded by
+//! `COMMAND_QUEUE` × 64 KiB + [`OUTBOX_LIMIT`] + `SEND_BUFFER_LIMIT`.
+//!
+//! Every exit path goes through [`Session::finish`], which closes the connection (releasing
+//! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use tokio::sync::{mpsc, watch};
+use tokio::time::{sleep_until, Instant};
+use webrtc::data_channel::{DataChannel, DataChannelEvent};
+use webrtc::error::Error as WebrtcError;
+use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState, RTCSessionDescription};
+
+use super::flood::{Admission, FloodGuard, FloodLimits, FLOOD_CLOSE_REASON, RATE_PER_SEC};
+use super::peer::{has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT};
+use super::protocol::{self, Decoded, Frame};
+
+/// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
+/// SCTP is at its limit). Overflow closes the peer: the remote is not reading.
+pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
+/// From the remote description being applied to the channel opening.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the connection may stay `disconnected` before the peer is closed.
+const DISCONNECT_GRACE: Duration = Duration::from_secs(15);
+/// How long a close waits for queued frames and the `bye` to be acknowledged.
+const BYE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
+/// Retry interval for the outbox when no `OnBufferedAmountLow` arrives.
+const OUTBOX_RETRY: Duration = Duration::from_millis(50);
+/// Far-future deadline for a loop with no timer armed.
+const IDLE: Duration = Duration::from_secs(3600);
+
+/// Which side of the negotiation this peer is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    /// Made the offer; `answered` once an answer was applied (only one is accepted).
+    Offerer { answered: bool },
+    /// Answered an offer; never takes an answer.
+    Answerer,
+}
+
+/// Receivers fed by the connection's event handler.
+pub(crate) struct SessionChannels {
+    /// ICE gathering complete (used by `start_*` before the task starts).
+    pub(crate) gathered: watch::Receiver<bool>,
+    /// Latest connection state.
+    pub(crate) state: watch::Receiver<RTCPeerConnectionState>,
+    /// Data channels opened by the remote.
+    pub(crate) channels: mpsc::Receiver<Arc<dyn DataChannel>>,
+}
+
+/// Why the loop ended: the `Closed` reason, and whether to say `bye` first.
+struct End {
+    reason: String,
+    bye: bool,
+}
+
+impl End {
+    fn quiet(reason: impl Into<String>) -> Option<End> {
+        Some(End { reason: reason.into(), bye: false })
+    }
+    fn with_bye(reason: impl Into<String>) -> Option<End> {
+        Some(End { reason: reason.into(), bye: true })
+    }
+}
+
+/// State of one peer task.
+pub(crate) struct Session {
+    /// Echoed on every event.
+    id: PeerId,
+    /// Owned connection; closed explicitly in `finish`.
+    pc: Box<dyn PeerConnection>,
+    /// Offerer or answerer (decides whether answers are accepted).
+    role: Role,
+    /// Where events go. `send().await`: a slow host back-pressures this peer only.
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+    /// The `janus` channel: created up front by the offerer, adopted by the answerer.
+    channel: Option<Arc<dyn DataChannel>>,
+    /// Whether `Open` was seen (sends flow only then).
+    open: bool,
+    /// Rate limit and drop count for the remote's messages.
+    flood: FloodGuard,
+    /// Frames waiting for the channel.
+    outbox: Outbox,
+    /// Set once the remote description is applied; cleared at `Open`.
+    connect_deadline: Option<Instant>,
+    /// When the connection went `disconnected`, if it is now.
+    disconnected_since: Option<Instant>,
+}
+
+impl Session {
+    pub(crate) fn new(
+        id: PeerId,
+        pc: Box<dyn PeerConnection>,
+        role: Role,
+        channel: Option<Arc<dyn DataChannel>>,
+        events: mpsc::Sender<(PeerId, PeerEvent)>,
+    ) -> Self {
+        let now = Instant::now();
+        Self {
+            id,
+            pc,
+            role,
+            events,
+            channel,
+            open: false,
+            flood: FloodGuard::new(FloodLimits::default(), now.into_std()),
+            outbox: Outbox::new(OUTBOX_LIMIT),
+            // The answerer applied the offer already; the offerer waits for `apply_answer`.
+            connect_deadline: (role == Role::Answerer).then(|| now + CONNECT_TIMEOUT),
+            disconnected_since: None,
+        }
+    }
+
+    /// Runs until the peer ends, then closes it and emits `Closed`.
+    pub(crate) async fn run(
+        mut self,
+        mut requests: mpsc::Receiver<Request>,
+        mut close: mpsc::Receiver<String>,
+        signals: SessionChannels,
+    ) {
+        let SessionChannels { mut state, mut channels, .. } = signals;
+        let mut state_alive = true;
+        let end = loop {
+            let channel = self.channel.clone();
+            let deadline = self.next_deadline();
+            let end = tokio::select! {
+                biased;
+                reason = close.recv() => match reason {
+                    Some(reason) => End::with_bye(reason),
+                    None => End::with_bye("closed: every handle was dropped"),
+                },
+                request = requests.recv() => match request {
+                    Some(request) => self.on_request(request).await,
+                    None => End::with_bye("closed: every handle was dropped"),
+                },
+                changed = state.changed(), if state_alive => {
+                    if changed.is_ok() {
+                        let current = *state.borrow_and_update();
+                        self.on_state(current)
+                    } else {
+                        state_alive = false;
+                        None
+                    }
+                },
+                Some(channel) = channels.recv() => {
+                    self.adopt(channel).await;
+                    None
+                },
+                event = next_channel_event(channel.as_deref()) => self.on_channel_event(event).await,
+                _ = sleep_until(deadline) => self.on_tick().await,
+            };
+            if let Some(end) = end {
+                break end;
+            }
+        };
+        self.finish(end, &mut requests).await;
+    }
+
+    fn next_deadline(&self) -> Instant {
+        let now = Instant::now();
+        let mut deadline = now + IDLE;
+        if let Some(at) = self.connect_deadline {
+            deadline = deadline.min(at);
+        }
+        if let Some(since) = self.disconnected_since {
+            deadline = deadline.min(since + DISCONNECT_GRACE);
+        }
+        if self.open && !self.outbox.is_empty() {
+            deadline = deadline.min(now + OUTBOX_RETRY);
+        }
+        deadline
+    }
+
+    async fn on_request(&mut self, request: Request) -> Option<End> {
+        match request {
+            Request::ApplyAnswer { sdp, reply } => {
+                let outcome = self.apply_answer(sdp).await;
+                let _ = reply.send(outcome);
+                None
+            }
+            Request::Send(text) => self.queue(text).await,
+            Request::Raw(bytes) => {
+                match &self.channel {
+                    Some(channel) if self.open => {
+                        if let Err(e) = channel.try_send(BytesMut::from(&bytes[..])).await {
+                            tracing::warn!(peer = self.id, "raw send refused: {e}");
+                        }
+                    }
+                    _ => tracing::warn!(peer = self.id, "raw send before the channel opened; skipped"),
+                }
+                None
+            }
+        }
+    }
+
+    async fn apply_answer(&mut self, sdp: String) -> Result<(), RtcError> {
+        if self.role != (Role::Offerer { answered: false }) {
+            return Err(RtcError::UnexpectedAnswer);
+        }
+        let answer = RTCSessionDescription::answer(sdp).map_err(|e| RtcError::InvalidAnswer(e.to_string()))?;
+        if !has_data_channel(&answer.sdp) {
+            return Err(RtcError::AnswerWithoutDataChannel);
+        }
+        self.pc
+            .set_remote_description(answer)
+            .await
+            .map_err(|e| RtcError::AnswerRejected(e.to_string()))?;
+        self.role = Role::Offerer { answered: true };
+        self.connect_deadline = Some(Instant::now() + CONNECT_TIMEOUT);
+        Ok(())
+    }
+
+    /// Queues an encoded frame and sends what the channel takes now.
+    async fn queue(&mut self, text: String) -> Option<End> {
+        if !self.outbox.push(text) {
+            return End::quiet("the remote is not reading: send buffer full");
+        }
+        self.flush().await;
+        None
+    }
+
+    /// Hands queued frames to the channel until it is empty or SCTP is at its limit.
+    async fn flush(&mut self) {
+        let Some(channel) = self.channel.clone().filter(|_| self.open) else { return };
+        while let Some(text) = self.outbox.front() {
+            match channel.try_send_text(text).await {
+                Ok(()) => {}
+                // At the limit: wait for OnBufferedAmountLow or the retry tick.
+                Err(WebrtcError::ErrSendBufferFull) => return,
+                Err(e) => tracing::warn!(peer = self.id, "frame not sent: {e}"),
+            }
+            self.outbox.pop();
+        }
+    }
+
+    fn on_state(&mut self, state: RTCPeerConnectionState) -> Option<End> {
+        match state {
+            RTCPeerConnectionState::Failed => End::quiet("the connection failed (ICE or DTLS)"),
+            RTCPeerConnectionState::Closed => End::quiet("the connection closed"),
+            RTCPeerConnectionState::Disconnected => {
+                self.disconnected_since.get_or_insert_with(Instant::now);
+                None
+            }
+            RTCPeerConnectionState::Connected => {
+                self.disconnected_since = None;
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// Takes a channel the remote opened if it is the `janus` one we lack; closes others.
+    async fn adopt(&mut self, channel: Arc<dyn DataChannel>) {
+        let label = channel.label().await.unwrap_or_default();
+        if self.channel.is_none() && label == CHANNEL_LABEL {
+            self.channel = Some(channel);
+        } else {
+            tracing::debug!(peer = self.id, label, "closing an unexpected data channel");
+            let _ = channel.close().await;
+        }
+    }
+
+    async fn on_channel_event(&mut self, event: Option<DataChannelEvent>) -> Option<End> {
+        match event {
+            Some(DataChannelEvent::OnOpen) => {
+                if !self.open {
+                    self.open = true;
+                    self.connect_deadline = None;
+                    if let Some(channel) = &self.channel {
+                        let _ = channel.set_buffered_amount_high_threshold(SEND_BUFFER_LIMIT as u32).await;
+                        let _ = channel.set_buffered_amount_low_threshold((SEND_BUFFER_LIMIT / 2) as u32).await;
+                    }
+                    self.emit(PeerEvent::Open).await;
+                    self.flush().await;
+                }
+                None
+            }
+            Some(DataChannelEvent::OnMessage(message)) => self.on_message(&message.data).await,
+            Some(DataChannelEvent::OnBufferedAmountLow) => {
+                self.flush().await;
+                None
+            }
+            Some(DataChannelEvent::OnClose) | None => End::quiet("the data channel closed"),
+            Some(other) => {
+                tracing::trace!(peer = self.id, ?other, "data channel event");
+                None
+            }
+        }
+    }
+
+    async fn on_message(&mut self, data: &[u8]) -> Option<End> {
+        match self.flood.on_frame(Instant::now().into_std()) {
+            Admission::Accept => {}
+            Admission::Drop { total } => {
+                self.report_drop(format!("more than {RATE_PER_SEC} frames/s"), total);
+                return None;
+            }
+            Admission::Close { .. } => return End::with_bye(FLOOD_CLOSE_REASON),
+        }
+        match protocol::decode(data) {
+            Ok(Decoded::Frame(Frame::Bye { reason })) if reason.is_empty() => End::quiet("the remote said bye"),
+            Ok(Decoded::Frame(Frame::Bye { reason })) => End::quiet(format!("the remote said bye: {reason}")),
+            Ok(Decoded::Frame(frame)) => {
+                self.emit(PeerEvent::Frame(frame)).await;
+                None
+            }
+            Ok(Decoded::Unknown(t)) => {
+                tracing::trace!(peer = self.id, t, "ignoring a frame of unknown type");
+                None
+            }
+            Err(refusal) => match self.flood.on_bad_frame() {
+                Admission::Drop { total } => {
+                    self.report_drop(refusal.to_string(), total);
+                    None
+                }
+                Admission::Close { .. } | Admission::Accept => End::with_bye(FLOOD_CLOSE_REASON),
+            },
+        }
+    }
+
+    async fn on_tick(&mut self) -> Option<End> {
+        let now = Instant::now();
+        if self.connect_deadline.is_some_and(|at| now >= at) {
+            return End::quiet(format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs()));
+        }
+        if self.disconnected_since.is_some_and(|since| now >= since + DISCONNECT_GRACE) {
+            return End::quiet("the connection was lost");
+        }
+        self.flush().await;
+        None
+    }
+
+    async fn emit(&self, event: PeerEvent) {
+        // A host that dropped its receiver is shutting down; nothing to do about it.
+        let _ = self.events.send((self.id, event)).await;
+    }
+
+    /// Drop reports are lossy on purpose (the count in the next one catches up): a flood must
+    /// not turn into a flood of events the host has to wait for.
+    fn report_drop(&self, reason: String, total: u64) {
+        tracing::debug!(peer = self.id, total, "dropped an incoming frame: {reason}");
+        let _ = self.events.try_send((self.id, PeerEvent::Dropped { reason, total }));
+    }
+
+    /// Says `bye` if asked and possible, closes the channel and the connection, emits `Closed`.
+    async fn finish(mut self, end: End, requests: &mut mpsc::Receiver<Request>) {
+        tracing::debug!(peer = self.id, reason = end.reason, "closing the peer");
+        if end.bye && self.open {
+            // Frames queued before the close go first (a kick's notice, say), then the bye.
+            while let Ok(request) = requests.try_recv() {
+                if let Request::Send(text) = request {
+                    self.outbox.push(text);
+                }
+            }
+            self.outbox.push_anyway(protocol::encode(&Frame::Bye { reason: end.reason.clone() }));
+            let _ = tokio::time::timeout(BYE_FLUSH_TIMEOUT, self.drain()).await;
+        }
+        if let Some(channel) = &self.channel {
+            let _ = channel.close().await;
+        }
+        if let Err(e) = self.pc.close().await {
+            tracing::debug!(peer = self.id, "closing the connection: {e}");
+        }
+        requests.close();
+        self.emit(PeerEvent::Closed { reason: end.reason }).await;
+    }
+
+    /// Sends the whole outbox and waits until SCTP has it acknowledged.
+    async fn drain(&mut self) {
+        loop {
+            self.flush().await;
+            let outstanding = match &self.channel {
+                Some(channel) => channel.outstanding_bytes().await.unwrap_or(0),
+                None => 0,
+            };
+            if self.outbox.is_empty() && outstanding == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+/// The next event of the channel, or never if there is none yet.
+async fn next_channel_event(channel: Option<&dyn DataChannel>) -> Option<DataChannelEvent> {
+    match channel {
+        Some(channel) => channel.poll().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// FIFO of encoded frames bounded by their total size.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    /// Frames in send order.
+    frames: VecDeque<String>,
+    /// Sum of `frames` lengths.
+    bytes: usize,
+    /// Bound on `bytes`; one frame is always admitted into an empty outbox.
+    limit: usize,
+}
+
+impl Outbox {
+    pub(crate) fn new(limit: usize) -> Self {
+        Self { frames: VecDeque::new(), bytes: 0, limit }
+    }
+
+    /// Appends unless that would pass the limit; `false` means refused.
+    pub(crate) fn push(&mut self, frame: String) -> bool {
+        if !self.frames.is_empty() && self.bytes + frame.len() > self.limit {
+            return false;
+        }
+        self.push_anyway(frame);
+        true
+    }
+
+    /// Appends regardless of the limit (the final `bye`: one small frame).
+    pub(crate) fn push_anyway(&mut self, frame: String) {
+        self.bytes += frame.len();
+        self.frames.push_back(frame);
+    }
+
+    pub(crate) fn front(&self) -> Option<&str> {
+        self.frames.front().map(String::as_str)
+    }
+
+    pub(crate) fn pop(&mut self) {
+        if let Some(frame) = self.frames.pop_front() {
+            self.bytes -= frame.len();
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outbox_is_fifo_and_bounded_by_bytes() {
+        let mut outbox = Outbox::new(10);
+        assert!(outbox.push("aaaa".into()));
+        assert!(outbox.push("bbbbbb".into()));
+        assert!(!outbox.push("c".into()), "11 bytes would pass the limit");
+        assert_eq!(outbox.front(), Some("aaaa"));
+        outbox.pop();
+        assert!(outbox.push("cccc".into()));
+        assert_eq!(outbox.front(), Some("bbbbbb"));
+        outbox.pop();
+        outbox.pop();
+        assert!(outbox.is_empty());
+        outbox.pop();
+        assert!(outbox.is_empty());
+    }
+
+    #[test]
+    fn outbox_admits_one_large_frame_when_empty_and_the_final_bye_always() {
+        let mut outbox = Outbox::new(4);
+        assert!(outbox.push("0123456789".into()));
+        assert!(!outbox.push("x".into()));
+        outbox.push_anyway("bye".into());
+        assert_eq!(outbox.front(), Some("0123456789"));
+        outbox.pop();
+        assert_eq!(outbox.front(), Some("bye"));
+    }
+}

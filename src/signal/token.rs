@@ -1,0 +1,598 @@
+//! Offer/answer token codec (DESIGN §3, normative).
+//!
+//! A token is `janus1.` kind `.` payload, where kind is `o` (offer) or `a` (answer) and the
+//! payload is base64url without padding of deflate-raw(UTF-8 JSON `{sid, sdp, exp}`).
+//! Tokens arrive in public issue comments written by anyone, so decoding is strict and
+//! bounded: every refusal is a [`TokenError`] that says why, never a panic, and nothing is
+//! inflated past [`MAX_INFLATED_BYTES`] (deflate bombs). Pure code: no IO, no clock.
+
+use std::io::{Read, Write};
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use flate2::read::DeflateDecoder;
+use flate2::write::DeflateEncoder;
+use flate2::Compression;
+use serde::{Deserialize, Serialize};
+
+/// Prefix naming the protocol and its version.
+pub const PREFIX: &str = "janus1.";
+/// Longest payload (the base64 text after `janus1.k.`) a decoder looks at.
+pub const MAX_PAYLOAD_CHARS: usize = 16 * 1024;
+/// Largest inflated JSON a decoder accepts; reading stops one byte past it.
+pub const MAX_INFLATED_BYTES: usize = 64 * 1024;
+/// Length of a session id in lowercase hex characters.
+pub const SID_LEN: usize = 16;
+
+/// Which side of the WebRTC handshake a token carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// `o`: the SDP offer, posted by the offerer (with an expiry).
+    Offer,
+    /// `a`: the SDP answer, posted by the answerer.
+    Answer,
+}
+
+impl TokenKind {
+    /// The one-letter code used on the wire.
+    pub fn code(self) -> &'static str {
+        match self {
+            TokenKind::Offer => "o",
+            TokenKind::Answer => "a",
+        }
+    }
+}
+
+impl std::fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            TokenKind::Offer => "offer",
+            TokenKind::Answer => "answer",
+        })
+    }
+}
+
+/// The JSON inside a token.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignalPayload {
+    /// Session id (16 lowercase hex): pairs an answer with the one offer it answers, and
+    /// makes each offer single-use.
+    pub sid: String,
+    /// Full SDP with the gathered ICE candidates (no trickle), so one comment suffices.
+    pub sdp: String,
+    /// Unix seconds after which the offer is void; required on offers so a stale link in
+    /// an old comment cannot be replayed. Absent on answers (they live as long as the offer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exp: Option<u64>,
+}
+
+/// A decoded, validated token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Offer or answer; guaranteed to agree with the SDP's `a=setup` role.
+    pub kind: TokenKind,
+    /// The validated payload.
+    pub payload: SignalPayload,
+}
+
+impl Token {
+    /// Encodes this token back to its text form.
+    pub fn to_text(&self) -> String {
+        encode(self.kind, &self.payload)
+    }
+}
+
+/// Why a text was refused as a token. Untrusted fragments quoted here are escaped and
+/// shortened, so printing an error cannot inject terminal escape sequences.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// The text does not start with `janus<version>.`.
+    #[error("not a Janus token: it must start with `janus1.`")]
+    BadPrefix,
+    /// A Janus token of a version this build does not speak.
+    #[error("unsupported token version `janus{0}`: this Janus understands `janus1` tokens; update Janus on both ends")]
+    UnsupportedVersion(String),
+    /// The kind letter is neither `o` nor `a`.
+    #[error("unknown token kind `{0}`: expected `o` (offer) or `a` (answer)")]
+    UnknownKind(String),
+    /// The payload is larger than [`MAX_PAYLOAD_CHARS`]; refused before decoding.
+    #[error("token payload is {0} characters, over the 16 KiB limit")]
+    PayloadTooLarge(usize),
+    /// The payload is not base64url without padding (or was cut short when copied).
+    #[error("token payload is not valid base64url (was the token copied completely?): {0}")]
+    BadBase64(String),
+    /// The decoded bytes are not a raw deflate stream.
+    #[error("token payload is not valid deflate data: {0}")]
+    BadDeflate(String),
+    /// Inflating would exceed [`MAX_INFLATED_BYTES`] (a deflate bomb or an absurd SDP).
+    #[error("token payload inflates to more than 64 KiB; refused")]
+    InflatedTooLarge,
+    /// The inflated bytes are not the expected JSON object.
+    #[error("token payload is not valid JSON: {0}")]
+    BadJson(String),
+    /// A required JSON field is absent.
+    #[error("token payload lacks the `{0}` field")]
+    MissingField(&'static str),
+    /// The session id is not 16 lowercase hex characters.
+    #[error("token session id `{0}` is not 16 lowercase hex characters")]
+    BadSid(String),
+    /// An offer without `exp`: offers must expire.
+    #[error("offer token has no expiry (`exp`); offers must carry one")]
+    MissingExpiry,
+    /// The SDP is empty or only whitespace.
+    #[error("token carries an empty SDP")]
+    EmptySdp,
+    /// The SDP has no `a=setup:` line, so its role cannot be checked against the kind.
+    #[error("{kind} token's SDP has no `a=setup:` line, so its role cannot be checked")]
+    MissingSetup {
+        /// Kind named by the token text.
+        kind: TokenKind,
+    },
+    /// The kind letter disagrees with the SDP's DTLS role.
+    #[error("{kind} token carries an SDP with `a=setup:{setup}`, which is not an {kind} (offers use actpass, answers active or passive)")]
+    KindMismatch {
+        /// Kind named by the token text.
+        kind: TokenKind,
+        /// The offending setup value, escaped and shortened.
+        setup: String,
+    },
+}
+
+/// A fresh random session id: 16 lowercase hex characters (64 bits).
+pub fn new_sid() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+/// Encodes a token. Never fails; a payload too large for decoders (over 16 KiB once
+/// compressed) is still encoded, and [`decode`] will refuse it.
+pub fn encode(kind: TokenKind, payload: &SignalPayload) -> String {
+    // Serializing a struct of strings and an integer cannot fail.
+    let json = serde_json::to_vec(payload).unwrap_or_default();
+    let compressed = deflate(&json);
+    format!("{PREFIX}{}.{}", kind.code(), URL_SAFE_NO_PAD.encode(compressed))
+}
+
+/// Raw-deflates bytes. Writing into memory cannot fail; should flate2 ever report an error,
+/// fall back to stored (uncompressed) deflate blocks, which every inflater accepts.
+fn deflate(data: &[u8]) -> Vec<u8> {
+    let mut encoder = DeflateEncoder::new(Vec::new(), Compression::best());
+    match encoder.write_all(data).and_then(|()| encoder.finish()) {
+        Ok(out) => out,
+        Err(_) => deflate_stored(data),
+    }
+}
+
+/// Deflate stream made of stored blocks (RFC 1951 §3.2.4): header, LEN, NLEN, raw bytes.
+fn deflate_stored(data: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(data.len() + 5 * (data.len() / 0xffff + 1));
+    let mut chunks = data.chunks(0xffff).peekable();
+    if chunks.peek().is_none() {
+        out.extend_from_slice(&[1, 0, 0, 0xff, 0xff]);
+    }
+    while let Some(chunk) = chunks.next() {
+        let last = chunks.peek().is_none();
+        let len = chunk.len() as u16;
+        out.push(u8::from(last));
+        out.extend_from_slice(&len.to_le_bytes());
+        out.extend_from_slice(&(!len).to_le_bytes());
+        out.extend_from_slice(chunk);
+    }
+    out
+}
+
+/// The JSON as it may arrive: every field optional so absence gets its own error.
+#[derive(Deserialize)]
+struct WirePayload {
+    sid: Option<String>,
+    sdp: Option<String>,
+    exp: Option<u64>,
+}
+
+/// Decodes and validates one token. Surrounding whitespace (from copying) is ignored;
+/// anything else around the token is an error (use [`find_tokens`] on free text).
+pub fn decode(text: &str) -> Result<Token, TokenError> {
+    let text = text.trim();
+    let rest = match text.strip_prefix(PREFIX) {
+        Some(rest) => rest,
+        None => return Err(version_error(text)),
+    };
+    let (kind_text, payload) = rest.split_once('.').ok_or(TokenError::BadPrefix)?;
+    let kind = match kind_text {
+        "o" => TokenKind::Offer,
+        "a" => TokenKind::Answer,
+        other => return Err(TokenError::UnknownKind(snippet(other))),
+    };
+    if payload.len() > MAX_PAYLOAD_CHARS {
+        return Err(TokenError::PayloadTooLarge(payload.len()));
+    }
+    let compressed = URL_SAFE_NO_PAD
+        .decode(payload)
+        .map_err(|e| TokenError::BadBase64(reason(e)))?;
+    let json = inflate_bounded(&compressed)?;
+    let wire: WirePayload =
+        serde_json::from_slice(&json).map_err(|e| TokenError::BadJson(reason(e)))?;
+    let sid = wire.sid.ok_or(TokenError::MissingField("sid"))?;
+    let sdp = wire.sdp.ok_or(TokenError::MissingField("sdp"))?;
+    if !is_valid_sid(&sid) {
+        return Err(TokenError::BadSid(snippet(&sid)));
+    }
+    if kind == TokenKind::Offer && wire.exp.is_none() {
+        return Err(TokenError::MissingExpiry);
+    }
+    if sdp.trim().is_empty() {
+        return Err(TokenError::EmptySdp);
+    }
+    check_setup_role(kind, &sdp)?;
+    Ok(Token {
+        kind,
+        payload: SignalPayload {
+            sid,
+            sdp,
+            exp: wire.exp,
+        },
+    })
+}
+
+/// Chooses between "other version" and "not a token at all" for a text lacking `janus1.`.
+fn version_error(text: &str) -> TokenError {
+    if let Some(rest) = text.strip_prefix("janus") {
+        let version: String = rest.chars().take_while(|c| *c != '.').take(12).collect();
+        if !version.is_empty()
+            && version.chars().all(|c| c.is_ascii_digit())
+            && rest[version.len()..].starts_with('.')
+        {
+            return TokenError::UnsupportedVersion(version);
+        }
+    }
+    TokenError::BadPrefix
+}
+
+/// Inflates raw deflate data, refusing output over [`MAX_INFLATED_BYTES`] without ever
+/// holding more than one byte past the limit.
+fn inflate_bounded(compressed: &[u8]) -> Result<Vec<u8>, TokenError> {
+    let mut out = Vec::new();
+    DeflateDecoder::new(compressed)
+        .take(MAX_INFLATED_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| TokenError::BadDeflate(reason(e)))?;
+    if out.len() > MAX_INFLATED_BYTES {
+        return Err(TokenError::InflatedTooLarge);
+    }
+    Ok(out)
+}
+
+/// Whether `sid` is exactly 16 lowercase hex characters.
+pub fn is_valid_sid(sid: &str) -> bool {
+    sid.len() == SID_LEN && sid.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Checks that every `a=setup:` line agrees with the kind: offers say `actpass`, answers
+/// `active` or `passive` (RFC 8842). At least one such line must exist.
+fn check_setup_role(kind: TokenKind, sdp: &str) -> Result<(), TokenError> {
+    let mut seen = false;
+    for line in sdp.lines() {
+        let Some(value) = line.trim().strip_prefix("a=setup:") else {
+            continue;
+        };
+        seen = true;
+        let value = value.trim();
+        let ok = match kind {
+            TokenKind::Offer => value == "actpass",
+            TokenKind::Answer => value == "active" || value == "passive",
+        };
+        if !ok {
+            return Err(TokenError::KindMismatch {
+                kind,
+                setup: snippet(value),
+            });
+        }
+    }
+    if seen {
+        Ok(())
+    } else {
+        Err(TokenError::MissingSetup { kind })
+    }
+}
+
+/// Whether the offer has expired at `now_unix` (seconds). A payload without `exp` (an
+/// answer) never expires by itself: its validity is that of the offer it answers.
+pub fn is_expired(payload: &SignalPayload, now_unix: u64) -> bool {
+    payload.exp.is_some_and(|exp| now_unix >= exp)
+}
+
+/// Every substring of `text` matching `janus1\.[oa]\.[A-Za-z0-9_-]+`, left to right,
+/// non-overlapping (the same matches a regex engine would give).
+pub fn find_tokens(text: &str) -> Vec<&str> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::new();
+    let mut resume_at = 0;
+    for (start, _) in text.match_indices(PREFIX) {
+        if start < resume_at {
+            continue;
+        }
+        let kind_at = start + PREFIX.len();
+        if !matches!(bytes.get(kind_at), Some(b'o' | b'a')) || bytes.get(kind_at + 1) != Some(&b'.')
+        {
+            continue;
+        }
+        let payload_at = kind_at + 2;
+        let payload_len = bytes[payload_at..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric() || **b == b'_' || **b == b'-')
+            .count();
+        if payload_len == 0 {
+            continue;
+        }
+        resume_at = payload_at + payload_len;
+        // All matched bytes are ASCII, so both ends are char boundaries.
+        found.push(&text[start..resume_at]);
+    }
+    found
+}
+
+/// Escaped, shortened rendering of an untrusted value for error messages.
+fn snippet(text: &str) -> String {
+    shorten(text, 40)
+}
+
+/// Escaped, shortened rendering of a library error (which may quote untrusted input).
+fn reason(error: impl std::fmt::Display) -> String {
+    shorten(&error.to_string(), 160)
+}
+
+/// At most `max` characters of `text`, with control and bidi-override characters escaped.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}') {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SID: &str = "0123456789abcdef";
+
+    /// A realistic data-channel-only SDP as webrtc-rs / Chromium produce it (~700 chars).
+    fn sdp(setup: &str) -> String {
+        [
+            "v=0",
+            "o=- 8403615332048243445 2 IN IP4 127.0.0.1",
+            "s=-",
+            "t=0 0",
+            "a=group:BUNDLE 0",
+            "a=extmap-allow-mixed",
+            "a=msid-semantic: WMS",
+            "m=application 9 UDP/DTLS/SCTP webrtc-datachannel",
+            "c=IN IP4 0.0.0.0",
+            "a=candidate:1966762134 1 udp 2122260223 192.168.1.20 54321 typ host generation 0",
+            "a=candidate:842163049 1 udp 1686052607 203.0.113.7 61002 typ srflx raddr 192.168.1.20 rport 54321",
+            "a=ice-ufrag:Xk9f",
+            "a=ice-pwd:q2Z0m9bRrQwEo0t1Yd3n8pLs",
+            "a=ice-options:trickle",
+            "a=fingerprint:sha-256 6B:8B:5D:EA:59:04:20:23:29:C8:87:1C:CB:76:22:66:21:0E:DF:6C:3C:6B:73:9A:39:1E:A1:3E:CB:4C:2A:C1",
+            &format!("a=setup:{setup}"),
+            "a=mid:0",
+            "a=sctp-port:5000",
+            "a=max-message-size:262144",
+            "",
+        ]
+        .join("\r\n")
+    }
+
+    fn offer() -> SignalPayload {
+        SignalPayload { sid: SID.into(), sdp: sdp("actpass"), exp: Some(1_900_000_000) }
+    }
+
+    /// Builds a token around arbitrary JSON text, bypassing `encode`'s typed payload.
+    fn raw_token(kind: &str, json: &[u8]) -> String {
+        format!("janus1.{kind}.{}", URL_SAFE_NO_PAD.encode(deflate(json)))
+    }
+
+    fn json_token(kind: &str, value: serde_json::Value) -> String {
+        raw_token(kind, value.to_string().as_bytes())
+    }
+
+    #[test]
+    fn offer_and_answer_round_trip() {
+        assert!(sdp("actpass").len() > 600);
+        let text = encode(TokenKind::Offer, &offer());
+        assert!(text.starts_with("janus1.o."));
+        assert!(text.len() < 1200, "offer token unexpectedly long: {}", text.len());
+        let token = decode(&text).unwrap();
+        assert_eq!(token, Token { kind: TokenKind::Offer, payload: offer() });
+        assert_eq!(token.to_text(), text);
+
+        for setup in ["active", "passive"] {
+            let answer = SignalPayload { sid: SID.into(), sdp: sdp(setup), exp: None };
+            let text = encode(TokenKind::Answer, &answer);
+            assert!(text.starts_with("janus1.a."));
+            let token = decode(&format!("  {text}\n")).unwrap();
+            assert_eq!(token.kind, TokenKind::Answer);
+            assert_eq!(token.payload, answer);
+        }
+    }
+
+    #[test]
+    fn answer_without_exp_omits_the_field_and_answer_with_exp_keeps_it() {
+        let answer = SignalPayload { sid: SID.into(), sdp: sdp("active"), exp: None };
+        assert!(!serde_json::to_string(&answer).unwrap().contains("exp"));
+        let with_exp = SignalPayload { exp: Some(5), ..answer };
+        assert_eq!(decode(&encode(TokenKind::Answer, &with_exp)).unwrap().payload, with_exp);
+    }
+
+    #[test]
+    fn stored_deflate_fallback_is_accepted() {
+        let json = serde_json::to_vec(&offer()).unwrap();
+        let text = format!("janus1.o.{}", URL_SAFE_NO_PAD.encode(deflate_stored(&json)));
+        assert_eq!(decode(&text).unwrap().payload, offer());
+        let big = vec![b'x'; 70_000];
+        assert_eq!(inflate_bounded(&deflate_stored(&big[..60_000])).unwrap().len(), 60_000);
+        assert_eq!(inflate_bounded(&deflate_stored(&[])).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn new_sid_is_valid_and_random() {
+        let a = new_sid();
+        assert!(is_valid_sid(&a), "{a}");
+        assert_ne!(a, new_sid());
+    }
+
+    #[test]
+    fn refuses_wrong_prefix_and_version() {
+        assert_eq!(decode("hello"), Err(TokenError::BadPrefix));
+        assert_eq!(decode(""), Err(TokenError::BadPrefix));
+        assert_eq!(decode("JANUS1.o.abc"), Err(TokenError::BadPrefix));
+        assert_eq!(decode("janus1.oabc"), Err(TokenError::BadPrefix));
+        let v2 = encode(TokenKind::Offer, &offer()).replacen("janus1", "janus2", 1);
+        assert_eq!(decode(&v2), Err(TokenError::UnsupportedVersion("2".into())));
+        assert_eq!(decode("janusx.o.abc"), Err(TokenError::BadPrefix));
+    }
+
+    #[test]
+    fn refuses_unknown_kind() {
+        let text = encode(TokenKind::Offer, &offer()).replacen("janus1.o.", "janus1.x.", 1);
+        assert_eq!(decode(&text), Err(TokenError::UnknownKind("x".into())));
+        assert_eq!(decode("janus1..abc"), Err(TokenError::UnknownKind(String::new())));
+        // Control characters are escaped in the message.
+        let err = decode("janus1.\u{1b}[2J.abc").unwrap_err();
+        assert!(!err.to_string().contains('\u{1b}'), "{err}");
+    }
+
+    #[test]
+    fn refuses_oversized_payload_before_decoding() {
+        let text = format!("janus1.o.{}", "!".repeat(MAX_PAYLOAD_CHARS + 1));
+        assert_eq!(decode(&text), Err(TokenError::PayloadTooLarge(MAX_PAYLOAD_CHARS + 1)));
+    }
+
+    #[test]
+    fn refuses_bad_base64() {
+        assert!(matches!(decode("janus1.o.ab$cd"), Err(TokenError::BadBase64(_))));
+        assert!(matches!(decode("janus1.o.abc="), Err(TokenError::BadBase64(_))));
+        // A single base64 character can never be a whole byte: a truncated copy.
+        assert!(matches!(decode("janus1.o.A"), Err(TokenError::BadBase64(_))));
+    }
+
+    #[test]
+    fn refuses_bad_deflate() {
+        let text = format!("janus1.o.{}", URL_SAFE_NO_PAD.encode([0xffu8; 32]));
+        assert!(matches!(decode(&text), Err(TokenError::BadDeflate(_))));
+    }
+
+    #[test]
+    fn refuses_inflate_bomb() {
+        // 8 MiB of zeros inside the sdp string deflates to a few KiB: a real bomb.
+        let mut json = br#"{"sid":"0123456789abcdef","exp":1,"sdp":""#.to_vec();
+        json.extend(std::iter::repeat_n(b'0', 8 * 1024 * 1024));
+        json.extend_from_slice(br#""}"#);
+        let text = raw_token("o", &json);
+        assert!(text.len() < MAX_PAYLOAD_CHARS, "bomb must pass the size check: {}", text.len());
+        assert_eq!(decode(&text), Err(TokenError::InflatedTooLarge));
+        // Exactly at the limit is fine as far as size goes.
+        let at_limit = vec![b' '; MAX_INFLATED_BYTES];
+        assert_eq!(inflate_bounded(&deflate(&at_limit)).unwrap().len(), MAX_INFLATED_BYTES);
+        let over = vec![b' '; MAX_INFLATED_BYTES + 1];
+        assert_eq!(inflate_bounded(&deflate(&over)), Err(TokenError::InflatedTooLarge));
+    }
+
+    #[test]
+    fn refuses_bad_json() {
+        assert!(matches!(decode(&raw_token("o", b"not json")), Err(TokenError::BadJson(_))));
+        assert!(matches!(decode(&raw_token("o", b"[1,2]")), Err(TokenError::BadJson(_))));
+        assert!(matches!(decode(&raw_token("o", &[0xff, 0xfe])), Err(TokenError::BadJson(_))));
+        let wrong_type = serde_json::json!({"sid": 5, "sdp": sdp("actpass"), "exp": 1});
+        assert!(matches!(decode(&json_token("o", wrong_type)), Err(TokenError::BadJson(_))));
+        let negative_exp = serde_json::json!({"sid": SID, "sdp": sdp("actpass"), "exp": -1});
+        assert!(matches!(decode(&json_token("o", negative_exp)), Err(TokenError::BadJson(_))));
+    }
+
+    #[test]
+    fn refuses_missing_fields() {
+        let no_sid = serde_json::json!({"sdp": sdp("actpass"), "exp": 1});
+        assert_eq!(decode(&json_token("o", no_sid)), Err(TokenError::MissingField("sid")));
+        let no_sdp = serde_json::json!({"sid": SID, "exp": 1});
+        assert_eq!(decode(&json_token("o", no_sdp)), Err(TokenError::MissingField("sdp")));
+        let null_sdp = serde_json::json!({"sid": SID, "sdp": null, "exp": 1});
+        assert_eq!(decode(&json_token("o", null_sdp)), Err(TokenError::MissingField("sdp")));
+    }
+
+    #[test]
+    fn refuses_bad_sid() {
+        for sid in ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg", ""] {
+            let value = serde_json::json!({"sid": sid, "sdp": sdp("actpass"), "exp": 1});
+            assert!(matches!(decode(&json_token("o", value)), Err(TokenError::BadSid(_))), "{sid}");
+        }
+    }
+
+    #[test]
+    fn refuses_offer_without_exp() {
+        let value = serde_json::json!({"sid": SID, "sdp": sdp("actpass")});
+        assert_eq!(decode(&json_token("o", value)), Err(TokenError::MissingExpiry));
+    }
+
+    #[test]
+    fn refuses_empty_sdp() {
+        for blank in ["", " \r\n "] {
+            let value = serde_json::json!({"sid": SID, "sdp": blank, "exp": 1});
+            assert_eq!(decode(&json_token("o", value)), Err(TokenError::EmptySdp));
+        }
+    }
+
+    #[test]
+    fn refuses_kind_that_does_not_match_the_sdp() {
+        let answer_sdp_as_offer = SignalPayload { sdp: sdp("active"), ..offer() };
+        assert_eq!(
+            decode(&encode(TokenKind::Offer, &answer_sdp_as_offer)),
+            Err(TokenError::KindMismatch { kind: TokenKind::Offer, setup: "active".into() })
+        );
+        let offer_sdp_as_answer = SignalPayload { exp: None, ..offer() };
+        assert_eq!(
+            decode(&encode(TokenKind::Answer, &offer_sdp_as_answer)),
+            Err(TokenError::KindMismatch { kind: TokenKind::Answer, setup: "actpass".into() })
+        );
+        let holdconn = SignalPayload { sdp: sdp("holdconn"), exp: None, ..offer() };
+        assert!(matches!(decode(&encode(TokenKind::Answer, &holdconn)), Err(TokenError::KindMismatch { .. })));
+        // Mixed roles across sections are refused too.
+        let mixed = SignalPayload { sdp: format!("{}a=setup:active\r\n", sdp("actpass")), ..offer() };
+        assert!(matches!(decode(&encode(TokenKind::Offer, &mixed)), Err(TokenError::KindMismatch { .. })));
+        // `a=setup:` must be a line of its own, not text inside another line.
+        let no_setup = SignalPayload { sdp: "v=0\r\ns=x a=setup:actpass\r\n".into(), ..offer() };
+        assert_eq!(
+            decode(&encode(TokenKind::Offer, &no_setup)),
+            Err(TokenError::MissingSetup { kind: TokenKind::Offer })
+        );
+    }
+
+    #[test]
+    fn expiry_helper() {
+        let payload = offer();
+        assert!(!is_expired(&payload, 1_899_999_999));
+        assert!(is_expired(&payload, 1_900_000_000));
+        assert!(!is_expired(&SignalPayload { exp: None, ..payload }, u64::MAX));
+    }
+
+    #[test]
+    fn finds_tokens_in_free_text() {
+        let offer_text = encode(TokenKind::Offer, &offer());
+        let answer = SignalPayload { sid: SID.into(), sdp: sdp("active"), exp: None };
+        let answer_text = encode(TokenKind::Answer, &answer);
+        let comment = format!("Here you go:\n`{answer_text}`\nand (old) {offer_text}.\n");
+        assert_eq!(find_tokens(&comment), vec![answer_text.as_str(), offer_text.as_str()]);
+        assert_eq!(find_tokens("xjanus1.a.abc-_Z9 tail"), vec!["janus1.a.abc-_Z9"]);
+        assert!(find_tokens("janus1.o. janus1.x.abc janus1.o janus2.o.abc janus1.").is_empty());
+        // Leftmost, non-overlapping: a prefix inside a match does not start another match.
+        assert_eq!(find_tokens("janus1.o.abjanus1.a.cd"), vec!["janus1.o.abjanus1"]);
+        assert_eq!(find_tokens("é janus1.o.ab€"), vec!["janus1.o.ab"]);
+        assert_eq!(find_tokens("janus1.janus1.o.zz"), vec!["janus1.o.zz"]);
+    }
+}

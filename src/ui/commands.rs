@@ -1,0 +1,119 @@
+//! The console commands (the seed's, exactly): one parser shared by every view.
+
+use crate::app::Command;
+
+/// What `help` prints.
+pub const HELP: &str = "commands:
+  list                 show conversations and pending requests
+  reply <user> <msg>   send a message to a guest
+  @<user> <msg>        the same, shorter
+  kick <user>          end the conversation with a guest
+  ban <user>           kick and refuse the user's requests for this run
+  help                 this text
+  quit                 close every conversation and exit";
+
+/// Parses one input line. `Ok(None)` for a blank line; `Err` says what is wrong and how
+/// to fix it.
+pub fn parse(line: &str) -> Result<Option<Command>, String> {
+    let line = line.trim_end_matches(['\r', '\n']);
+    let trimmed = line.trim_start();
+    if trimmed.trim().is_empty() {
+        return Ok(None);
+    }
+    if let Some(rest) = trimmed.strip_prefix('@') {
+        let (user, text) = split_word(rest);
+        return reply(user, text, "@<user> <msg>").map(Some);
+    }
+    let (word, rest) = split_word(trimmed);
+    let command = match word {
+        "list" | "ls" => no_args(rest, Command::List, "list")?,
+        "help" | "?" => no_args(rest, Command::Help, "help")?,
+        "quit" | "exit" => no_args(rest, Command::Quit, "quit")?,
+        "reply" | "r" => {
+            let (user, text) = split_word(rest);
+            reply(user, text, "reply <user> <msg>")?
+        }
+        "kick" => Command::Kick { user: one_user(rest, "kick <user>")? },
+        "ban" => Command::Ban { user: one_user(rest, "ban <user>")? },
+        other => {
+            return Err(format!(
+                "unknown command `{}`; type `help` for the list (to message someone: @<user> <msg>)",
+                crate::app::sanitize_for_terminal(other)
+            ))
+        }
+    };
+    Ok(Some(command))
+}
+
+fn split_word(s: &str) -> (&str, &str) {
+    let s = s.trim_start();
+    match s.find(char::is_whitespace) {
+        Some(i) => (&s[..i], s[i..].trim_start()),
+        None => (s, ""),
+    }
+}
+
+fn valid_login(user: &str) -> bool {
+    !user.is_empty() && user.len() <= 39 && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+fn reply(user: &str, text: &str, usage: &str) -> Result<Command, String> {
+    let user = user.trim_start_matches('@');
+    if !valid_login(user) {
+        return Err(format!("usage: {usage}"));
+    }
+    if text.trim().is_empty() {
+        return Err(format!("nothing to send; usage: {usage}"));
+    }
+    Ok(Command::Reply { user: user.to_string(), text: text.trim_end().to_string() })
+}
+
+fn one_user(rest: &str, usage: &str) -> Result<String, String> {
+    let (user, extra) = split_word(rest);
+    let user = user.trim_start_matches('@');
+    if !valid_login(user) || !extra.is_empty() {
+        return Err(format!("usage: {usage}"));
+    }
+    Ok(user.to_string())
+}
+
+fn no_args(rest: &str, command: Command, usage: &str) -> Result<Command, String> {
+    if rest.trim().is_empty() {
+        Ok(command)
+    } else {
+        Err(format!("usage: {usage} (it takes no arguments)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reply(user: &str, text: &str) -> Command {
+        Command::Reply { user: user.into(), text: text.into() }
+    }
+
+    #[test]
+    fn parses_the_seed_commands() {
+        assert_eq!(parse("list"), Ok(Some(Command::List)));
+        assert_eq!(parse("  help  "), Ok(Some(Command::Help)));
+        assert_eq!(parse("quit\n"), Ok(Some(Command::Quit)));
+        assert_eq!(parse("reply alice hello there"), Ok(Some(reply("alice", "hello there"))));
+        assert_eq!(parse("reply @alice  spaced  out "), Ok(Some(reply("alice", "spaced  out"))));
+        assert_eq!(parse("@bob hi"), Ok(Some(reply("bob", "hi"))));
+        assert_eq!(parse("kick alice"), Ok(Some(Command::Kick { user: "alice".into() })));
+        assert_eq!(parse("ban @mallory"), Ok(Some(Command::Ban { user: "mallory".into() })));
+        assert_eq!(parse("   "), Ok(None));
+    }
+
+    #[test]
+    fn explains_mistakes() {
+        assert!(parse("reply alice").unwrap_err().contains("usage: reply <user> <msg>"));
+        assert!(parse("@ hi").unwrap_err().contains("usage"));
+        assert!(parse("kick").unwrap_err().contains("usage: kick <user>"));
+        assert!(parse("kick a b").unwrap_err().contains("usage"));
+        assert!(parse("list now").unwrap_err().contains("no arguments"));
+        let err = parse("frobnicate\x1b[2J").unwrap_err();
+        assert!(err.contains("unknown command") && !err.contains('\x1b'));
+    }
+}
