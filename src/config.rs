@@ -26,6 +26,8 @@ pub struct FileConfig {
     pub backlog: Option<u64>,
     pub ice_servers: Option<Vec<String>>,
     pub gather_timeout: Option<f64>,
+    pub accept: Option<String>,
+    pub bell: Option<bool>,
 }
 
 /// The GitHub token; its `Debug` never shows it.
@@ -57,6 +59,10 @@ pub struct Config {
     pub gather_timeout: Duration,
     /// The file that was read, if any.
     pub source: Option<PathBuf>,
+    /// `accept = "manual"`: requests wait for the maintainer's `accept` (default: automatic).
+    pub manual_accept: bool,
+    /// The TUI rings the terminal bell on a new request or an unseen message (default: on).
+    pub bell: bool,
 }
 
 /// Why the configuration cannot be used.
@@ -119,6 +125,11 @@ pub fn resolve(file: FileConfig, source: Option<PathBuf>, flags: &Overrides, env
     if !(0.1..=60.0).contains(&gather) {
         return Err(ConfigError::Invalid(format!("gather_timeout {gather} is out of range: use 0.1 to 60 seconds")));
     }
+    let manual_accept = match file.accept.as_deref().map(str::trim) {
+        None | Some("auto") => false,
+        Some("manual") => true,
+        Some(other) => return Err(ConfigError::Invalid(format!("accept = \"{other}\" is not valid: use \"auto\" or \"manual\""))),
+    };
     let ice_servers = file.ice_servers.unwrap_or_else(|| DEFAULT_STUN.iter().map(|s| s.to_string()).collect());
     for url in &ice_servers {
         if !(url.starts_with("stun:") || url.starts_with("stuns:")) {
@@ -140,6 +151,8 @@ pub fn resolve(file: FileConfig, source: Option<PathBuf>, flags: &Overrides, env
         ice_servers,
         gather_timeout: Duration::from_secs_f64(gather),
         source,
+        manual_accept,
+        bell: file.bell.unwrap_or(true),
     })
 }
 
@@ -176,6 +189,7 @@ mod tests {
         assert!(bad("api_url = \"ftp://x\"").contains("https://"));
         assert!(bad("poll_interval = 0.0").contains("0.1 to 3600"));
         assert!(bad("ice_servers = [\"turn:x\"]").contains("TURN"));
+        assert!(bad("accept = \"sometimes\"").contains("\"manual\""));
         assert!(toml::from_str::<FileConfig>("unknown_key = 1").is_err());
     }
 

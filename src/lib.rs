@@ -11,12 +11,12 @@
 //! - [`ui`]: the plain console and the command parser;
 //! - [`config`]: configuration file, environment and flags.
 
-// LEAD-WIP pub mod app;
+pub mod app;
 pub mod blog;
 pub mod cli;
 pub mod config;
 pub mod forge;
-// LEAD-WIP pub mod host;
+pub mod host;
 pub mod rtc;
 pub mod signal;
-// LEAD-WIP pub mod ui;
+pub mod ui;

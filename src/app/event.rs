@@ -22,6 +22,16 @@ pub enum Command {
     Help,
     /// `quit`: close every peer politely and exit.
     Quit,
+    /// `accept <issue>`: offer a chat on a request waiting in manual mode (or re-offer an
+    /// expired or ended one).
+    Accept { issue: u64 },
+    /// `decline <issue>`: withdraw or refuse a request politely (no link, or the link
+    /// taken down).
+    Decline { issue: u64 },
+    /// `accept manual` / `accept auto`: whether new requests wait for `accept`.
+    SetAcceptMode { manual: bool },
+    /// The maintainer has seen this conversation (the TUI sends it when it shows one).
+    MarkRead { peer_id: PeerId },
 }
 
 /// An input to the core.
@@ -52,4 +62,6 @@ pub enum Event {
     AnswerFailed { peer_id: PeerId, error: String },
     /// The maintainer typed a command.
     User(Command),
+    /// The forge reported its rate limit (shown in the status line).
+    RateLimit(crate::forge::github::RateLimitStatus),
 }

@@ -18,7 +18,7 @@ pub use state::{
     Activity, ActivityKind, Conversation, HostIdentity, Line, LineKind, PeerState, Request,
     RequestStage, Settings, State,
 };
-pub use text::{offer_comment_body, sanitize_for_terminal};
+pub use text::{offer_comment_body, sanitize_for_terminal, sdp_fingerprint, verification_code};
 pub use update::list_text;
 pub use update::update;
 

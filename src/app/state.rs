@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 
+use crate::forge::github::RateLimitStatus;
 use crate::forge::{Issue, RepoName};
 use crate::rtc::peer::PeerId;
 
@@ -33,8 +34,10 @@ pub struct Settings {
 }
 
 /// Where a request (an issue asking for a chat) stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RequestStage {
+    /// Manual accept mode: waiting for the maintainer to accept (or decline) the request.
+    Pending,
     /// The peer and its offer are being created.
     Preparing,
     /// The offer comment is being posted.
@@ -58,7 +61,8 @@ impl RequestStage {
     pub fn is_active(&self) -> bool {
         matches!(
             self,
-            RequestStage::Preparing
+            RequestStage::Pending
+                | RequestStage::Preparing
                 | RequestStage::Posting
                 | RequestStage::WaitingForAnswer
                 | RequestStage::Connecting
@@ -68,6 +72,7 @@ impl RequestStage {
 
     pub fn label(&self) -> &'static str {
         match self {
+            RequestStage::Pending => "awaiting accept",
             RequestStage::Preparing => "preparing offer",
             RequestStage::Posting => "posting link",
             RequestStage::WaitingForAnswer => "waiting for answer",
@@ -98,6 +103,12 @@ pub struct Request {
     pub answer_comment_id: Option<u64>,
     /// Unix seconds when the request was created.
     pub since: u64,
+    /// The guest link while it can still be used (posted, not yet answered or expired), so
+    /// a view can copy it for the maintainer; `None` otherwise.
+    pub link: Option<String>,
+    /// The DTLS fingerprint line of our offer, kept to derive the conversation's
+    /// verification code once the answer arrives.
+    pub offer_fingerprint: Option<String>,
 }
 
 /// State of a conversation's peer connection.
@@ -143,6 +154,9 @@ pub struct Conversation {
     pub unread: usize,
     /// Frames dropped from this guest so far.
     pub dropped: u64,
+    /// Short code derived from both DTLS fingerprints (`text::verification_code`): both ends
+    /// can compare it out of band. `None` when an SDP carried no fingerprint.
+    pub verify_code: Option<String>,
 }
 
 /// Kind of an activity entry (the plain console prints them in order).
@@ -197,6 +211,10 @@ pub struct State {
     pub last_poll_error: Option<String>,
     /// Set by `quit`; the host loop exits when it sees it.
     pub quitting: bool,
+    /// `accept = "manual"`: new requests wait in [`RequestStage::Pending`] until accepted.
+    pub manual_accept: bool,
+    /// The forge's rate limit as last reported (for the status line); `None` until known.
+    pub rate_limit: Option<RateLimitStatus>,
 }
 
 /// Most activity entries kept.
@@ -221,6 +239,8 @@ impl State {
             last_poll_ok: None,
             last_poll_error: None,
             quitting: false,
+            manual_accept: false,
+            rate_limit: None,
         }
     }
 

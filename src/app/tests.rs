@@ -262,3 +262,105 @@ fn frames_from_a_peer_that_is_not_open_are_ignored() {
     assert!(fx.is_empty());
     assert!(s.activity.iter().all(|a| a.text != "early"));
 }
+
+// ---- manual accept, decline, read marks, rate limit, link and verification code ----
+
+#[test]
+fn manual_mode_waits_for_accept_then_offers() {
+    let mut s = new_state();
+    assert!(update(&mut s, T0, Event::User(Command::SetAcceptMode { manual: true })).is_empty());
+    assert!(s.manual_accept);
+    let fx = update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))));
+    assert!(fx.is_empty(), "{fx:?}");
+    assert_eq!(s.requests[&7].stage, RequestStage::Pending);
+    assert!(last_activity(&s).text.contains("`accept 7`"));
+    assert!(list_text(&s, T0 + 5).contains("request #7 from alice: awaiting accept (5 s)"));
+    let fx = update(&mut s, T0 + 5, Event::User(Command::Accept { issue: 7 }));
+    assert_eq!(fx, vec![Effect::CreateOffer { peer_id: 1, issue: 7 }]);
+    assert_eq!(s.requests[&7].stage, RequestStage::Preparing);
+    // Accepting twice, or an unknown issue, explains instead of acting.
+    assert!(update(&mut s, T0 + 6, Event::User(Command::Accept { issue: 7 })).is_empty());
+    assert_eq!(last_activity(&s).kind, ActivityKind::Error);
+    assert!(update(&mut s, T0 + 6, Event::User(Command::Accept { issue: 99 })).is_empty());
+    assert!(last_activity(&s).text.contains("no chat request on #99"));
+}
+
+#[test]
+fn switching_back_to_auto_accepts_what_waits() {
+    let mut s = new_state();
+    update(&mut s, T0, Event::User(Command::SetAcceptMode { manual: true }));
+    update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))));
+    update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(issue(8, user("bob", 43), T0))));
+    let fx = update(&mut s, T0 + 1, Event::User(Command::SetAcceptMode { manual: false }));
+    assert_eq!(fx, vec![Effect::CreateOffer { peer_id: 1, issue: 7 }, Effect::CreateOffer { peer_id: 2, issue: 8 }]);
+}
+
+#[test]
+fn decline_a_pending_request_posts_a_polite_comment() {
+    let mut s = new_state();
+    update(&mut s, T0, Event::User(Command::SetAcceptMode { manual: true }));
+    update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))));
+    let fx = update(&mut s, T0 + 1, Event::User(Command::Decline { issue: 7 }));
+    match &fx[..] {
+        [Effect::PostComment { issue: 7, body, purpose: WritePurpose::Decline { issue: 7 } }] => assert!(body.contains("@alice")),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(s.requests[&7].stage, RequestStage::Declined);
+    // Quitting afterwards has nothing to close for it.
+    let fx = update(&mut s, T0 + 2, Event::User(Command::Quit));
+    assert_eq!(fx, vec![Effect::Quit]);
+}
+
+#[test]
+fn decline_a_posted_link_takes_it_down_and_refuses_the_answer() {
+    let mut s = waiting_for_alice();
+    assert!(s.requests[&7].link.as_deref().is_some_and(|l| l.contains("#offer=janus1.o.")));
+    let fx = update(&mut s, T0 + 2, Event::User(Command::Decline { issue: 7 }));
+    assert!(fx.contains(&Effect::ClosePeer { peer_id: 1, reason: "declined".into() }));
+    assert!(fx.iter().any(|e| matches!(e, Effect::EditComment { comment_id: 500, body, .. }
+        if !body.contains("janus1.") && body.contains("<!-- janus:offer sid=0123456789abcdef -->"))));
+    assert_eq!(s.requests[&7].link, None);
+    let fx = update(&mut s, T0 + 3, Event::Forge(ForgeEvent::CommentSeen(comment(620, 7, user("alice", 42), &answer(SID)))));
+    assert!(fx.is_empty());
+    // A connected chat is not declined: that is what kick is for.
+    let mut c = connected_alice();
+    assert!(update(&mut c, T0 + 9, Event::User(Command::Decline { issue: 7 })).is_empty());
+    assert!(last_activity(&c).text.contains("`kick`"));
+}
+
+#[test]
+fn accept_re_offers_an_expired_request() {
+    let mut s = waiting_for_alice();
+    update(&mut s, T0 + 601, Event::Tick);
+    assert_eq!(s.requests[&7].link, None);
+    let fx = update(&mut s, T0 + 700, Event::User(Command::Accept { issue: 7 }));
+    assert_eq!(fx, vec![Effect::CreateOffer { peer_id: 2, issue: 7 }]);
+}
+
+#[test]
+fn mark_read_clears_unread_and_rate_limit_is_kept() {
+    let mut s = connected_alice();
+    update(&mut s, T0 + 10, Event::PeerFrame { peer_id: 1, frame: Frame::Chat { id: "g1".into(), text: "hello".into(), from: None, ts: 0 } });
+    assert_eq!(s.conversations[&1].unread, 1);
+    assert!(update(&mut s, T0 + 11, Event::User(Command::MarkRead { peer_id: 1 })).is_empty());
+    assert_eq!(s.conversations[&1].unread, 0);
+    let status = crate::forge::github::RateLimitStatus { limit: 5000, remaining: 4990, reset: T0 + 3600 };
+    update(&mut s, T0, Event::RateLimit(status));
+    assert_eq!(s.rate_limit, Some(status));
+}
+
+#[test]
+fn conversations_carry_a_verification_code_from_both_fingerprints() {
+    let offer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n";
+    let answer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 CC:DD\r\na=setup:active\r\n";
+    let mut s = new_state();
+    update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))));
+    let offer = token::encode(TokenKind::Offer, &SignalPayload { sid: SID.into(), sdp: offer_sdp.into(), exp: Some(T0 + 600) });
+    update(&mut s, T0, Event::OfferReady { peer_id: 1, issue: 7, sid: SID.into(), token: offer, expires_at: T0 + 600 });
+    update(&mut s, T0, Event::Written { purpose: WritePurpose::Offer { issue: 7 }, comment_id: Some(500) });
+    let answer = token::encode(TokenKind::Answer, &SignalPayload { sid: SID.into(), sdp: answer_sdp.into(), exp: None });
+    update(&mut s, T0 + 1, Event::Forge(ForgeEvent::CommentSeen(comment(600, 7, user("alice", 42), &answer))));
+    let expected = verification_code("sha-256 aa:bb", "sha-256 cc:dd");
+    assert_eq!(s.conversations[&1].verify_code.as_deref(), Some(expected.as_str()));
+    assert_eq!(s.requests[&7].link, None, "a used link is not offered for copying");
+}

@@ -52,6 +52,25 @@ pub fn decline_body(guest: &str) -> String {
     format!("Hi @{guest}, thanks for reaching out. Live chat is not available for you right now; the maintainer will follow up on this issue.")
 }
 
+/// The DTLS fingerprint of an SDP (`a=fingerprint:sha-256 AB:CD:…`), normalised to
+/// lowercase `algorithm value`; `None` if the SDP has none.
+pub fn sdp_fingerprint(sdp: &str) -> Option<String> {
+    let line = sdp.lines().find_map(|l| l.trim().strip_prefix("a=fingerprint:"))?;
+    let normal = line.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    (!normal.is_empty()).then_some(normal)
+}
+
+/// A short code both ends can compare out of band (DESIGN §7): the first three bytes of
+/// SHA-256 over `janus-verify-v1\n{offer fingerprint}\n{answer fingerprint}` (each as
+/// [`sdp_fingerprint`] normalises it), as `xxx-xxx` in lowercase hex. Anyone who swapped
+/// either SDP would have to produce the same code by chance (1 in 16 million).
+pub fn verification_code(offer_fingerprint: &str, answer_fingerprint: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("janus-verify-v1\n{offer_fingerprint}\n{answer_fingerprint}").as_bytes());
+    let hex = hex::encode(&digest[..3]);
+    format!("{}-{}", &hex[..3], &hex[3..])
+}
+
 /// Makes untrusted text safe to print on a terminal: control characters (C0, DEL, C1, so
 /// ESC and every escape sequence) and bidirectional overrides become visible `\u{…}`-style
 /// escapes; newlines become ` ↵ ` so a message cannot fake a console line.
@@ -85,6 +104,19 @@ mod tests {
         assert!(!safe.contains('\u{202e}'));
         assert!(safe.contains(" ↵ maintainer: fake"));
         assert!(safe.starts_with("hi\\u{1b}[2J"));
+    }
+
+    #[test]
+    fn verification_code_binds_both_fingerprints() {
+        let offer = "v=0\r\na=fingerprint:sha-256 AB:CD:EF\r\n";
+        let answer = "v=0\r\na=fingerprint:SHA-256  01:02:03\r\n";
+        let (o, a) = (sdp_fingerprint(offer).unwrap(), sdp_fingerprint(answer).unwrap());
+        assert_eq!((o.as_str(), a.as_str()), ("sha-256 ab:cd:ef", "sha-256 01:02:03"));
+        let code = verification_code(&o, &a);
+        assert_eq!(code.len(), 7);
+        assert_eq!(&code[3..4], "-");
+        assert_ne!(code, verification_code(&a, &o), "the order of the roles matters");
+        assert_eq!(sdp_fingerprint("v=0\r\n"), None);
     }
 
     #[test]

@@ -66,6 +66,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             }
         }
         Event::User(command) => user_command(state, now, command, &mut fx),
+        Event::RateLimit(status) => state.rate_limit = Some(status),
     }
     fx
 }
@@ -98,7 +99,13 @@ fn start_request(state: &mut State, now: u64, issue: Issue, fx: &mut Vec<Effect>
     let number = issue.number;
     let login = issue.user.login.clone();
     let banned = state.is_banned(&login, issue.user.id);
-    let stage = if banned { RequestStage::Declined } else { RequestStage::Preparing };
+    let stage = if banned {
+        RequestStage::Declined
+    } else if state.manual_accept {
+        RequestStage::Pending
+    } else {
+        RequestStage::Preparing
+    };
     state.requests.insert(
         number,
         Request {
@@ -110,11 +117,15 @@ fn start_request(state: &mut State, now: u64, issue: Issue, fx: &mut Vec<Effect>
             offer_comment_id: None,
             answer_comment_id: None,
             since: now,
+            link: None,
+            offer_fingerprint: None,
         },
     );
     if banned {
         state.log(now, ActivityKind::Notice, format!("declined request #{number} from banned {login}"));
         fx.push(Effect::PostComment { issue: number, body: text::decline_body(&login), purpose: WritePurpose::Decline { issue: number } });
+    } else if stage == RequestStage::Pending {
+        state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: waiting for you to `accept {number}` or `decline {number}`"));
     } else {
         state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: preparing link"));
         fx.push(Effect::CreateOffer { peer_id, issue: number });
@@ -128,6 +139,7 @@ fn offer_ready(state: &mut State, now: u64, peer_id: PeerId, issue: u64, sid: St
         fx.push(Effect::ClosePeer { peer_id, reason: "request cancelled".into() });
         return;
     };
+    let token_text = token.clone();
     let link = GuestLink {
         pages_url: state.settings.pages_url.clone(),
         offer: token,
@@ -140,6 +152,8 @@ fn offer_ready(state: &mut State, now: u64, peer_id: PeerId, issue: u64, sid: St
     req.stage = RequestStage::Posting;
     req.sid = sid.clone();
     req.expires_at = expires_at;
+    req.offer_fingerprint = token::decode(&token_text).ok().and_then(|t| text::sdp_fingerprint(&t.payload.sdp));
+    req.link = Some(link.clone());
     let body = text::offer_comment_body(&req.issue.user.login, &link, &sid, expires_at);
     let _ = now;
     fx.push(Effect::PostComment { issue, body, purpose: WritePurpose::Offer { issue } });
@@ -235,12 +249,16 @@ fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &mut Vec<Effe
     let Some(req) = state.requests.get_mut(&issue) else { return };
     req.stage = RequestStage::Connecting;
     req.answer_comment_id = Some(comment.id);
+    req.link = None; // single use
+    let verify_code = text::sdp_fingerprint(&decoded.payload.sdp)
+        .zip(req.offer_fingerprint.as_deref())
+        .map(|(answer_fp, offer_fp)| text::verification_code(offer_fp, &answer_fp));
     let peer_id = req.peer_id;
     let (guest, guest_id) = (req.issue.user.login.clone(), req.issue.user.id);
     state.used_sids.insert(decoded.payload.sid.clone());
     state.conversations.insert(
         peer_id,
-        Conversation { peer_id, guest: guest.clone(), guest_id, issue, state: PeerState::Connecting, lines: Default::default(), unread: 0, dropped: 0 },
+        Conversation { peer_id, guest: guest.clone(), guest_id, issue, state: PeerState::Connecting, lines: Default::default(), unread: 0, dropped: 0, verify_code },
     );
     state.log(now, ActivityKind::Notice, format!("answer from {guest} on #{issue} accepted; connecting"));
     fx.push(Effect::ApplyAnswer { peer_id, sdp: decoded.payload.sdp });
@@ -251,6 +269,7 @@ fn expire_offers(state: &mut State, now: u64, fx: &mut Vec<Effect>) {
     for req in state.requests.values_mut() {
         if req.stage == RequestStage::WaitingForAnswer && now > req.expires_at {
             req.stage = RequestStage::Expired;
+            req.link = None;
             expired.push((req.issue.number, req.issue.user.login.clone()));
             fx.push(Effect::ClosePeer { peer_id: req.peer_id, reason: "offer expired".into() });
             if let Some(id) = req.offer_comment_id {
@@ -378,8 +397,12 @@ fn user_command(state: &mut State, now: u64, command: Command, fx: &mut Vec<Effe
             // Pending offers to this user are withdrawn.
             for req in state.requests.values_mut() {
                 if req.issue.user.login.eq_ignore_ascii_case(&login) && req.stage.is_active() {
+                    let had_peer = req.stage != RequestStage::Pending;
                     req.stage = RequestStage::Ended;
-                    fx.push(Effect::ClosePeer { peer_id: req.peer_id, reason: "banned".into() });
+                    req.link = None;
+                    if had_peer {
+                        fx.push(Effect::ClosePeer { peer_id: req.peer_id, reason: "banned".into() });
+                    }
                     if let Some(id) = req.offer_comment_id {
                         let body = text::offer_expired_body(&req.issue.user.login, &req.sid);
                         fx.push(Effect::EditComment { comment_id: id, body, purpose: WritePurpose::Edit { issue: req.issue.number } });
@@ -397,7 +420,9 @@ fn user_command(state: &mut State, now: u64, command: Command, fx: &mut Vec<Effe
                         fx.push(Effect::EditComment { comment_id: id, body, purpose: WritePurpose::Edit { issue: req.issue.number } });
                     }
                 }
-                if req.stage.is_active() {
+                if req.stage == RequestStage::Pending {
+                    req.stage = RequestStage::Ended; // no peer was created
+                } else if req.stage.is_active() {
                     req.stage = RequestStage::Ended;
                     fx.push(Effect::ClosePeer { peer_id: req.peer_id, reason: "the maintainer went offline".into() });
                 }
@@ -405,7 +430,84 @@ fn user_command(state: &mut State, now: u64, command: Command, fx: &mut Vec<Effe
             state.log(now, ActivityKind::Notice, "closing conversations and quitting");
             fx.push(Effect::Quit);
         }
+        Command::Accept { issue } => accept(state, now, issue, fx),
+        Command::Decline { issue } => decline(state, now, issue, fx),
+        Command::SetAcceptMode { manual } => {
+            state.manual_accept = manual;
+            if manual {
+                state.log(now, ActivityKind::Notice, "new chat requests now wait for `accept <issue>`");
+            } else {
+                state.log(now, ActivityKind::Notice, "chat requests are now accepted automatically");
+                let pending: Vec<u64> = state.requests.values().filter(|r| r.stage == RequestStage::Pending).map(|r| r.issue.number).collect();
+                for issue in pending {
+                    accept(state, now, issue, fx);
+                }
+            }
+        }
+        Command::MarkRead { peer_id } => {
+            if let Some(conv) = state.conversations.get_mut(&peer_id) {
+                conv.unread = 0;
+            }
+        }
     }
+}
+
+/// `accept <issue>`: a pending request gets its offer; an expired or ended one a fresh one.
+fn accept(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effect>) {
+    let Some(req) = state.requests.get_mut(&issue) else {
+        state.log(now, ActivityKind::Error, format!("no chat request on #{issue}; `list` shows the requests"));
+        return;
+    };
+    match req.stage {
+        RequestStage::Pending => {
+            req.stage = RequestStage::Preparing;
+            let (peer_id, login) = (req.peer_id, req.issue.user.login.clone());
+            state.log(now, ActivityKind::Notice, format!("accepted request #{issue} from {login}: preparing link"));
+            fx.push(Effect::CreateOffer { peer_id, issue });
+        }
+        RequestStage::Expired | RequestStage::Ended => {
+            let again = req.issue.clone();
+            state.requests.remove(&issue);
+            start_request(state, now, again, fx);
+            if state.requests.get(&issue).is_some_and(|r| r.stage == RequestStage::Pending) {
+                accept(state, now, issue, fx);
+            }
+        }
+        ref other => {
+            let label = other.label();
+            state.log(now, ActivityKind::Error, format!("request #{issue} is {label}: nothing to accept"));
+        }
+    }
+}
+
+/// `decline <issue>`: refuse a request that is not connected yet, politely, taking any
+/// posted link down.
+fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effect>) {
+    let Some(req) = state.requests.get_mut(&issue) else {
+        state.log(now, ActivityKind::Error, format!("no chat request on #{issue}; `list` shows the requests"));
+        return;
+    };
+    let stage = req.stage.clone();
+    if !matches!(stage, RequestStage::Pending | RequestStage::Preparing | RequestStage::Posting | RequestStage::WaitingForAnswer) {
+        let hint = if matches!(stage, RequestStage::Connecting | RequestStage::Connected) { "; `kick` ends a conversation" } else { "" };
+        state.log(now, ActivityKind::Error, format!("request #{issue} is {}: nothing to decline{hint}", stage.label()));
+        return;
+    }
+    req.stage = RequestStage::Declined;
+    req.link = None;
+    let login = req.issue.user.login.clone();
+    if stage != RequestStage::Pending {
+        fx.push(Effect::ClosePeer { peer_id: req.peer_id, reason: "declined".into() });
+    }
+    match req.offer_comment_id {
+        // The link is replaced by the decline, keeping the marker that makes it ours.
+        Some(id) => {
+            let body = format!("{}\n\n{}", text::decline_body(&login), text::offer_marker(&req.sid));
+            fx.push(Effect::EditComment { comment_id: id, body, purpose: WritePurpose::Edit { issue } });
+        }
+        None => fx.push(Effect::PostComment { issue, body: text::decline_body(&login), purpose: WritePurpose::Decline { issue } }),
+    }
+    state.log(now, ActivityKind::Notice, format!("declined request #{issue} from {login}"));
 }
 
 fn reply(state: &mut State, now: u64, user: &str, text: String, fx: &mut Vec<Effect>) {
@@ -451,7 +553,7 @@ pub fn list_text(state: &State, now: u64) -> String {
         let st = if c.state == PeerState::Open { "open" } else { "connecting" };
         out.push(format!("{} (#{}) {st}", c.guest, c.issue));
     }
-    for r in state.requests.values().filter(|r| matches!(r.stage, RequestStage::Preparing | RequestStage::Posting | RequestStage::WaitingForAnswer)) {
+    for r in state.requests.values().filter(|r| matches!(r.stage, RequestStage::Pending | RequestStage::Preparing | RequestStage::Posting | RequestStage::WaitingForAnswer)) {
         let age = now.saturating_sub(r.since);
         out.push(format!("request #{} from {}: {} ({age} s)", r.issue.number, r.issue.user.login, r.stage.label()));
     }

@@ -163,7 +163,10 @@ fn read_post(path: &Path, stem: &str, len: u64) -> Result<Post, String> {
         ));
     }
     if len > MAX_POST_BYTES {
-        return Err(format!("the file is {} KiB, over the 1 MiB limit", len / 1024));
+        return Err(format!(
+            "the file is {} KiB, over the 1 MiB limit",
+            len / 1024
+        ));
     }
     let file = fs::File::open(path).map_err(|e| format!("cannot open it: {e}"))?;
     let mut bytes = Vec::new();
@@ -186,7 +189,13 @@ fn suggest_slug(stem: &str) -> String {
     let slug: String = stem
         .to_lowercase()
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '_' { c } else { '-' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '-'
+            }
+        })
         .take(post::MAX_SLUG_CHARS)
         .collect();
     let slug = slug.trim_matches('-');

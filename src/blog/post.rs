@@ -183,7 +183,11 @@ pub fn build_post(slug: &str, text: &str) -> (Post, Vec<String>) {
             String::new()
         }
     };
-    let summary = match matter.summary.map(|s| clean_line(&s)).filter(|s| !s.is_empty()) {
+    let summary = match matter
+        .summary
+        .map(|s| clean_line(&s))
+        .filter(|s| !s.is_empty())
+    {
         Some(explicit) => truncate_chars(&explicit, MAX_SUMMARY_CHARS),
         None => truncate_chars(&first_paragraph_text(body), DERIVED_SUMMARY_CHARS),
     };
@@ -229,7 +233,12 @@ mod tests {
 
     #[test]
     fn without_front_matter_the_whole_file_is_body() {
-        for text in ["Just text\n", "---\ntitle: never closed\nbody", "", "--- \n"] {
+        for text in [
+            "Just text\n",
+            "---\ntitle: never closed\nbody",
+            "",
+            "--- \n",
+        ] {
             let (matter, body) = split_front_matter(text);
             assert_eq!(matter, FrontMatter::default(), "{text:?}");
             assert_eq!(body, text);
@@ -261,7 +270,16 @@ mod tests {
     #[test]
     fn dates_are_real_days() {
         assert_eq!(parse_date("2024-02-29").as_deref(), Some("2024-02-29"));
-        for bad in ["2023-02-29", "2026-13-01", "2026-1-01", "26-01-01x", "2026/01/01", "+026-01-01", "", "２０２６-01-01"] {
+        for bad in [
+            "2023-02-29",
+            "2026-13-01",
+            "2026-1-01",
+            "26-01-01x",
+            "2026/01/01",
+            "+026-01-01",
+            "",
+            "２０２６-01-01",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }
@@ -271,7 +289,17 @@ mod tests {
         for good in ["welcome", "2026-11-20-hi", "a_b"] {
             assert!(is_valid_slug(good), "{good}");
         }
-        for bad in ["", "Welcome", "../etc/passwd", "a/b", "a\\b", "..", "a.b", "é", &"a".repeat(101)] {
+        for bad in [
+            "",
+            "Welcome",
+            "../etc/passwd",
+            "a/b",
+            "a\\b",
+            "..",
+            "a.b",
+            "é",
+            &"a".repeat(101),
+        ] {
             assert!(!is_valid_slug(bad), "{bad}");
         }
     }
@@ -279,7 +307,10 @@ mod tests {
     #[test]
     fn oversized_posts_become_a_notice() {
         let body = "word ".repeat(20_000);
-        let (post, warnings) = build_post("big", &format!("---\ntitle: Big\ndate: 2026-01-01\n---\n{body}"));
+        let (post, warnings) = build_post(
+            "big",
+            &format!("---\ntitle: Big\ndate: 2026-01-01\n---\n{body}"),
+        );
         assert!(post.html.contains("too large"), "{}", &post.html[..80]);
         assert!(protocol::encode(&post.frame()).len() <= MAX_FRAME_BYTES);
         assert_eq!(warnings.len(), 1);

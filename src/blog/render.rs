@@ -50,10 +50,49 @@ fn sanitizer() -> &'static ammonia::Builder<'static> {
 
 fn build_sanitizer() -> ammonia::Builder<'static> {
     let tags: HashSet<&str> = [
-        "a", "abbr", "b", "blockquote", "br", "caption", "cite", "code", "dd", "del", "dl", "dt",
-        "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "kbd", "li", "mark",
-        "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td",
-        "tfoot", "th", "thead", "tr", "ul",
+        "a",
+        "abbr",
+        "b",
+        "blockquote",
+        "br",
+        "caption",
+        "cite",
+        "code",
+        "dd",
+        "del",
+        "dl",
+        "dt",
+        "em",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "hr",
+        "i",
+        "img",
+        "ins",
+        "kbd",
+        "li",
+        "mark",
+        "ol",
+        "p",
+        "pre",
+        "q",
+        "s",
+        "small",
+        "strong",
+        "sub",
+        "sup",
+        "table",
+        "tbody",
+        "td",
+        "tfoot",
+        "th",
+        "thead",
+        "tr",
+        "ul",
     ]
     .into_iter()
     .collect();
@@ -119,13 +158,18 @@ fn is_raster_data_image(value: &str) -> bool {
         .take(32)
         .collect::<String>()
         .to_ascii_lowercase();
-    ["data:image/png", "data:image/jpeg", "data:image/gif", "data:image/webp"]
-        .iter()
-        .any(|prefix| {
-            cleaned
-                .strip_prefix(prefix)
-                .is_some_and(|rest| rest.starts_with(';') || rest.starts_with(','))
-        })
+    [
+        "data:image/png",
+        "data:image/jpeg",
+        "data:image/gif",
+        "data:image/webp",
+    ]
+    .iter()
+    .any(|prefix| {
+        cleaned
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.starts_with(';') || rest.starts_with(','))
+    })
 }
 
 /// Plain text of the first paragraph of a Markdown body (inline markup flattened, raw HTML
@@ -165,7 +209,10 @@ pub fn truncate_chars(text: &str, max: usize) -> String {
         Some(space) if cut[..space].chars().count() >= max / 2 => &cut[..space],
         _ => cut.as_str(),
     };
-    format!("{}…", at_word.trim_end_matches([' ', ',', ';', ':', '.', '-']))
+    format!(
+        "{}…",
+        at_word.trim_end_matches([' ', ',', ';', ':', '.', '-'])
+    )
 }
 
 #[cfg(test)]
@@ -185,7 +232,7 @@ mod tests {
             "<li>one</li>",
             "<pre><code>fn main() {}\n</code></pre>",
             "<table>",
-            r#"<td style="text-align: center">1</td>"#,
+            r#"<td style="text-align:center">1</td>"#,
         ] {
             assert!(html.contains(needle), "missing {needle} in {html}");
         }
@@ -195,7 +242,7 @@ mod tests {
     fn links_get_rel_and_target() {
         let html = render_markdown("[site](https://example.com/x) and <mailto:a@b.c>");
         assert!(
-            html.contains(r#"<a href="https://example.com/x" rel="noopener noreferrer nofollow" target="_blank">site</a>"#),
+            html.contains(r#"<a href="https://example.com/x" target="_blank" rel="noopener noreferrer nofollow">site</a>"#),
             "{html}"
         );
         assert!(html.contains(r#"href="mailto:a@b.c""#), "{html}");
@@ -238,11 +285,38 @@ mod tests {
             "<p id=\"app\" class=\"x\" data-x=\"1\">x</p>",
         ];
         let forbidden = [
-            "<script", "onerror", "onload", "onclick", "onmouseover", "ontoggle", "javascript:",
-            "vbscript:", "<iframe", "srcdoc", "<style", "style=\"background", "<svg", "<math",
-            "data:text", "data:image/svg", "<object", "<embed", "<form", "<input", "<button",
-            "<meta", "<base", "<link", "<details", "alert(1)", "relative.png", "../up", "<!--",
-            "id=", "class=", "data-x",
+            "<script",
+            "onerror",
+            "onload",
+            "onclick",
+            "onmouseover",
+            "ontoggle",
+            "javascript:",
+            "vbscript:",
+            "<iframe",
+            "srcdoc",
+            "<style",
+            "style=\"background",
+            "<svg",
+            "<math",
+            "data:text",
+            "data:image/svg",
+            "<object",
+            "<embed",
+            "<form",
+            "<input",
+            "<button",
+            "<meta",
+            "<base",
+            "<link",
+            "<details",
+            "alert(1)",
+            "relative.png",
+            "../up",
+            "<!--",
+            "id=",
+            "class=",
+            "data-x",
         ];
         for input in corpus {
             let html = render_markdown(input).to_ascii_lowercase();
@@ -255,9 +329,15 @@ mod tests {
     #[test]
     fn raster_data_images_survive() {
         let html = render_markdown("![dot](data:image/png;base64,iVBORw0KGgo=)");
-        assert!(html.contains(r#"<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">"#), "{html}");
+        assert!(
+            html.contains(r#"<img src="data:image/png;base64,iVBORw0KGgo=" alt="dot">"#),
+            "{html}"
+        );
         let html = render_markdown("![pic](https://example.com/p.jpg \"t\")");
-        assert!(html.contains(r#"src="https://example.com/p.jpg""#), "{html}");
+        assert!(
+            html.contains(r#"src="https://example.com/p.jpg""#),
+            "{html}"
+        );
     }
 
     #[test]
@@ -268,8 +348,14 @@ mod tests {
         assert_eq!(truncate_chars("short", 10), "short");
         let long = "word ".repeat(50);
         let cut = truncate_chars(long.trim(), 160);
-        assert!(cut.chars().count() <= 160 && cut.ends_with("word…"), "{cut}");
-        assert_eq!(truncate_chars(&"é".repeat(300), 10), format!("{}…", "é".repeat(9)));
+        assert!(
+            cut.chars().count() <= 160 && cut.ends_with("word…"),
+            "{cut}"
+        );
+        assert_eq!(
+            truncate_chars(&"é".repeat(300), 10),
+            format!("{}…", "é".repeat(9))
+        );
         assert_eq!(clean_line(" a\u{1b}[2J\tb \n c "), "a [2J b c");
     }
 }

@@ -1,1 +1,339 @@
-//! (in progress)
+//! The forge poller: turns conditional polling into [`ForgeEvent`]s for the app core.
+//!
+//! Every tick it polls issues, then comments, and reports `IssueSeen`/`CommentSeen` for
+//! what is new, then `PollOk`. A failed poll reports `PollFailed` and waits longer before
+//! the next try: exponential backoff with jitter, capped at 60 s, for transient errors; the
+//! server's `retry_after` when rate limited; the cap for errors that will not fix themselves
+//! (bad token, repository gone), which are reported with `transient: false` so the app can
+//! decide to stop. The poller itself only stops when told to or when nobody listens.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::{mpsc, watch};
+
+use super::{Forge, ForgeError, ForgeEvent};
+
+/// Longest wait between attempts after errors (rate limits may ask for longer).
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// What a tick's outcome means for the loop.
+enum Flow {
+    Continue,
+    Stop,
+}
+
+/// Polls `forge` every `interval` and sends what it finds on `events`.
+///
+/// Returns when `shutdown` becomes `true` (or its sender is dropped), or when the receiver
+/// of `events` is dropped.
+pub async fn run_poller(
+    forge: Arc<dyn Forge>,
+    interval: Duration,
+    events: mpsc::Sender<ForgeEvent>,
+    mut shutdown: watch::Receiver<bool>,
+) {
+    let interval = interval.max(Duration::from_millis(50));
+    let mut failures: u32 = 0;
+    loop {
+        if *shutdown.borrow() {
+            return;
+        }
+        let outcome = tokio::select! {
+            biased;
+            _ = stopped(&mut shutdown) => return,
+            r = poll_once(forge.as_ref(), &events) => r,
+        };
+        let wait = match outcome {
+            Ok(Flow::Stop) => return,
+            Ok(Flow::Continue) => {
+                failures = 0;
+                if send(&events, &mut shutdown, ForgeEvent::PollOk)
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                interval
+            }
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                let transient = error.is_transient();
+                let wait = backoff(&error, interval, failures);
+                tracing::debug!(
+                    "forge poll failed (attempt {failures}), next try in {wait:?}: {error}"
+                );
+                let event = ForgeEvent::PollFailed {
+                    error: error.to_string(),
+                    transient,
+                };
+                if send(&events, &mut shutdown, event).await.is_err() {
+                    return;
+                }
+                wait
+            }
+        };
+        tokio::select! {
+            biased;
+            _ = stopped(&mut shutdown) => return,
+            _ = events.closed() => return,
+            _ = tokio::time::sleep(wait) => {}
+        }
+    }
+}
+
+/// One tick: issues then comments. `Ok(Stop)` when the receiver went away mid-way.
+async fn poll_once(
+    forge: &dyn Forge,
+    events: &mpsc::Sender<ForgeEvent>,
+) -> Result<Flow, ForgeError> {
+    for issue in forge.poll_issues().await? {
+        if events.send(ForgeEvent::IssueSeen(issue)).await.is_err() {
+            return Ok(Flow::Stop);
+        }
+    }
+    for comment in forge.poll_comments().await? {
+        if events.send(ForgeEvent::CommentSeen(comment)).await.is_err() {
+            return Ok(Flow::Stop);
+        }
+    }
+    Ok(Flow::Continue)
+}
+
+/// Sends one event unless shutdown comes first; `Err` means stop.
+async fn send(
+    events: &mpsc::Sender<ForgeEvent>,
+    shutdown: &mut watch::Receiver<bool>,
+    event: ForgeEvent,
+) -> Result<(), ()> {
+    tokio::select! {
+        biased;
+        _ = stopped(shutdown) => Err(()),
+        r = events.send(event) => r.map_err(|_| ()),
+    }
+}
+
+/// Resolves once shutdown is requested or its sender is gone.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    let _ = shutdown.wait_for(|s| *s).await;
+}
+
+/// How long to wait after the `failures`-th failure in a row.
+fn backoff(error: &ForgeError, interval: Duration, failures: u32) -> Duration {
+    let mut rng = rand::rng();
+    match error {
+        // The server said how long; add a little so we land after the reset, not on it.
+        ForgeError::RateLimited { retry_after_secs } => {
+            Duration::from_secs(*retry_after_secs).max(interval)
+                + Duration::from_millis(rng.random_range(0..1000))
+        }
+        e if e.is_transient() => {
+            let exp = interval
+                .saturating_mul(2u32.saturating_pow(failures.min(16)))
+                .min(MAX_BACKOFF);
+            // "Equal jitter": between half and all of the exponential delay.
+            let half = exp / 2;
+            half + half.mul_f64(rng.random_range(0.0..=1.0))
+        }
+        _ => MAX_BACKOFF,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::forge::{Comment, Issue, Repository, User};
+    use async_trait::async_trait;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// A forge whose polls return scripted results.
+    struct Scripted {
+        issues: Mutex<Vec<Result<Vec<Issue>, ForgeError>>>,
+        calls: AtomicUsize,
+    }
+
+    fn issue(n: u64) -> Issue {
+        Issue {
+            id: n,
+            number: n,
+            title: "t".into(),
+            user: User {
+                login: "a".into(),
+                id: 1,
+                kind: "User".into(),
+            },
+            state: "open".into(),
+            html_url: String::new(),
+            created_at: String::new(),
+            updated_at: String::new(),
+            pull_request: None,
+            author_association: "NONE".into(),
+        }
+    }
+
+    #[async_trait]
+    impl Forge for Scripted {
+        async fn current_user(&self) -> Result<User, ForgeError> {
+            unimplemented!()
+        }
+        async fn repository(&self) -> Result<Repository, ForgeError> {
+            unimplemented!()
+        }
+        async fn issue(&self, _: u64) -> Result<Issue, ForgeError> {
+            unimplemented!()
+        }
+        async fn poll_issues(&self) -> Result<Vec<Issue>, ForgeError> {
+            self.calls.fetch_add(1, Ordering::SeqCst);
+            let mut s = self.issues.lock().unwrap();
+            if s.is_empty() {
+                Ok(vec![])
+            } else {
+                s.remove(0)
+            }
+        }
+        async fn poll_comments(&self) -> Result<Vec<Comment>, ForgeError> {
+            Ok(vec![])
+        }
+        async fn post_comment(&self, _: u64, _: &str) -> Result<Comment, ForgeError> {
+            unimplemented!()
+        }
+        async fn edit_comment(&self, _: u64, _: &str) -> Result<Comment, ForgeError> {
+            unimplemented!()
+        }
+        async fn close_issue(&self, _: u64) -> Result<(), ForgeError> {
+            unimplemented!()
+        }
+    }
+
+    fn scripted(script: Vec<Result<Vec<Issue>, ForgeError>>) -> Arc<Scripted> {
+        Arc::new(Scripted {
+            issues: Mutex::new(script),
+            calls: AtomicUsize::new(0),
+        })
+    }
+
+    fn describe(e: ForgeEvent) -> String {
+        match e {
+            ForgeEvent::IssueSeen(i) => format!("issue {}", i.number),
+            ForgeEvent::CommentSeen(_) => "comment".into(),
+            ForgeEvent::PollOk => "ok".into(),
+            ForgeEvent::PollFailed { transient, .. } => format!("failed transient={transient}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn reports_events_and_retries_transient_failures() {
+        let forge = scripted(vec![
+            Ok(vec![issue(1)]),
+            Err(ForgeError::Server {
+                status: 502,
+                what: "x".into(),
+            }),
+            Ok(vec![issue(2)]),
+        ]);
+        let (tx, mut rx) = mpsc::channel(16);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_poller(
+            forge.clone(),
+            Duration::from_millis(50),
+            tx,
+            stop_rx,
+        ));
+        let mut log = Vec::new();
+        while log.len() < 5 {
+            let e = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .unwrap()
+                .unwrap();
+            log.push(describe(e));
+        }
+        assert_eq!(
+            log,
+            ["issue 1", "ok", "failed transient=true", "issue 2", "ok"]
+        );
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(1), task)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(forge.calls.load(Ordering::SeqCst) >= 3);
+    }
+
+    #[tokio::test]
+    async fn reports_permanent_failures_and_stops_promptly_while_backing_off() {
+        let forge = scripted(vec![Err(ForgeError::BadToken)]);
+        let (tx, mut rx) = mpsc::channel(16);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_poller(forge, Duration::from_millis(50), tx, stop_rx));
+        let e = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(describe(e), "failed transient=false");
+        // Now sleeping for the 60 s cap; shutdown must not wait for it.
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(1), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn stops_when_the_receiver_or_the_shutdown_sender_is_dropped() {
+        let (tx, rx) = mpsc::channel(16);
+        let (_stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_poller(
+            scripted(vec![]),
+            Duration::from_secs(30),
+            tx,
+            stop_rx,
+        ));
+        drop(rx);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+
+        let (tx, _rx) = mpsc::channel(16);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_poller(
+            scripted(vec![]),
+            Duration::from_secs(30),
+            tx,
+            stop_rx,
+        ));
+        drop(stop_tx);
+        tokio::time::timeout(Duration::from_secs(5), task)
+            .await
+            .unwrap()
+            .unwrap();
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_honours_rate_limits() {
+        let i = Duration::from_secs(2);
+        let net = ForgeError::Network {
+            url: "u".into(),
+            reason: "r".into(),
+        };
+        for failures in 1..30 {
+            let exp = i
+                .saturating_mul(2u32.saturating_pow(failures.min(16)))
+                .min(MAX_BACKOFF);
+            let d = backoff(&net, i, failures);
+            assert!(d >= exp / 2 && d <= exp, "{failures}: {d:?}");
+        }
+        assert!(
+            backoff(
+                &ForgeError::RateLimited {
+                    retry_after_secs: 300
+                },
+                i,
+                1
+            ) >= Duration::from_secs(300)
+        );
+        assert_eq!(backoff(&ForgeError::BadToken, i, 1), MAX_BACKOFF);
+    }
+}

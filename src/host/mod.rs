@@ -29,10 +29,27 @@ pub fn unix_now() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
 }
 
+/// A terminal input (key, mouse, resize, paste) read by a full-screen view.
+pub type TerminalEvent = crossterm::event::Event;
+
 /// Something that shows the state: the plain console or the TUI.
 pub trait View: Send {
     /// Called after every update; draw or print what changed.
     fn render(&mut self, state: &State);
+
+    /// A view that reads its own input (the TUI's keys, mouse and resizes) hands the host
+    /// loop that input's channel once, at start; the loop waits on it next to its other
+    /// sources and passes each input to [`View::on_input`] together with the state, which
+    /// the view needs to resolve selections. The default (plain console): none.
+    fn take_input(&mut self) -> Option<mpsc::Receiver<TerminalEvent>> {
+        None
+    }
+
+    /// Handles one input from [`View::take_input`]; the commands returned go to the core
+    /// at once, in order, exactly like typed ones. The view is rendered afterwards.
+    fn on_input(&mut self, _state: &State, _input: TerminalEvent) -> Vec<Command> {
+        Vec::new()
+    }
 }
 
 /// Everything the host needs to run.
@@ -68,9 +85,22 @@ pub async fn identify(forge: &dyn Forge) -> Result<HostIdentity> {
 }
 
 /// Runs the host until `quit` (or the command channel closes). `host` comes from [`identify`].
-pub async fn run(setup: HostSetup, host: HostIdentity, mut view: Box<dyn View>, mut commands: mpsc::Receiver<Command>) -> Result<()> {
+pub async fn run(setup: HostSetup, host: HostIdentity, view: Box<dyn View>, commands: mpsc::Receiver<Command>) -> Result<()> {
+    run_with(setup, host, view, commands, Vec::new()).await
+}
+
+/// [`run`], with `startup` commands applied to the state before any task starts, so
+/// settings from the config file (e.g. `accept manual`) hold from the first poll on.
+pub async fn run_with(
+    setup: HostSetup,
+    host: HostIdentity,
+    mut view: Box<dyn View>,
+    mut commands: mpsc::Receiver<Command>,
+    startup: Vec<Command>,
+) -> Result<()> {
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
     let mut state = State::new(host, setup.settings.clone(), unix_now());
+    let startup_effects: Vec<Effect> = startup.into_iter().flat_map(|c| app::update(&mut state, unix_now(), Event::User(c))).collect();
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (forge_tx, mut forge_rx) = mpsc::channel(256);
@@ -93,27 +123,50 @@ pub async fn run(setup: HostSetup, host: HostIdentity, mut view: Box<dyn View>, 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut commands_open = true;
+    let mut input = view.take_input();
+    let mut quit = false;
+    for effect in startup_effects {
+        match effect {
+            Effect::Quit => quit = true,
+            other => dispatch(other, &shutdown.writer, &peers, &blog),
+        }
+    }
     view.render(&state);
-    loop {
+    while !(quit || state.quitting) {
         let event = tokio::select! {
             Some(ev) = events.recv() => ev,
             cmd = commands.recv(), if commands_open => match cmd {
                 Some(c) => Event::User(c),
                 None => { commands_open = false; Event::User(Command::Quit) }
             },
+            ev = async { input.as_mut()?.recv().await }, if input.is_some() => {
+                let Some(ev) = ev else {
+                    input = None; // the view's input ended; commands may still come
+                    continue;
+                };
+                // The view turns its input into commands with the current state in hand.
+                let mut effects = Vec::new();
+                for command in view.on_input(&state, ev) {
+                    effects.extend(app::update(&mut state, unix_now(), Event::User(command)));
+                }
+                view.render(&state);
+                for effect in effects {
+                    match effect {
+                        Effect::Quit => quit = true,
+                        other => dispatch(other, &shutdown.writer, &peers, &blog),
+                    }
+                }
+                continue;
+            }
             _ = tick.tick() => Event::Tick,
         };
         let effects = app::update(&mut state, unix_now(), event);
         view.render(&state);
-        let mut quit = false;
         for effect in effects {
             match effect {
                 Effect::Quit => quit = true,
                 other => dispatch(other, &shutdown.writer, &peers, &blog),
             }
-        }
-        if quit || state.quitting {
-            break;
         }
     }
     shutdown.run().await;

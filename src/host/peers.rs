@@ -110,7 +110,7 @@ impl Peers {
             handle.close(reason);
         }
         if had_any {
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
         }
     }
 }

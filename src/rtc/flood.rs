@@ -37,7 +37,11 @@ pub struct FloodLimits {
 
 impl Default for FloodLimits {
     fn default() -> Self {
-        Self { rate_per_sec: RATE_PER_SEC, burst: BURST, max_drops: MAX_DROPS }
+        Self {
+            rate_per_sec: RATE_PER_SEC,
+            burst: BURST,
+            max_drops: MAX_DROPS,
+        }
     }
 }
 
@@ -69,7 +73,12 @@ pub struct FloodGuard {
 impl FloodGuard {
     /// A guard with a full bucket, as of `now`.
     pub fn new(limits: FloodLimits, now: Instant) -> Self {
-        Self { limits, millitokens: u64::from(limits.burst) * 1000, last_refill: now, dropped: 0 }
+        Self {
+            limits,
+            millitokens: u64::from(limits.burst) * 1000,
+            last_refill: now,
+            dropped: 0,
+        }
     }
 
     /// Asks for a token for one incoming message arriving at `now`.
@@ -98,9 +107,13 @@ impl FloodGuard {
     fn count_drop(&mut self) -> Admission {
         self.dropped = self.dropped.saturating_add(1);
         if self.dropped > self.limits.max_drops {
-            Admission::Close { total: self.dropped }
+            Admission::Close {
+                total: self.dropped,
+            }
         } else {
-            Admission::Drop { total: self.dropped }
+            Admission::Drop {
+                total: self.dropped,
+            }
         }
     }
 
@@ -146,7 +159,11 @@ mod tests {
             assert_eq!(guard.on_frame(t0), Admission::Accept);
         }
         for i in 1..=1200u64 {
-            assert_eq!(guard.on_frame(t0 + ms(50 * i)), Admission::Accept, "frame {i}");
+            assert_eq!(
+                guard.on_frame(t0 + ms(50 * i)),
+                Admission::Accept,
+                "frame {i}"
+            );
         }
         assert_eq!(guard.dropped(), 0);
     }
@@ -187,12 +204,19 @@ mod tests {
     #[test]
     fn sub_token_progress_is_kept_between_close_frames() {
         let t0 = Instant::now();
-        let limits = FloodLimits { rate_per_sec: 20, burst: 1, max_drops: 1000 };
+        let limits = FloodLimits {
+            rate_per_sec: 20,
+            burst: 1,
+            max_drops: 1000,
+        };
         let mut guard = FloodGuard::new(limits, t0);
         assert_eq!(guard.on_frame(t0), Admission::Accept);
         // 10 ms steps earn 0.2 token each; the fifth step completes one token.
         for i in 1..5u64 {
-            assert!(matches!(guard.on_frame(t0 + ms(10 * i)), Admission::Drop { .. }), "step {i}");
+            assert!(
+                matches!(guard.on_frame(t0 + ms(10 * i)), Admission::Drop { .. }),
+                "step {i}"
+            );
         }
         assert_eq!(guard.on_frame(t0 + ms(50)), Admission::Accept);
     }
@@ -212,16 +236,36 @@ mod tests {
             assert!(matches!(guard.on_frame(t0), Admission::Drop { .. }));
         }
         assert_eq!(guard.dropped(), MAX_DROPS);
-        assert_eq!(guard.on_frame(t0), Admission::Close { total: MAX_DROPS + 1 });
-        assert_eq!(guard.on_bad_frame(), Admission::Close { total: MAX_DROPS + 2 });
+        assert_eq!(
+            guard.on_frame(t0),
+            Admission::Close {
+                total: MAX_DROPS + 1
+            }
+        );
+        assert_eq!(
+            guard.on_bad_frame(),
+            Admission::Close {
+                total: MAX_DROPS + 2
+            }
+        );
     }
 
     #[test]
     fn a_clock_going_backwards_refills_nothing_and_does_not_panic() {
         let t0 = Instant::now() + Duration::from_secs(10);
-        let mut guard = FloodGuard::new(FloodLimits { rate_per_sec: 20, burst: 1, max_drops: 5 }, t0);
+        let mut guard = FloodGuard::new(
+            FloodLimits {
+                rate_per_sec: 20,
+                burst: 1,
+                max_drops: 5,
+            },
+            t0,
+        );
         assert_eq!(guard.on_frame(t0), Admission::Accept);
-        assert!(matches!(guard.on_frame(t0 - Duration::from_secs(5)), Admission::Drop { .. }));
+        assert!(matches!(
+            guard.on_frame(t0 - Duration::from_secs(5)),
+            Admission::Drop { .. }
+        ));
         assert!(matches!(guard.on_frame(t0), Admission::Drop { .. }));
     }
 }

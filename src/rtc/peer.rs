@@ -20,6 +20,7 @@ use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
     RTCIceGatheringState, RTCIceServer, RTCPeerConnectionState, RTCSessionDescription,
+    SettingEngineBuilder,
 };
 
 use super::protocol::{self, Frame, MAX_FRAME_BYTES};
@@ -94,6 +95,8 @@ pub enum PeerCommand {
 pub enum RtcError {
     #[error("could not set up the peer connection: {0}")]
     Setup(String),
+    #[error("ICE server {0:?} is not a `stun:host[:port]` URL")]
+    BadIceServer(String),
     #[error("the offer is not valid SDP: {0}")]
     InvalidOffer(String),
     #[error("the offer has no data channel (no m=application section)")]
@@ -120,7 +123,10 @@ pub enum RtcError {
 #[derive(Debug)]
 pub(crate) enum Request {
     /// Apply an answer and report the outcome.
-    ApplyAnswer { sdp: String, reply: oneshot::Sender<Result<(), RtcError>> },
+    ApplyAnswer {
+        sdp: String,
+        reply: oneshot::Sender<Result<(), RtcError>>,
+    },
     /// An encoded frame, already checked against the size limit.
     Send(String),
     /// Test hook: bytes sent as one binary message, unchecked.
@@ -206,34 +212,28 @@ pub async fn start_offerer(
     id: PeerId,
     events: mpsc::Sender<(PeerId, PeerEvent)>,
 ) -> Result<(PeerHandle, String), RtcError> {
-    let (pc, mut signals) = build(cfg).await?;
-    let prepared = async {
-        let init = RTCDataChannelInit { ordered: true, ..Default::default() };
-        let channel = pc
-            .create_data_channel(CHANNEL_LABEL, Some(init))
-            .await
-            .map_err(|e| RtcError::Setup(format!("creating the data channel: {e}")))?;
-        let offer = pc
-            .create_offer(None)
-            .await
-            .map_err(|e| RtcError::Setup(format!("creating the offer: {e}")))?;
-        pc.set_local_description(offer)
-            .await
-            .map_err(|e| RtcError::Setup(format!("applying the offer locally: {e}")))?;
-        let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
-        Ok::<_, RtcError>((channel, sdp))
-    }
-    .await;
-    match prepared {
-        Ok((channel, sdp)) => {
-            let handle = spawn(id, pc, Role::Offerer { answered: false }, Some(channel), signals, events);
-            Ok((handle, sdp))
-        }
-        Err(e) => {
-            let _ = pc.close().await;
-            Err(e)
-        }
-    }
+    let (pc, mut signals) = build(cfg, Side::Offer).await?;
+    let guard = CloseUnlessDisarmed::new(&pc);
+    let init = RTCDataChannelInit {
+        ordered: true,
+        ..Default::default()
+    };
+    let channel = pc
+        .create_data_channel(CHANNEL_LABEL, Some(init))
+        .await
+        .map_err(|e| RtcError::Setup(format!("creating the data channel: {e}")))?;
+    let offer = pc
+        .create_offer(None)
+        .await
+        .map_err(|e| RtcError::Setup(format!("creating the offer: {e}")))?;
+    pc.set_local_description(offer)
+        .await
+        .map_err(|e| RtcError::Setup(format!("applying the offer locally: {e}")))?;
+    let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
+    guard.disarm();
+    let role = Role::Offerer { answered: false };
+    let handle = spawn(id, pc, role, Some(channel), signals, events);
+    Ok((handle, sdp))
 }
 
 /// Creates the answering side for `offer_sdp`, gathers ICE, returns the answer SDP. The
@@ -250,26 +250,58 @@ pub async fn start_answerer(
     if !has_data_channel(offer_sdp) {
         return Err(RtcError::OfferWithoutDataChannel);
     }
-    let (pc, mut signals) = build(cfg).await?;
-    let prepared = async {
-        pc.set_remote_description(offer)
-            .await
-            .map_err(|e| RtcError::OfferRejected(e.to_string()))?;
-        let answer = pc
-            .create_answer(None)
-            .await
-            .map_err(|e| RtcError::OfferRejected(format!("creating the answer: {e}")))?;
-        pc.set_local_description(answer)
-            .await
-            .map_err(|e| RtcError::Setup(format!("applying the answer locally: {e}")))?;
-        gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await
+    let (pc, mut signals) = build(cfg, Side::Answer).await?;
+    let guard = CloseUnlessDisarmed::new(&pc);
+    pc.set_remote_description(offer)
+        .await
+        .map_err(|e| RtcError::OfferRejected(e.to_string()))?;
+    let answer = pc
+        .create_answer(None)
+        .await
+        .map_err(|e| RtcError::OfferRejected(format!("creating the answer: {e}")))?;
+    pc.set_local_description(answer)
+        .await
+        .map_err(|e| RtcError::Setup(format!("applying the answer locally: {e}")))?;
+    let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
+    guard.disarm();
+    Ok((spawn(id, pc, Role::Answerer, None, signals, events), sdp))
+}
+
+/// Closes a connection being set up unless setup completes: on an error, and also when the
+/// caller drops the `start_*` future midway. 0.21 neither stops its driver nor releases its
+/// sockets when a connection is merely dropped.
+struct CloseUnlessDisarmed {
+    /// A second reference to the connection under construction.
+    pc: Arc<dyn PeerConnection>,
+    /// Cleared once the session task owns the connection (it closes it itself).
+    armed: bool,
+}
+
+impl CloseUnlessDisarmed {
+    fn new(pc: &Arc<dyn PeerConnection>) -> Self {
+        Self {
+            pc: pc.clone(),
+            armed: true,
+        }
     }
-    .await;
-    match prepared {
-        Ok(sdp) => Ok((spawn(id, pc, Role::Answerer, None, signals, events), sdp)),
-        Err(e) => {
-            let _ = pc.close().await;
-            Err(e)
+
+    fn disarm(mut self) {
+        self.armed = false;
+    }
+}
+
+impl Drop for CloseUnlessDisarmed {
+    fn drop(&mut self) {
+        if !self.armed {
+            return;
+        }
+        // `Drop` cannot await: close on the runtime (absent only if it is shutting down,
+        // which stops every task and socket anyway).
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            let pc = self.pc.clone();
+            runtime.spawn(async move {
+                let _ = pc.close().await;
+            });
         }
     }
 }
@@ -279,26 +311,73 @@ pub(crate) fn has_data_channel(sdp: &str) -> bool {
     sdp.lines().any(|line| line.starts_with("m=application"))
 }
 
+/// Which description this side creates.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Offer,
+    Answer,
+}
+
 /// Builds the connection and the handler that forwards its callbacks to the session.
-async fn build(cfg: &RtcConfig) -> Result<(Box<dyn PeerConnection>, SessionChannels), RtcError> {
+///
+/// The answerer takes the DTLS server role (`a=setup:passive`), so the offerer, which holds
+/// the data channel from the start, drives DTLS, SCTP and DCEP. That is what lets the session
+/// nudge 0.21's driver past its stalls (see `session.rs`); it costs nothing here because ICE
+/// is not trickled, so no handshake can start before the offerer has the answer anyway.
+async fn build(
+    cfg: &RtcConfig,
+    side: Side,
+) -> Result<(Arc<dyn PeerConnection>, SessionChannels), RtcError> {
+    // webrtc 0.21 skips `stuns:` and would need credentials for `turn:`, which this config
+    // does not carry; refuse them here with a clear message rather than gather nothing.
+    if let Some(bad) = cfg.ice_servers.iter().find(|url| !url.starts_with("stun:")) {
+        return Err(RtcError::BadIceServer(bad.clone()));
+    }
     let ice_servers = cfg
         .ice_servers
         .iter()
-        .map(|url| RTCIceServer { urls: vec![url.clone()], ..Default::default() })
+        .map(|url| RTCIceServer {
+            urls: vec![url.clone()],
+            ..Default::default()
+        })
         .collect();
     let (gathered_tx, gathered) = watch::channel(false);
     let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
     let (channel_tx, channels) = mpsc::channel(CHANNEL_ANNOUNCE_QUEUE);
-    let handler = Handler { gathered: gathered_tx, state: state_tx, channels: channel_tx };
+    let handler = Handler {
+        gathered: gathered_tx,
+        state: state_tx,
+        channels: channel_tx,
+    };
+    let mut settings = SettingEngineBuilder::new();
+    if side == Side::Answer {
+        // `RTCDtlsRole` is not re-exported by webrtc 0.21 (it lives in `rtc`, not a direct
+        // dependency); it is serde-deserializable, so it is built from its wire name.
+        let server = serde_json::from_str("\"server\"")
+            .map_err(|e| RtcError::Setup(format!("DTLS role: {e}")))?;
+        settings = settings.with_answering_dtls_role(server);
+    }
     let pc = PeerConnectionBuilder::new()
-        .with_configuration(RTCConfigurationBuilder::new().with_ice_servers(ice_servers).build())
+        .with_setting_engine(settings.build())
+        .with_configuration(
+            RTCConfigurationBuilder::new()
+                .with_ice_servers(ice_servers)
+                .build(),
+        )
         .with_handler(Arc::new(handler))
         .with_udp_addrs(vec![SocketAddr::new(cfg.bind_addr, 0)])
         .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
         .build()
         .await
         .map_err(|e| RtcError::Setup(e.to_string()))?;
-    Ok((Box::new(pc), SessionChannels { gathered, state, channels }))
+    Ok((
+        Arc::new(pc),
+        SessionChannels {
+            gathered,
+            state,
+            channels,
+        },
+    ))
 }
 
 /// Waits for ICE gathering to complete, or `timeout`, then reads the local SDP (which then
@@ -308,9 +387,15 @@ async fn gathered_sdp(
     gathered: &mut watch::Receiver<bool>,
     timeout: Duration,
 ) -> Result<String, RtcError> {
-    let done = tokio::time::timeout(timeout, async { gathered.wait_for(|done| *done).await.map(|_| ()) }).await;
+    let done = tokio::time::timeout(timeout, async {
+        gathered.wait_for(|done| *done).await.map(|_| ())
+    })
+    .await;
     if done.is_err() {
-        tracing::debug!(?timeout, "ICE gathering still running; using the candidates gathered so far");
+        tracing::debug!(
+            ?timeout,
+            "ICE gathering still running; using the candidates gathered so far"
+        );
     }
     pc.local_description()
         .await
@@ -320,7 +405,7 @@ async fn gathered_sdp(
 
 fn spawn(
     id: PeerId,
-    pc: Box<dyn PeerConnection>,
+    pc: Arc<dyn PeerConnection>,
     role: Role,
     channel: Option<Arc<dyn DataChannel>>,
     signals: SessionChannels,
@@ -330,7 +415,11 @@ fn spawn(
     let (close, close_rx) = mpsc::channel(1);
     let session = Session::new(id, pc, role, channel, events);
     tokio::spawn(session.run(requests_rx, close_rx, signals));
-    PeerHandle { id, requests, close }
+    PeerHandle {
+        id,
+        requests,
+        close,
+    }
 }
 
 /// Remote-opened channels waiting for the task; beyond this, extra channels are refused.
@@ -382,8 +471,12 @@ mod tests {
 
     #[test]
     fn data_channel_detection_reads_media_lines() {
-        assert!(has_data_channel("v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"));
-        assert!(!has_data_channel("v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=m=application\r\n"));
+        assert!(has_data_channel(
+            "v=0\r\nm=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\n"
+        ));
+        assert!(!has_data_channel(
+            "v=0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=m=application\r\n"
+        ));
     }
 
     #[tokio::test]
@@ -391,10 +484,17 @@ mod tests {
         let (requests, requests_rx) = mpsc::channel(1);
         let (close, close_rx) = mpsc::channel(1);
         drop((requests_rx, close_rx));
-        let handle = PeerHandle { id: 7, requests, close };
+        let handle = PeerHandle {
+            id: 7,
+            requests,
+            close,
+        };
         assert!(handle.is_closed());
         assert_eq!(handle.send(Frame::BlogList), Err(RtcError::Closed));
-        assert_eq!(handle.apply_answer("v=0".into()).await, Err(RtcError::Closed));
+        assert_eq!(
+            handle.apply_answer("v=0".into()).await,
+            Err(RtcError::Closed)
+        );
         handle.close("already gone");
     }
 
@@ -402,10 +502,22 @@ mod tests {
     async fn oversized_frames_are_refused_before_queueing() {
         let (requests, _requests_rx) = mpsc::channel(1);
         let (close, _close_rx) = mpsc::channel(1);
-        let handle = PeerHandle { id: 1, requests, close };
+        let handle = PeerHandle {
+            id: 1,
+            requests,
+            close,
+        };
         let html = "x".repeat(MAX_FRAME_BYTES);
-        let frame = Frame::BlogPost { slug: "s".into(), title: "t".into(), date: "d".into(), html };
-        assert!(matches!(handle.send(frame), Err(RtcError::FrameTooLarge(_))));
+        let frame = Frame::BlogPost {
+            slug: "s".into(),
+            title: "t".into(),
+            date: "d".into(),
+            html,
+        };
+        assert!(matches!(
+            handle.send(frame),
+            Err(RtcError::FrameTooLarge(_))
+        ));
         assert_eq!(handle.send(Frame::BlogList), Ok(()));
         assert_eq!(handle.send(Frame::BlogList), Err(RtcError::QueueFull));
     }
@@ -413,11 +525,18 @@ mod tests {
     #[tokio::test]
     async fn bad_offers_are_refused_before_binding_sockets() {
         let (events, _rx) = mpsc::channel(1);
-        let cfg = RtcConfig { ice_servers: vec![], ..Default::default() };
-        let err = start_answerer(&cfg, 1, "hello", events.clone()).await.unwrap_err();
+        let cfg = RtcConfig {
+            ice_servers: vec![],
+            ..Default::default()
+        };
+        let err = start_answerer(&cfg, 1, "hello", events.clone())
+            .await
+            .unwrap_err();
         assert!(matches!(err, RtcError::InvalidOffer(_)), "{err}");
         let audio_only = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\nm=audio 9 UDP/TLS/RTP/SAVPF 111\r\nc=IN IP4 0.0.0.0\r\n";
-        let err = start_answerer(&cfg, 1, audio_only, events).await.unwrap_err();
+        let err = start_answerer(&cfg, 1, audio_only, events)
+            .await
+            .unwrap_err();
         assert_eq!(err, RtcError::OfferWithoutDataChannel);
     }
 }

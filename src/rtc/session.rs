@@ -12,6 +12,15 @@
 //!
 //! Every exit path goes through [`Session::finish`], which closes the connection (releasing
 //! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once.
+//!
+//! Connect latency: webrtc 0.21.1's driver loop runs `poll_writes → poll_events → poll_reads
+//! → select!`, so packets the core produces while handling an *event* (ICE connected → DTLS
+//! ClientHello, DTLS done → SCTP INIT, SCTP up → DCEP OPEN) wait for the next wake, which is
+//! the 200 ms ICE tick: three stalls, ~0.6 s on loopback (the phase misalignment described in
+//! webrtc-rs/webrtc#901). Any data-channel setter wakes the driver, so while the offerer is
+//! connecting the session nudges it every [`NUDGE_INTERVAL`] until the channel opens. The
+//! answerer takes the DTLS server role (`peer.rs`), so every one of those steps is the
+//! offerer's, which holds the channel from the start.
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -25,14 +34,21 @@ use webrtc::error::Error as WebrtcError;
 use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState, RTCSessionDescription};
 
 use super::flood::{Admission, FloodGuard, FloodLimits, FLOOD_CLOSE_REASON, RATE_PER_SEC};
-use super::peer::{has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT};
+use super::peer::{
+    has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT,
+};
 use super::protocol::{self, Decoded, Frame};
 
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
 /// SCTP is at its limit). Overflow closes the peer: the remote is not reading.
 pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
-/// From the remote description being applied to the channel opening.
+/// Offerer: from the answer being applied to the channel opening.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+/// Answerer: from the answer being created to the channel opening. Longer, because the answer
+/// first travels back through an issue comment that the offerer has to poll for.
+const ANSWERER_CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
+/// While the offerer connects, how often the driver is woken (see the module docs).
+const NUDGE_INTERVAL: Duration = Duration::from_millis(5);
 /// How long the connection may stay `disconnected` before the peer is closed.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(15);
 /// How long a close waits for queued frames and the `bye` to be acknowledged.
@@ -69,10 +85,16 @@ struct End {
 
 impl End {
     fn quiet(reason: impl Into<String>) -> Option<End> {
-        Some(End { reason: reason.into(), bye: false })
+        Some(End {
+            reason: reason.into(),
+            bye: false,
+        })
     }
     fn with_bye(reason: impl Into<String>) -> Option<End> {
-        Some(End { reason: reason.into(), bye: true })
+        Some(End {
+            reason: reason.into(),
+            bye: true,
+        })
     }
 }
 
@@ -80,8 +102,8 @@ impl End {
 pub(crate) struct Session {
     /// Echoed on every event.
     id: PeerId,
-    /// Owned connection; closed explicitly in `finish`.
-    pc: Box<dyn PeerConnection>,
+    /// The connection (sole owner once running); closed explicitly in `finish`.
+    pc: Arc<dyn PeerConnection>,
     /// Offerer or answerer (decides whether answers are accepted).
     role: Role,
     /// Where events go. `send().await`: a slow host back-pressures this peer only.
@@ -103,7 +125,7 @@ pub(crate) struct Session {
 impl Session {
     pub(crate) fn new(
         id: PeerId,
-        pc: Box<dyn PeerConnection>,
+        pc: Arc<dyn PeerConnection>,
         role: Role,
         channel: Option<Arc<dyn DataChannel>>,
         events: mpsc::Sender<(PeerId, PeerEvent)>,
@@ -119,7 +141,7 @@ impl Session {
             flood: FloodGuard::new(FloodLimits::default(), now.into_std()),
             outbox: Outbox::new(OUTBOX_LIMIT),
             // The answerer applied the offer already; the offerer waits for `apply_answer`.
-            connect_deadline: (role == Role::Answerer).then(|| now + CONNECT_TIMEOUT),
+            connect_deadline: (role == Role::Answerer).then(|| now + ANSWERER_CONNECT_TIMEOUT),
             disconnected_since: None,
         }
     }
@@ -131,7 +153,11 @@ impl Session {
         mut close: mpsc::Receiver<String>,
         signals: SessionChannels,
     ) {
-        let SessionChannels { mut state, mut channels, .. } = signals;
+        let SessionChannels {
+            mut state,
+            mut channels,
+            ..
+        } = signals;
         let mut state_alive = true;
         let end = loop {
             let channel = self.channel.clone();
@@ -181,7 +207,23 @@ impl Session {
         if self.open && !self.outbox.is_empty() {
             deadline = deadline.min(now + OUTBOX_RETRY);
         }
+        if self.nudging() {
+            deadline = deadline.min(now + NUDGE_INTERVAL);
+        }
         deadline
+    }
+
+    /// Whether the driver needs waking: the offerer is connecting (answer applied, not open).
+    fn nudging(&self) -> bool {
+        !self.open && self.role == (Role::Offerer { answered: true }) && self.channel.is_some()
+    }
+
+    /// Wakes the driver so it flushes what the core queued (a no-op setter; the low threshold
+    /// is set for real when the channel opens).
+    async fn nudge(&self) {
+        if let Some(channel) = &self.channel {
+            let _ = channel.set_buffered_amount_low_threshold(0).await;
+        }
     }
 
     async fn on_request(&mut self, request: Request) -> Option<End> {
@@ -199,7 +241,10 @@ impl Session {
                             tracing::warn!(peer = self.id, "raw send refused: {e}");
                         }
                     }
-                    _ => tracing::warn!(peer = self.id, "raw send before the channel opened; skipped"),
+                    _ => tracing::warn!(
+                        peer = self.id,
+                        "raw send before the channel opened; skipped"
+                    ),
                 }
                 None
             }
@@ -210,7 +255,8 @@ impl Session {
         if self.role != (Role::Offerer { answered: false }) {
             return Err(RtcError::UnexpectedAnswer);
         }
-        let answer = RTCSessionDescription::answer(sdp).map_err(|e| RtcError::InvalidAnswer(e.to_string()))?;
+        let answer = RTCSessionDescription::answer(sdp)
+            .map_err(|e| RtcError::InvalidAnswer(e.to_string()))?;
         if !has_data_channel(&answer.sdp) {
             return Err(RtcError::AnswerWithoutDataChannel);
         }
@@ -234,7 +280,9 @@ impl Session {
 
     /// Hands queued frames to the channel until it is empty or SCTP is at its limit.
     async fn flush(&mut self) {
-        let Some(channel) = self.channel.clone().filter(|_| self.open) else { return };
+        let Some(channel) = self.channel.clone().filter(|_| self.open) else {
+            return;
+        };
         while let Some(text) = self.outbox.front() {
             match channel.try_send_text(text).await {
                 Ok(()) => {}
@@ -280,8 +328,12 @@ impl Session {
                     self.open = true;
                     self.connect_deadline = None;
                     if let Some(channel) = &self.channel {
-                        let _ = channel.set_buffered_amount_high_threshold(SEND_BUFFER_LIMIT as u32).await;
-                        let _ = channel.set_buffered_amount_low_threshold((SEND_BUFFER_LIMIT / 2) as u32).await;
+                        let _ = channel
+                            .set_buffered_amount_high_threshold(SEND_BUFFER_LIMIT as u32)
+                            .await;
+                        let _ = channel
+                            .set_buffered_amount_low_threshold((SEND_BUFFER_LIMIT / 2) as u32)
+                            .await;
                     }
                     self.emit(PeerEvent::Open).await;
                     self.flush().await;
@@ -311,8 +363,12 @@ impl Session {
             Admission::Close { .. } => return End::with_bye(FLOOD_CLOSE_REASON),
         }
         match protocol::decode(data) {
-            Ok(Decoded::Frame(Frame::Bye { reason })) if reason.is_empty() => End::quiet("the remote said bye"),
-            Ok(Decoded::Frame(Frame::Bye { reason })) => End::quiet(format!("the remote said bye: {reason}")),
+            Ok(Decoded::Frame(Frame::Bye { reason })) if reason.is_empty() => {
+                End::quiet("the remote said bye")
+            }
+            Ok(Decoded::Frame(Frame::Bye { reason })) => {
+                End::quiet(format!("the remote said bye: {reason}"))
+            }
             Ok(Decoded::Frame(frame)) => {
                 self.emit(PeerEvent::Frame(frame)).await;
                 None
@@ -334,10 +390,20 @@ impl Session {
     async fn on_tick(&mut self) -> Option<End> {
         let now = Instant::now();
         if self.connect_deadline.is_some_and(|at| now >= at) {
-            return End::quiet(format!("could not connect within {} s", CONNECT_TIMEOUT.as_secs()));
+            let limit = match self.role {
+                Role::Answerer => ANSWERER_CONNECT_TIMEOUT,
+                Role::Offerer { .. } => CONNECT_TIMEOUT,
+            };
+            return End::quiet(format!("could not connect within {} s", limit.as_secs()));
         }
-        if self.disconnected_since.is_some_and(|since| now >= since + DISCONNECT_GRACE) {
+        if self
+            .disconnected_since
+            .is_some_and(|since| now >= since + DISCONNECT_GRACE)
+        {
             return End::quiet("the connection was lost");
+        }
+        if self.nudging() {
+            self.nudge().await;
         }
         self.flush().await;
         None
@@ -352,7 +418,9 @@ impl Session {
     /// not turn into a flood of events the host has to wait for.
     fn report_drop(&self, reason: String, total: u64) {
         tracing::debug!(peer = self.id, total, "dropped an incoming frame: {reason}");
-        let _ = self.events.try_send((self.id, PeerEvent::Dropped { reason, total }));
+        let _ = self
+            .events
+            .try_send((self.id, PeerEvent::Dropped { reason, total }));
     }
 
     /// Says `bye` if asked and possible, closes the channel and the connection, emits `Closed`.
@@ -365,7 +433,9 @@ impl Session {
                     self.outbox.push(text);
                 }
             }
-            self.outbox.push_anyway(protocol::encode(&Frame::Bye { reason: end.reason.clone() }));
+            self.outbox.push_anyway(protocol::encode(&Frame::Bye {
+                reason: end.reason.clone(),
+            }));
             let _ = tokio::time::timeout(BYE_FLUSH_TIMEOUT, self.drain()).await;
         }
         if let Some(channel) = &self.channel {
@@ -415,7 +485,11 @@ pub(crate) struct Outbox {
 
 impl Outbox {
     pub(crate) fn new(limit: usize) -> Self {
-        Self { frames: VecDeque::new(), bytes: 0, limit }
+        Self {
+            frames: VecDeque::new(),
+            bytes: 0,
+            limit,
+        }
     }
 
     /// Appends unless that would pass the limit; `false` means refused.

@@ -9,14 +9,18 @@
 //! page can read them with `URLSearchParams` or `decodeURIComponent`. Unknown keys are
 //! ignored (newer hosts may add some); a repeated key is refused as ambiguous.
 
-use super::token::{find_tokens, shorten};
+use super::shorten;
+use super::token::find_tokens;
 use crate::forge::RepoName;
 
 /// GitHub's REST API base; links to it omit `api`.
 pub const DEFAULT_API: &str = "https://api.github.com";
 /// STUN servers both ends use unless told otherwise. STUN only: TURN credentials must never
 /// appear in a public comment.
-pub const DEFAULT_STUN: &[&str] = &["stun:stun.l.google.com:19302", "stun:stun.cloudflare.com:3478"];
+pub const DEFAULT_STUN: &[&str] = &[
+    "stun:stun.l.google.com:19302",
+    "stun:stun.cloudflare.com:3478",
+];
 
 /// A parsed or to-be-built guest link.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,8 +65,8 @@ pub enum LinkError {
     /// `issue` is not a positive integer.
     #[error("the link's issue `{0}` is not a positive issue number")]
     BadIssue(String),
-    /// `api` is not an http(s) URL.
-    #[error("the link's API address `{0}` is not an http(s) URL")]
+    /// `api` is not an http(s) URL (or carries credentials).
+    #[error("the link's API address `{0}` is not an http(s) URL without credentials")]
     BadApi(String),
     /// An `ice` entry is not a STUN URL (TURN is not allowed in links).
     #[error("the link's ICE server `{0}` is not a stun: or stuns: URL")]
@@ -187,9 +191,7 @@ pub fn is_stun_url(url: &str) -> bool {
         .strip_prefix("stun:")
         .or_else(|| url.strip_prefix("stuns:"));
     rest.is_some_and(|r| {
-        !r.is_empty()
-            && !r.contains(['?', '@', '/', ' ', ','])
-            && !r.chars().any(char::is_control)
+        !r.is_empty() && !r.contains(['?', '@', '/', ' ', ',']) && !r.chars().any(char::is_control)
     })
 }
 
@@ -198,10 +200,16 @@ fn is_default_api(api: &str) -> bool {
     api.trim_end_matches('/') == DEFAULT_API
 }
 
-/// Whether `text` is an absolute http(s) URL with a host.
+/// Whether `text` is an absolute http(s) URL with a host and no credentials (a link is
+/// public; the guest page refuses credentials too).
 fn is_http_url(text: &str) -> bool {
     url::Url::parse(text)
-        .map(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .map(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.username().is_empty()
+                && u.password().is_none()
+        })
         .unwrap_or(false)
 }
 
@@ -248,10 +256,16 @@ mod tests {
         let url = link().to_url();
         assert_eq!(
             url,
-            format!("https://octo.github.io/janus/#offer={}&repo=octo%2Fhello-world&issue=42", offer())
+            format!(
+                "https://octo.github.io/janus/#offer={}&repo=octo%2Fhello-world&issue=42",
+                offer()
+            )
         );
         assert_eq!(GuestLink::parse(&url), Ok(link()));
-        let default_api = GuestLink { api: Some(DEFAULT_API.into()), ..link() };
+        let default_api = GuestLink {
+            api: Some(DEFAULT_API.into()),
+            ..link()
+        };
         assert_eq!(default_api.to_url(), url);
         assert_eq!(link().api_base(), DEFAULT_API);
         assert_eq!(link().ice_servers(), DEFAULT_STUN);
@@ -266,14 +280,23 @@ mod tests {
             ..link()
         };
         let url = full.to_url();
-        assert!(url.contains("&api=http%3A%2F%2F127.0.0.1%3A8080%2Fapi%2Fv3"), "{url}");
-        assert!(url.contains("&ice=stun%3Aa.example%3A3478%2Cstuns%3Ab.example"), "{url}");
+        assert!(
+            url.contains("&api=http%3A%2F%2F127.0.0.1%3A8080%2Fapi%2Fv3"),
+            "{url}"
+        );
+        assert!(
+            url.contains("&ice=stun%3Aa.example%3A3478%2Cstuns%3Ab.example"),
+            "{url}"
+        );
         assert_eq!(GuestLink::parse(&url), Ok(full));
     }
 
     #[test]
     fn empty_ice_means_no_servers() {
-        let offline = GuestLink { ice: Some(Vec::new()), ..link() };
+        let offline = GuestLink {
+            ice: Some(Vec::new()),
+            ..link()
+        };
         let url = offline.to_url();
         assert!(url.ends_with("&ice="), "{url}");
         let parsed = GuestLink::parse(&url).unwrap();
@@ -283,16 +306,25 @@ mod tests {
 
     #[test]
     fn explicit_default_api_and_unknown_keys_are_accepted() {
-        let url = format!("{}&api=https%3A%2F%2Fapi.github.com%2F&future=1", link().to_url());
+        let url = format!(
+            "{}&api=https%3A%2F%2Fapi.github.com%2F&future=1",
+            link().to_url()
+        );
         assert_eq!(GuestLink::parse(&url), Ok(link()));
         // Unencoded values (typed by hand) are read too.
-        let plain = format!("https://x.io/#issue=42&repo=octo/hello-world&offer={}", offer());
+        let plain = format!(
+            "https://x.io/#issue=42&repo=octo/hello-world&offer={}",
+            offer()
+        );
         assert_eq!(GuestLink::parse(&plain).unwrap().repo, "octo/hello-world");
     }
 
     #[test]
     fn fragment_in_pages_url_is_dropped_when_building() {
-        let odd = GuestLink { pages_url: "https://octo.github.io/janus/#old".into(), ..link() };
+        let odd = GuestLink {
+            pages_url: "https://octo.github.io/janus/#old".into(),
+            ..link()
+        };
         assert_eq!(GuestLink::parse(&odd.to_url()), Ok(link()));
     }
 
@@ -302,17 +334,32 @@ mod tests {
 
     #[test]
     fn refuses_missing_fragment_and_bad_page() {
-        assert_eq!(GuestLink::parse("https://octo.github.io/janus/"), Err(LinkError::NoFragment));
+        assert_eq!(
+            GuestLink::parse("https://octo.github.io/janus/"),
+            Err(LinkError::NoFragment)
+        );
         let bad = format!("javascript:alert(1)#offer={}&repo=a/b&issue=1", offer());
-        assert!(matches!(GuestLink::parse(&bad), Err(LinkError::BadPagesUrl(_))));
+        assert!(matches!(
+            GuestLink::parse(&bad),
+            Err(LinkError::BadPagesUrl(_))
+        ));
     }
 
     #[test]
     fn refuses_missing_and_duplicate_fields() {
         let o = offer();
-        assert_eq!(with("repo=a/b&issue=1"), Err(LinkError::MissingField("offer")));
-        assert_eq!(with(&format!("offer={o}&issue=1")), Err(LinkError::MissingField("repo")));
-        assert_eq!(with(&format!("offer={o}&repo=a/b")), Err(LinkError::MissingField("issue")));
+        assert_eq!(
+            with("repo=a/b&issue=1"),
+            Err(LinkError::MissingField("offer"))
+        );
+        assert_eq!(
+            with(&format!("offer={o}&issue=1")),
+            Err(LinkError::MissingField("repo"))
+        );
+        assert_eq!(
+            with(&format!("offer={o}&repo=a/b")),
+            Err(LinkError::MissingField("issue"))
+        );
         assert_eq!(
             with(&format!("offer={o}&repo=a/b&issue=1&offer={o}")),
             Err(LinkError::DuplicateField("offer".into()))
@@ -322,18 +369,40 @@ mod tests {
     #[test]
     fn refuses_bad_offer() {
         let answer = offer().replacen("janus1.o.", "janus1.a.", 1);
-        for bad in [answer.as_str(), "", "janus1.o.", "hello", "janus1.o.abc%20def", "xjanus1.o.abc"] {
+        for bad in [
+            answer.as_str(),
+            "",
+            "janus1.o.",
+            "hello",
+            "janus1.o.abc%20def",
+            "xjanus1.o.abc",
+        ] {
             let result = with(&format!("offer={bad}&repo=a/b&issue=1"));
-            assert!(matches!(result, Err(LinkError::BadOffer(_))), "{bad}: {result:?}");
+            assert!(
+                matches!(result, Err(LinkError::BadOffer(_))),
+                "{bad}: {result:?}"
+            );
         }
     }
 
     #[test]
     fn refuses_bad_repo() {
         let o = offer();
-        for bad in ["", "a", "a/b/c", "../x", "a/..", "https%3A%2F%2Fgithub.com%2Fa%2Fb", "a%20b/c", "a/b.git"] {
+        for bad in [
+            "",
+            "a",
+            "a/b/c",
+            "../x",
+            "a/..",
+            "https%3A%2F%2Fgithub.com%2Fa%2Fb",
+            "a%20b/c",
+            "a/b.git",
+        ] {
             let result = with(&format!("offer={o}&repo={bad}&issue=1"));
-            assert!(matches!(result, Err(LinkError::BadRepo(_))), "{bad}: {result:?}");
+            assert!(
+                matches!(result, Err(LinkError::BadRepo(_))),
+                "{bad}: {result:?}"
+            );
         }
     }
 
@@ -342,26 +411,50 @@ mod tests {
         let o = offer();
         for bad in ["0", "-1", "+1", "1.5", "x", "", "99999999999999999999999"] {
             let result = with(&format!("offer={o}&repo=a/b&issue={bad}"));
-            assert!(matches!(result, Err(LinkError::BadIssue(_))), "{bad}: {result:?}");
+            assert!(
+                matches!(result, Err(LinkError::BadIssue(_))),
+                "{bad}: {result:?}"
+            );
         }
     }
 
     #[test]
     fn refuses_bad_api_and_ice() {
         let o = offer();
-        for bad in ["", "ftp%3A%2F%2Fx", "javascript%3Aalert(1)", "api.github.com"] {
+        for bad in [
+            "",
+            "ftp%3A%2F%2Fx",
+            "javascript%3Aalert(1)",
+            "api.github.com",
+            "https%3A%2F%2Fuser%3Apw%40ghe.example",
+        ] {
             let result = with(&format!("offer={o}&repo=a/b&issue=1&api={bad}"));
-            assert!(matches!(result, Err(LinkError::BadApi(_))), "{bad}: {result:?}");
+            assert!(
+                matches!(result, Err(LinkError::BadApi(_))),
+                "{bad}: {result:?}"
+            );
         }
-        for bad in ["turn%3Auser%40x", "stun%3A", "http%3A%2F%2Fx", "stun%3Aa%2Cturn%3Ab"] {
+        for bad in [
+            "turn%3Auser%40x",
+            "stun%3A",
+            "http%3A%2F%2Fx",
+            "stun%3Aa%2Cturn%3Ab",
+        ] {
             let result = with(&format!("offer={o}&repo=a/b&issue=1&ice={bad}"));
-            assert!(matches!(result, Err(LinkError::BadIce(_))), "{bad}: {result:?}");
+            assert!(
+                matches!(result, Err(LinkError::BadIce(_))),
+                "{bad}: {result:?}"
+            );
         }
     }
 
     #[test]
     fn error_messages_escape_control_characters() {
-        let err = with(&format!("offer={}&repo=%1B%5D0%3Bpwned%07&issue=1", offer())).unwrap_err();
+        let err = with(&format!(
+            "offer={}&repo=%1B%5D0%3Bpwned%07&issue=1",
+            offer()
+        ))
+        .unwrap_err();
         let text = err.to_string();
         assert!(!text.chars().any(char::is_control), "{text:?}");
     }

@@ -9,6 +9,24 @@ pub mod token;
 
 pub use link::{GuestLink, LinkError, DEFAULT_API, DEFAULT_STUN};
 pub use token::{
-    decode, encode, find_tokens, is_expired, new_sid, SignalPayload, Token, TokenError,
-    TokenKind,
+    decode, encode, find_tokens, is_expired, new_sid, SignalPayload, Token, TokenError, TokenKind,
 };
+
+/// At most `max` characters of `text`, with control and bidi characters escaped: errors
+/// quote untrusted input, and printing one must not drive the terminal (DESIGN §7).
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    for c in text.chars().take(max) {
+        if c.is_control()
+            || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if text.chars().nth(max).is_some() {
+        out.push('…');
+    }
+    out
+}

@@ -15,6 +15,8 @@ use flate2::write::DeflateEncoder;
 use flate2::Compression;
 use serde::{Deserialize, Serialize};
 
+use super::shorten;
+
 /// Prefix naming the protocol and its version.
 pub const PREFIX: &str = "janus1.";
 /// Longest payload (the base64 text after `janus1.k.`) a decoder looks at.
@@ -149,7 +151,11 @@ pub fn encode(kind: TokenKind, payload: &SignalPayload) -> String {
     // Serializing a struct of strings and an integer cannot fail.
     let json = serde_json::to_vec(payload).unwrap_or_default();
     let compressed = deflate(&json);
-    format!("{PREFIX}{}.{}", kind.code(), URL_SAFE_NO_PAD.encode(compressed))
+    format!(
+        "{PREFIX}{}.{}",
+        kind.code(),
+        URL_SAFE_NO_PAD.encode(compressed)
+    )
 }
 
 /// Raw-deflates bytes. Writing into memory cannot fail; should flate2 ever report an error,
@@ -183,8 +189,11 @@ fn deflate_stored(data: &[u8]) -> Vec<u8> {
 /// The JSON as it may arrive: every field optional so absence gets its own error.
 #[derive(Deserialize)]
 struct WirePayload {
+    /// Checked for presence, then for shape ([`is_valid_sid`]).
     sid: Option<String>,
+    /// Checked for presence, emptiness and the `a=setup` role.
     sdp: Option<String>,
+    /// Required on offers only.
     exp: Option<u64>,
 }
 
@@ -340,26 +349,10 @@ fn reason(error: impl std::fmt::Display) -> String {
     shorten(&error.to_string(), 160)
 }
 
-/// At most `max` characters of `text`, with control and bidi-override characters escaped.
-pub(crate) fn shorten(text: &str, max: usize) -> String {
-    let mut out = String::new();
-    for c in text.chars().take(max) {
-        if c.is_control() || matches!(c, '\u{200b}'..='\u{200f}' | '\u{202a}'..='\u{202e}') {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    if text.chars().nth(max).is_some() {
-        out.push('…');
-    }
-    out
-}
-
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     const SID: &str = "0123456789abcdef";
 
@@ -390,45 +383,58 @@ mod tests {
         .join("\r\n")
     }
 
-    fn offer() -> SignalPayload {
-        SignalPayload { sid: SID.into(), sdp: sdp("actpass"), exp: Some(1_900_000_000) }
+    fn payload(sdp: String, exp: Option<u64>) -> SignalPayload {
+        let sid = SID.into();
+        SignalPayload { sid, sdp, exp }
     }
 
-    /// Builds a token around arbitrary JSON text, bypassing `encode`'s typed payload.
+    fn offer() -> SignalPayload {
+        payload(sdp("actpass"), Some(1_900_000_000))
+    }
+
+    /// The error decoding `text` gives (panics in the test if it decodes).
+    fn err(text: &str) -> TokenError {
+        decode(text).expect_err("token should be refused")
+    }
+
+    /// Builds a token around arbitrary JSON bytes, bypassing `encode`'s typed payload.
     fn raw_token(kind: &str, json: &[u8]) -> String {
         format!("janus1.{kind}.{}", URL_SAFE_NO_PAD.encode(deflate(json)))
     }
 
-    fn json_token(kind: &str, value: serde_json::Value) -> String {
-        raw_token(kind, value.to_string().as_bytes())
+    /// The error decoding an offer token around `value` gives.
+    fn json_err(value: serde_json::Value) -> TokenError {
+        err(&raw_token("o", value.to_string().as_bytes()))
     }
 
     #[test]
     fn offer_and_answer_round_trip() {
         assert!(sdp("actpass").len() > 600);
         let text = encode(TokenKind::Offer, &offer());
-        assert!(text.starts_with("janus1.o."));
-        assert!(text.len() < 1200, "offer token unexpectedly long: {}", text.len());
+        assert!(text.starts_with("janus1.o.") && text.len() < 1200, "{text}");
         let token = decode(&text).unwrap();
-        assert_eq!(token, Token { kind: TokenKind::Offer, payload: offer() });
-        assert_eq!(token.to_text(), text);
+        let expected = Token {
+            kind: TokenKind::Offer,
+            payload: offer(),
+        };
+        assert_eq!((&token, token.to_text()), (&expected, text));
 
         for setup in ["active", "passive"] {
-            let answer = SignalPayload { sid: SID.into(), sdp: sdp(setup), exp: None };
+            let answer = payload(sdp(setup), None);
             let text = encode(TokenKind::Answer, &answer);
             assert!(text.starts_with("janus1.a."));
             let token = decode(&format!("  {text}\n")).unwrap();
-            assert_eq!(token.kind, TokenKind::Answer);
-            assert_eq!(token.payload, answer);
+            assert_eq!((token.kind, token.payload), (TokenKind::Answer, answer));
         }
     }
 
     #[test]
-    fn answer_without_exp_omits_the_field_and_answer_with_exp_keeps_it() {
-        let answer = SignalPayload { sid: SID.into(), sdp: sdp("active"), exp: None };
+    fn answer_exp_is_optional_and_omitted_when_absent() {
+        let answer = payload(sdp("active"), None);
         assert!(!serde_json::to_string(&answer).unwrap().contains("exp"));
-        let with_exp = SignalPayload { exp: Some(5), ..answer };
-        assert_eq!(decode(&encode(TokenKind::Answer, &with_exp)).unwrap().payload, with_exp);
+        let with_exp = payload(sdp("active"), Some(5));
+        let decoded = decode(&encode(TokenKind::Answer, &with_exp)).unwrap();
+        assert_eq!(decoded.payload, with_exp);
     }
 
     #[test]
@@ -436,8 +442,8 @@ mod tests {
         let json = serde_json::to_vec(&offer()).unwrap();
         let text = format!("janus1.o.{}", URL_SAFE_NO_PAD.encode(deflate_stored(&json)));
         assert_eq!(decode(&text).unwrap().payload, offer());
-        let big = vec![b'x'; 70_000];
-        assert_eq!(inflate_bounded(&deflate_stored(&big[..60_000])).unwrap().len(), 60_000);
+        let big = deflate_stored(&[b'x'; 60_000]);
+        assert_eq!(inflate_bounded(&big).unwrap().len(), 60_000);
         assert_eq!(inflate_bounded(&deflate_stored(&[])).unwrap().len(), 0);
     }
 
@@ -450,43 +456,45 @@ mod tests {
 
     #[test]
     fn refuses_wrong_prefix_and_version() {
-        assert_eq!(decode("hello"), Err(TokenError::BadPrefix));
-        assert_eq!(decode(""), Err(TokenError::BadPrefix));
-        assert_eq!(decode("JANUS1.o.abc"), Err(TokenError::BadPrefix));
-        assert_eq!(decode("janus1.oabc"), Err(TokenError::BadPrefix));
+        for text in ["hello", "", "JANUS1.o.abc", "janus1.oabc", "janusx.o.abc"] {
+            assert_eq!(err(text), TokenError::BadPrefix, "{text}");
+        }
         let v2 = encode(TokenKind::Offer, &offer()).replacen("janus1", "janus2", 1);
-        assert_eq!(decode(&v2), Err(TokenError::UnsupportedVersion("2".into())));
-        assert_eq!(decode("janusx.o.abc"), Err(TokenError::BadPrefix));
+        assert_eq!(err(&v2), TokenError::UnsupportedVersion("2".into()));
     }
 
     #[test]
     fn refuses_unknown_kind() {
         let text = encode(TokenKind::Offer, &offer()).replacen("janus1.o.", "janus1.x.", 1);
-        assert_eq!(decode(&text), Err(TokenError::UnknownKind("x".into())));
-        assert_eq!(decode("janus1..abc"), Err(TokenError::UnknownKind(String::new())));
+        assert_eq!(err(&text), TokenError::UnknownKind("x".into()));
+        assert_eq!(err("janus1..abc"), TokenError::UnknownKind(String::new()));
         // Control characters are escaped in the message.
-        let err = decode("janus1.\u{1b}[2J.abc").unwrap_err();
-        assert!(!err.to_string().contains('\u{1b}'), "{err}");
+        let message = err("janus1.\u{1b}[2J.abc").to_string();
+        assert!(!message.contains('\u{1b}'), "{message}");
     }
 
     #[test]
     fn refuses_oversized_payload_before_decoding() {
         let text = format!("janus1.o.{}", "!".repeat(MAX_PAYLOAD_CHARS + 1));
-        assert_eq!(decode(&text), Err(TokenError::PayloadTooLarge(MAX_PAYLOAD_CHARS + 1)));
+        assert_eq!(
+            err(&text),
+            TokenError::PayloadTooLarge(MAX_PAYLOAD_CHARS + 1)
+        );
     }
 
     #[test]
     fn refuses_bad_base64() {
-        assert!(matches!(decode("janus1.o.ab$cd"), Err(TokenError::BadBase64(_))));
-        assert!(matches!(decode("janus1.o.abc="), Err(TokenError::BadBase64(_))));
-        // A single base64 character can never be a whole byte: a truncated copy.
-        assert!(matches!(decode("janus1.o.A"), Err(TokenError::BadBase64(_))));
+        // `$` is not base64url, `=` padding is not allowed, and one character can never be
+        // a whole byte (a truncated copy).
+        for text in ["janus1.o.ab$cd", "janus1.o.abc=", "janus1.o.A"] {
+            assert!(matches!(err(text), TokenError::BadBase64(_)), "{text}");
+        }
     }
 
     #[test]
     fn refuses_bad_deflate() {
         let text = format!("janus1.o.{}", URL_SAFE_NO_PAD.encode([0xffu8; 32]));
-        assert!(matches!(decode(&text), Err(TokenError::BadDeflate(_))));
+        assert!(matches!(err(&text), TokenError::BadDeflate(_)));
     }
 
     #[test]
@@ -496,103 +504,125 @@ mod tests {
         json.extend(std::iter::repeat_n(b'0', 8 * 1024 * 1024));
         json.extend_from_slice(br#""}"#);
         let text = raw_token("o", &json);
-        assert!(text.len() < MAX_PAYLOAD_CHARS, "bomb must pass the size check: {}", text.len());
-        assert_eq!(decode(&text), Err(TokenError::InflatedTooLarge));
-        // Exactly at the limit is fine as far as size goes.
-        let at_limit = vec![b' '; MAX_INFLATED_BYTES];
-        assert_eq!(inflate_bounded(&deflate(&at_limit)).unwrap().len(), MAX_INFLATED_BYTES);
-        let over = vec![b' '; MAX_INFLATED_BYTES + 1];
-        assert_eq!(inflate_bounded(&deflate(&over)), Err(TokenError::InflatedTooLarge));
+        assert!(
+            text.len() < MAX_PAYLOAD_CHARS,
+            "bomb must pass the size check"
+        );
+        assert_eq!(err(&text), TokenError::InflatedTooLarge);
+        // Exactly at the limit is fine as far as size goes; one byte more is not.
+        let at_limit = deflate(&[b' '; MAX_INFLATED_BYTES]);
+        assert_eq!(
+            inflate_bounded(&at_limit).map(|v| v.len()),
+            Ok(MAX_INFLATED_BYTES)
+        );
+        let over = deflate(&[b' '; MAX_INFLATED_BYTES + 1]);
+        assert_eq!(inflate_bounded(&over), Err(TokenError::InflatedTooLarge));
     }
 
     #[test]
     fn refuses_bad_json() {
-        assert!(matches!(decode(&raw_token("o", b"not json")), Err(TokenError::BadJson(_))));
-        assert!(matches!(decode(&raw_token("o", b"[1,2]")), Err(TokenError::BadJson(_))));
-        assert!(matches!(decode(&raw_token("o", &[0xff, 0xfe])), Err(TokenError::BadJson(_))));
-        let wrong_type = serde_json::json!({"sid": 5, "sdp": sdp("actpass"), "exp": 1});
-        assert!(matches!(decode(&json_token("o", wrong_type)), Err(TokenError::BadJson(_))));
-        let negative_exp = serde_json::json!({"sid": SID, "sdp": sdp("actpass"), "exp": -1});
-        assert!(matches!(decode(&json_token("o", negative_exp)), Err(TokenError::BadJson(_))));
+        for bytes in [&b"not json"[..], b"[1,2]", &[0xff, 0xfe]] {
+            assert!(matches!(
+                err(&raw_token("o", bytes)),
+                TokenError::BadJson(_)
+            ));
+        }
+        let wrong_type = json!({"sid": 5, "sdp": sdp("actpass"), "exp": 1});
+        assert!(matches!(json_err(wrong_type), TokenError::BadJson(_)));
+        let negative_exp = json!({"sid": SID, "sdp": sdp("actpass"), "exp": -1});
+        assert!(matches!(json_err(negative_exp), TokenError::BadJson(_)));
     }
 
     #[test]
     fn refuses_missing_fields() {
-        let no_sid = serde_json::json!({"sdp": sdp("actpass"), "exp": 1});
-        assert_eq!(decode(&json_token("o", no_sid)), Err(TokenError::MissingField("sid")));
-        let no_sdp = serde_json::json!({"sid": SID, "exp": 1});
-        assert_eq!(decode(&json_token("o", no_sdp)), Err(TokenError::MissingField("sdp")));
-        let null_sdp = serde_json::json!({"sid": SID, "sdp": null, "exp": 1});
-        assert_eq!(decode(&json_token("o", null_sdp)), Err(TokenError::MissingField("sdp")));
+        let no_sid = json!({"sdp": sdp("actpass"), "exp": 1});
+        assert_eq!(json_err(no_sid), TokenError::MissingField("sid"));
+        let no_sdp = json!({"sid": SID, "exp": 1});
+        assert_eq!(json_err(no_sdp), TokenError::MissingField("sdp"));
+        let null_sdp = json!({"sid": SID, "sdp": null, "exp": 1});
+        assert_eq!(json_err(null_sdp), TokenError::MissingField("sdp"));
     }
 
     #[test]
     fn refuses_bad_sid() {
-        for sid in ["0123456789ABCDEF", "0123456789abcde", "0123456789abcdef0", "0123456789abcdeg", ""] {
-            let value = serde_json::json!({"sid": sid, "sdp": sdp("actpass"), "exp": 1});
-            assert!(matches!(decode(&json_token("o", value)), Err(TokenError::BadSid(_))), "{sid}");
+        let bad = [
+            "0123456789ABCDEF",
+            "0123456789abcde",
+            "0123456789abcdef0",
+            "0123456789abcdeg",
+            "",
+        ];
+        for sid in bad {
+            let value = json!({"sid": sid, "sdp": sdp("actpass"), "exp": 1});
+            assert!(matches!(json_err(value), TokenError::BadSid(_)), "{sid}");
         }
     }
 
     #[test]
     fn refuses_offer_without_exp() {
-        let value = serde_json::json!({"sid": SID, "sdp": sdp("actpass")});
-        assert_eq!(decode(&json_token("o", value)), Err(TokenError::MissingExpiry));
+        let value = json!({"sid": SID, "sdp": sdp("actpass")});
+        assert_eq!(json_err(value), TokenError::MissingExpiry);
     }
 
     #[test]
     fn refuses_empty_sdp() {
         for blank in ["", " \r\n "] {
-            let value = serde_json::json!({"sid": SID, "sdp": blank, "exp": 1});
-            assert_eq!(decode(&json_token("o", value)), Err(TokenError::EmptySdp));
+            let value = json!({"sid": SID, "sdp": blank, "exp": 1});
+            assert_eq!(json_err(value), TokenError::EmptySdp);
         }
     }
 
     #[test]
     fn refuses_kind_that_does_not_match_the_sdp() {
-        let answer_sdp_as_offer = SignalPayload { sdp: sdp("active"), ..offer() };
+        use TokenKind::{Answer, Offer};
+        let mismatch = |kind, setup: &str| TokenError::KindMismatch {
+            kind,
+            setup: setup.into(),
+        };
+        let answer_sdp = payload(sdp("active"), Some(1));
+        assert_eq!(err(&encode(Offer, &answer_sdp)), mismatch(Offer, "active"));
+        let offer_sdp = payload(sdp("actpass"), None);
         assert_eq!(
-            decode(&encode(TokenKind::Offer, &answer_sdp_as_offer)),
-            Err(TokenError::KindMismatch { kind: TokenKind::Offer, setup: "active".into() })
+            err(&encode(Answer, &offer_sdp)),
+            mismatch(Answer, "actpass")
         );
-        let offer_sdp_as_answer = SignalPayload { exp: None, ..offer() };
+        let holdconn = payload(sdp("holdconn"), None);
         assert_eq!(
-            decode(&encode(TokenKind::Answer, &offer_sdp_as_answer)),
-            Err(TokenError::KindMismatch { kind: TokenKind::Answer, setup: "actpass".into() })
+            err(&encode(Answer, &holdconn)),
+            mismatch(Answer, "holdconn")
         );
-        let holdconn = SignalPayload { sdp: sdp("holdconn"), exp: None, ..offer() };
-        assert!(matches!(decode(&encode(TokenKind::Answer, &holdconn)), Err(TokenError::KindMismatch { .. })));
         // Mixed roles across sections are refused too.
-        let mixed = SignalPayload { sdp: format!("{}a=setup:active\r\n", sdp("actpass")), ..offer() };
-        assert!(matches!(decode(&encode(TokenKind::Offer, &mixed)), Err(TokenError::KindMismatch { .. })));
+        let mixed = payload(format!("{}a=setup:active\r\n", sdp("actpass")), Some(1));
+        assert_eq!(err(&encode(Offer, &mixed)), mismatch(Offer, "active"));
         // `a=setup:` must be a line of its own, not text inside another line.
-        let no_setup = SignalPayload { sdp: "v=0\r\ns=x a=setup:actpass\r\n".into(), ..offer() };
+        let inline = payload("v=0\r\ns=x a=setup:actpass\r\n".into(), Some(1));
         assert_eq!(
-            decode(&encode(TokenKind::Offer, &no_setup)),
-            Err(TokenError::MissingSetup { kind: TokenKind::Offer })
+            err(&encode(Offer, &inline)),
+            TokenError::MissingSetup { kind: Offer }
         );
     }
 
     #[test]
     fn expiry_helper() {
-        let payload = offer();
-        assert!(!is_expired(&payload, 1_899_999_999));
-        assert!(is_expired(&payload, 1_900_000_000));
-        assert!(!is_expired(&SignalPayload { exp: None, ..payload }, u64::MAX));
+        assert!(!is_expired(&offer(), 1_899_999_999));
+        assert!(is_expired(&offer(), 1_900_000_000));
+        assert!(!is_expired(&payload(sdp("active"), None), u64::MAX));
     }
 
     #[test]
     fn finds_tokens_in_free_text() {
         let offer_text = encode(TokenKind::Offer, &offer());
-        let answer = SignalPayload { sid: SID.into(), sdp: sdp("active"), exp: None };
-        let answer_text = encode(TokenKind::Answer, &answer);
+        let answer_text = encode(TokenKind::Answer, &payload(sdp("active"), None));
         let comment = format!("Here you go:\n`{answer_text}`\nand (old) {offer_text}.\n");
-        assert_eq!(find_tokens(&comment), vec![answer_text.as_str(), offer_text.as_str()]);
-        assert_eq!(find_tokens("xjanus1.a.abc-_Z9 tail"), vec!["janus1.a.abc-_Z9"]);
+        assert_eq!(
+            find_tokens(&comment),
+            [answer_text.as_str(), offer_text.as_str()]
+        );
+        assert_eq!(find_tokens("xjanus1.a.abc-_Z9 tail"), ["janus1.a.abc-_Z9"]);
         assert!(find_tokens("janus1.o. janus1.x.abc janus1.o janus2.o.abc janus1.").is_empty());
         // Leftmost, non-overlapping: a prefix inside a match does not start another match.
-        assert_eq!(find_tokens("janus1.o.abjanus1.a.cd"), vec!["janus1.o.abjanus1"]);
-        assert_eq!(find_tokens("é janus1.o.ab€"), vec!["janus1.o.ab"]);
-        assert_eq!(find_tokens("janus1.janus1.o.zz"), vec!["janus1.o.zz"]);
+        assert_eq!(find_tokens("janus1.o.abjanus1.a.cd"), ["janus1.o.abjanus1"]);
+        assert_eq!(find_tokens("é janus1.o.ab€"), ["janus1.o.ab"]);
+        assert_eq!(find_tokens("janus1.janus1.o.zz"), ["janus1.o.zz"]);
     }
 }

@@ -9,6 +9,9 @@ pub const HELP: &str = "commands:
   @<user> <msg>        the same, shorter
   kick <user>          end the conversation with a guest
   ban <user>           kick and refuse the user's requests for this run
+  accept <issue>       offer a chat on a waiting (or expired) request
+  decline <issue>      refuse a request politely, taking its link down
+  accept manual|auto   whether new requests wait for `accept`
   help                 this text
   quit                 close every conversation and exit";
 
@@ -35,6 +38,12 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         }
         "kick" => Command::Kick { user: one_user(rest, "kick <user>")? },
         "ban" => Command::Ban { user: one_user(rest, "ban <user>")? },
+        "accept" => match rest.trim() {
+            "manual" => Command::SetAcceptMode { manual: true },
+            "auto" => Command::SetAcceptMode { manual: false },
+            arg => Command::Accept { issue: issue_number(arg, "accept <issue> (or accept manual|auto)")? },
+        },
+        "decline" => Command::Decline { issue: issue_number(rest.trim(), "decline <issue>")? },
         other => {
             return Err(format!(
                 "unknown command `{}`; type `help` for the list (to message someone: @<user> <msg>)",
@@ -77,6 +86,14 @@ fn one_user(rest: &str, usage: &str) -> Result<String, String> {
     Ok(user.to_string())
 }
 
+/// `7` or `#7`.
+fn issue_number(arg: &str, usage: &str) -> Result<u64, String> {
+    match arg.trim_start_matches('#').parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("usage: {usage}")),
+    }
+}
+
 fn no_args(rest: &str, command: Command, usage: &str) -> Result<Command, String> {
     if rest.trim().is_empty() {
         Ok(command)
@@ -104,6 +121,18 @@ mod tests {
         assert_eq!(parse("kick alice"), Ok(Some(Command::Kick { user: "alice".into() })));
         assert_eq!(parse("ban @mallory"), Ok(Some(Command::Ban { user: "mallory".into() })));
         assert_eq!(parse("   "), Ok(None));
+    }
+
+    #[test]
+    fn parses_accept_and_decline() {
+        assert_eq!(parse("accept 7"), Ok(Some(Command::Accept { issue: 7 })));
+        assert_eq!(parse("accept #12"), Ok(Some(Command::Accept { issue: 12 })));
+        assert_eq!(parse("accept manual"), Ok(Some(Command::SetAcceptMode { manual: true })));
+        assert_eq!(parse("accept auto"), Ok(Some(Command::SetAcceptMode { manual: false })));
+        assert_eq!(parse("decline 3"), Ok(Some(Command::Decline { issue: 3 })));
+        assert!(parse("accept").unwrap_err().contains("usage: accept <issue>"));
+        assert!(parse("decline alice").unwrap_err().contains("usage: decline <issue>"));
+        assert!(parse("decline 0").is_err());
     }
 
     #[test]

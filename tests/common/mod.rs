@@ -11,7 +11,8 @@ use janus::app::{ActivityKind, Command, HostIdentity, Settings, State};
 use janus::blog::BlogStore;
 use janus::forge::github::GitHubClient;
 use janus::forge::local::{LocalForge, LocalForgeConfig};
-use janus::forge::{Comment, Forge, RepoName};
+pub use janus::forge::Forge;
+use janus::forge::{Comment, RepoName};
 use janus::host::{self, HostSetup, View};
 use janus::rtc::peer::RtcConfig;
 use janus::ui::plain::format_activity;
@@ -25,7 +26,8 @@ pub struct ChannelView {
 
 impl View for ChannelView {
     fn render(&mut self, state: &State) {
-        for a in state.activity.iter().filter(|a| a.seq > self.last) {
+        let last = self.last;
+        for a in state.activity.iter().filter(|a| a.seq > last) {
             let _ = self.tx.send((a.kind.clone(), format_activity(&a.kind, &a.text)));
             self.last = a.seq;
         }
@@ -52,6 +54,10 @@ pub struct Harness {
 }
 
 pub async fn start_harness(offer_ttl: u64) -> Harness {
+    start_harness_with(offer_ttl, Duration::from_millis(200)).await
+}
+
+pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harness {
     let forge = LocalForge::start(LocalForgeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         guest_dir: None,
@@ -72,7 +78,7 @@ pub async fn start_harness(offer_ttl: u64) -> Harness {
         scrollback: 1000,
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
-    let setup = HostSetup { forge: client, settings, rtc: rtc_loopback(), blog, poll_interval: Duration::from_millis(200) };
+    let setup = HostSetup { forge: client, settings, rtc: rtc_loopback(), blog, poll_interval };
     let (tx, activity) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);
     let host = tokio::spawn(host::run(setup, identity.clone(), Box::new(ChannelView { tx, last: 0 }), rx));
@@ -114,7 +120,7 @@ pub struct Guest {
 pub fn guest(forge: &LocalForge, login: &str) -> Guest {
     let (user, token) = forge.create_user(login);
     let client = GitHubClient::new(&forge.api_url(), Some(token.clone()), repo()).unwrap();
-    let http = octocrab::Octocrab::builder().personal_token(token.clone()).build().unwrap();
+    let http = octocrab::Octocrab::builder().base_uri(format!("{}/", forge.api_url())).unwrap().personal_token(token.clone()).build().unwrap();
     Guest { login: user.login, id: user.id, token, client, http, api: forge.api_url() }
 }
 

@@ -30,23 +30,46 @@ pub(crate) fn routes() -> Router<Ctx> {
         .route("/api/v3/_forge/users", post(register))
         .route("/api/v3/_forge/collaborators", post(add_collaborator))
         .route("/api/v3/repos/{owner}/{repo}", get(repository))
-        .route("/api/v3/repos/{owner}/{repo}/issues", get(list_issues).post(create_issue))
-        .route("/api/v3/repos/{owner}/{repo}/issues/comments", get(list_repo_comments))
-        .route("/api/v3/repos/{owner}/{repo}/issues/comments/{id}", get(get_comment).patch(edit_comment))
-        .route("/api/v3/repos/{owner}/{repo}/issues/{number}", get(get_issue).patch(edit_issue))
-        .route("/api/v3/repos/{owner}/{repo}/issues/{number}/comments", get(list_issue_comments).post(create_comment))
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues",
+            get(list_issues).post(create_issue),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/comments",
+            get(list_repo_comments),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/comments/{id}",
+            get(get_comment).patch(edit_comment),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/{number}",
+            get(get_issue).patch(edit_issue),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/{number}/comments",
+            get(list_issue_comments).post(create_comment),
+        )
 }
 
 fn params(q: Option<String>) -> Params {
-    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes()).into_owned().collect()
+    url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
 }
 
 fn param<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
-    p.iter().rev().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+    p.iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
 }
 
 fn require_user(caller: &Caller) -> Result<&UserView, Response> {
-    caller.0.as_ref().ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Requires authentication"))
+    caller
+        .0
+        .as_ref()
+        .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Requires authentication"))
 }
 
 fn check_repo(ctx: &Ctx, owner: &str, repo: &str) -> Result<(), Response> {
@@ -58,7 +81,8 @@ fn check_repo(ctx: &Ctx, owner: &str, repo: &str) -> Result<(), Response> {
 }
 
 fn number(s: &str) -> Result<u64, Response> {
-    s.parse().map_err(|_| error(StatusCode::NOT_FOUND, "Not Found"))
+    s.parse()
+        .map_err(|_| error(StatusCode::NOT_FOUND, "Not Found"))
 }
 
 /// The request body as a JSON object, or GitHub's 400 "Problems parsing JSON".
@@ -70,35 +94,71 @@ fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
 }
 
 /// An optional string field: absent or null is `None`, any other non-string is a 422.
-fn string_field<'a>(m: &'a Map<String, Value>, field: &'static str, resource: &str) -> Result<Option<&'a str>, Response> {
+fn string_field<'a>(
+    m: &'a Map<String, Value>,
+    field: &'static str,
+    resource: &str,
+) -> Result<Option<&'a str>, Response> {
     match m.get(field) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(validation(resource, field, "invalid", &format!("{field} must be a string"))),
+        Some(_) => Err(validation(
+            resource,
+            field,
+            "invalid",
+            &format!("{field} must be a string"),
+        )),
     }
 }
 
 /// `sort`, `direction` and `since` of a list request.
-fn list_query(p: &Params, default_updated: bool, default_desc: bool) -> Result<ListQuery, Response> {
+fn list_query(
+    p: &Params,
+    default_updated: bool,
+    default_desc: bool,
+) -> Result<ListQuery, Response> {
     let by_updated = match param(p, "sort") {
         None => default_updated,
         Some("created") => false,
         Some("updated") => true,
-        Some(_) => return Err(validation("Query", "sort", "invalid", "sort must be `created` or `updated`")),
+        Some(_) => {
+            return Err(validation(
+                "Query",
+                "sort",
+                "invalid",
+                "sort must be `created` or `updated`",
+            ))
+        }
     };
     let descending = match param(p, "direction") {
         None => default_desc,
         Some("asc") => false,
         Some("desc") => true,
-        Some(_) => return Err(validation("Query", "direction", "invalid", "direction must be `asc` or `desc`")),
+        Some(_) => {
+            return Err(validation(
+                "Query",
+                "direction",
+                "invalid",
+                "direction must be `asc` or `desc`",
+            ))
+        }
     };
     let since = match param(p, "since") {
         None | Some("") => None,
         Some(s) => Some(json::parse_timestamp(s).ok_or_else(|| {
-            validation("Query", "since", "invalid", "since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z")
+            validation(
+                "Query",
+                "since",
+                "invalid",
+                "since must be an ISO 8601 timestamp such as 2024-05-01T12:00:00Z",
+            )
         })?),
     };
-    Ok(ListQuery { by_updated, descending, since })
+    Ok(ListQuery {
+        by_updated,
+        descending,
+        since,
+    })
 }
 
 /// A JSON array page with its `Link` header.
@@ -137,63 +197,118 @@ async fn rate_limit(State(ctx): State<Ctx>, Extension(key): Extension<RateKey>) 
 /// stay valid). The owner's login is refused: its token is only available in-process.
 async fn register(State(ctx): State<Ctx>, body: Bytes) -> ApiResult {
     let m = object(&body)?;
-    let login = string_field(&m, "login", "User")?.ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
+    let login = string_field(&m, "login", "User")?
+        .ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
     let (user, token) = ctx.store.register(login, false).map_err(store_error)?;
     let mut v = json::user(&ctx.urls, &user);
     v["token"] = json!(token);
-    Ok(created(format!("{}/users/{}", ctx.urls.api(), user.login), v))
+    Ok(created(
+        format!("{}/users/{}", ctx.urls.api(), user.login),
+        v,
+    ))
 }
 
 /// `POST /api/v3/_forge/collaborators {"login":"bob"}` (owner only): marks an account as a
 /// collaborator, so its comments carry `author_association: COLLABORATOR`.
-async fn add_collaborator(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, body: Bytes) -> ApiResult {
+async fn add_collaborator(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    body: Bytes,
+) -> ApiResult {
     let user = require_user(&caller)?;
     if user.id != ctx.store.owner_id {
-        return Err(error(StatusCode::FORBIDDEN, "Must be the repository owner to add collaborators"));
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "Must be the repository owner to add collaborators",
+        ));
     }
     let m = object(&body)?;
-    let login = string_field(&m, "login", "User")?.ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
-    ctx.store.set_collaborator(login, true).map_err(store_error)?;
+    let login = string_field(&m, "login", "User")?
+        .ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
+    ctx.store
+        .set_collaborator(login, true)
+        .map_err(store_error)?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-async fn repository(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, Path((owner, repo)): Path<(String, String)>) -> ApiResult {
+async fn repository(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     Ok(Json(json::repository(&ctx.urls, &ctx.store, caller.0.as_ref())).into_response())
 }
 
-async fn list_issues(State(ctx): State<Ctx>, Path((owner, repo)): Path<(String, String)>, uri: Uri, RawQuery(q): RawQuery) -> ApiResult {
+async fn list_issues(
+    State(ctx): State<Ctx>,
+    Path((owner, repo)): Path<(String, String)>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     let p = params(q);
     let state = match param(&p, "state") {
         None | Some("open") => StateFilter::Open,
         Some("closed") => StateFilter::Closed,
         Some("all") => StateFilter::All,
-        Some(_) => return Err(validation("Query", "state", "invalid", "state must be `open`, `closed` or `all`")),
+        Some(_) => {
+            return Err(validation(
+                "Query",
+                "state",
+                "invalid",
+                "state must be `open`, `closed` or `all`",
+            ))
+        }
     };
     let lq = list_query(&p, false, true)?;
-    let items = ctx.store.list_issues(state, &lq).iter().map(|i| json::issue(&ctx.urls, &ctx.store, i)).collect();
+    let items = ctx
+        .store
+        .list_issues(state, &lq)
+        .iter()
+        .map(|i| json::issue(&ctx.urls, &ctx.store, i))
+        .collect();
     Ok(page(&ctx, &uri, &p, items))
 }
 
-async fn create_issue(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, Path((owner, repo)): Path<(String, String)>, body: Bytes) -> ApiResult {
+async fn create_issue(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo)): Path<(String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let m = object(&body)?;
-    let title = string_field(&m, "title", "Issue")?.ok_or_else(|| validation("Issue", "title", "missing_field", "title can't be blank"))?;
+    let title = string_field(&m, "title", "Issue")?
+        .ok_or_else(|| validation("Issue", "title", "missing_field", "title can't be blank"))?;
     let text = string_field(&m, "body", "Issue")?.unwrap_or("");
-    let issue = ctx.store.create_issue(user.id, title, text).map_err(store_error)?;
+    let issue = ctx
+        .store
+        .create_issue(user.id, title, text)
+        .map_err(store_error)?;
     let v = json::issue(&ctx.urls, &ctx.store, &issue);
-    Ok(created(format!("{}/issues/{}", ctx.urls.repo_api(&ctx.store), issue.number), v))
+    Ok(created(
+        format!("{}/issues/{}", ctx.urls.repo_api(&ctx.store), issue.number),
+        v,
+    ))
 }
 
-async fn get_issue(State(ctx): State<Ctx>, Path((owner, repo, n)): Path<(String, String, String)>) -> ApiResult {
+async fn get_issue(
+    State(ctx): State<Ctx>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     let issue = ctx.store.issue(number(&n)?).map_err(store_error)?;
     Ok(Json(json::issue(&ctx.urls, &ctx.store, &issue)).into_response())
 }
 
-async fn edit_issue(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, Path((owner, repo, n)): Path<(String, String, String)>, body: Bytes) -> ApiResult {
+async fn edit_issue(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let number = number(&n)?;
@@ -204,56 +319,121 @@ async fn edit_issue(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>
         None => None,
         Some("open") => Some(true),
         Some("closed") => Some(false),
-        Some(_) => return Err(validation("Issue", "state", "invalid", "state must be `open` or `closed`")),
+        Some(_) => {
+            return Err(validation(
+                "Issue",
+                "state",
+                "invalid",
+                "state must be `open` or `closed`",
+            ))
+        }
     };
-    let issue = ctx.store.update_issue(user.id, number, title, text, open).map_err(store_error)?;
+    let issue = ctx
+        .store
+        .update_issue(user.id, number, title, text, open)
+        .map_err(store_error)?;
     Ok(Json(json::issue(&ctx.urls, &ctx.store, &issue)).into_response())
 }
 
-async fn list_issue_comments(State(ctx): State<Ctx>, Path((owner, repo, n)): Path<(String, String, String)>, uri: Uri, RawQuery(q): RawQuery) -> ApiResult {
+async fn list_issue_comments(
+    State(ctx): State<Ctx>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     let p = params(q);
     let mut lq = list_query(&p, false, false)?;
     // GitHub lists an issue's comments oldest first, whatever `sort` says.
     lq.by_updated = false;
     lq.descending = false;
-    let comments = ctx.store.list_comments(Some(number(&n)?), &lq).map_err(store_error)?;
-    let items = comments.iter().map(|c| json::comment(&ctx.urls, &ctx.store, c)).collect();
+    let comments = ctx
+        .store
+        .list_comments(Some(number(&n)?), &lq)
+        .map_err(store_error)?;
+    let items = comments
+        .iter()
+        .map(|c| json::comment(&ctx.urls, &ctx.store, c))
+        .collect();
     Ok(page(&ctx, &uri, &p, items))
 }
 
-async fn list_repo_comments(State(ctx): State<Ctx>, Path((owner, repo)): Path<(String, String)>, uri: Uri, RawQuery(q): RawQuery) -> ApiResult {
+async fn list_repo_comments(
+    State(ctx): State<Ctx>,
+    Path((owner, repo)): Path<(String, String)>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     let p = params(q);
     let lq = list_query(&p, false, false)?;
     let comments = ctx.store.list_comments(None, &lq).map_err(store_error)?;
-    let items = comments.iter().map(|c| json::comment(&ctx.urls, &ctx.store, c)).collect();
+    let items = comments
+        .iter()
+        .map(|c| json::comment(&ctx.urls, &ctx.store, c))
+        .collect();
     Ok(page(&ctx, &uri, &p, items))
 }
 
-async fn create_comment(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, Path((owner, repo, n)): Path<(String, String, String)>, body: Bytes) -> ApiResult {
+async fn create_comment(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let number = number(&n)?;
     let m = object(&body)?;
-    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| validation("IssueComment", "body", "missing_field", "body can't be blank"))?;
-    let c = ctx.store.create_comment(user.id, number, text).map_err(store_error)?;
+    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| {
+        validation(
+            "IssueComment",
+            "body",
+            "missing_field",
+            "body can't be blank",
+        )
+    })?;
+    let c = ctx
+        .store
+        .create_comment(user.id, number, text)
+        .map_err(store_error)?;
     let v = json::comment(&ctx.urls, &ctx.store, &c);
-    Ok(created(format!("{}/issues/comments/{}", ctx.urls.repo_api(&ctx.store), c.id), v))
+    Ok(created(
+        format!("{}/issues/comments/{}", ctx.urls.repo_api(&ctx.store), c.id),
+        v,
+    ))
 }
 
-async fn get_comment(State(ctx): State<Ctx>, Path((owner, repo, id)): Path<(String, String, String)>) -> ApiResult {
+async fn get_comment(
+    State(ctx): State<Ctx>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+) -> ApiResult {
     check_repo(&ctx, &owner, &repo)?;
     let c = ctx.store.comment(number(&id)?).map_err(store_error)?;
     Ok(Json(json::comment(&ctx.urls, &ctx.store, &c)).into_response())
 }
 
-async fn edit_comment(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>, Path((owner, repo, id)): Path<(String, String, String)>, body: Bytes) -> ApiResult {
+async fn edit_comment(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult {
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let id = number(&id)?;
     let m = object(&body)?;
-    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| validation("IssueComment", "body", "missing_field", "body can't be blank"))?;
-    let c = ctx.store.update_comment(user.id, id, text).map_err(store_error)?;
+    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| {
+        validation(
+            "IssueComment",
+            "body",
+            "missing_field",
+            "body can't be blank",
+        )
+    })?;
+    let c = ctx
+        .store
+        .update_comment(user.id, id, text)
+        .map_err(store_error)?;
     Ok(Json(json::comment(&ctx.urls, &ctx.store, &c)).into_response())
 }

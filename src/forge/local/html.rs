@@ -59,18 +59,25 @@ pub(crate) fn render_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text.as_str();
     loop {
-        let next = ["http://", "https://"].iter().filter_map(|p| rest.find(p)).min();
+        let next = ["http://", "https://"]
+            .iter()
+            .filter_map(|p| rest.find(p))
+            .min();
         let Some(start) = next else { break };
         out.push_str(&escape(&rest[..start]));
         let tail = &rest[start..];
         let mut end = tail.find(ends_url).unwrap_or(tail.len());
-        while end > 0 && tail[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', ']', '}', '*', '_']) {
+        while end > 0
+            && tail[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', ']', '}', '*', '_'])
+        {
             end -= 1;
         }
         let scheme = if tail.starts_with("https://") { 8 } else { 7 };
         if end > scheme {
             let url = escape(&tail[..end]);
-            out.push_str(&format!("<a href=\"{url}\" rel=\"nofollow noopener noreferrer\">{url}</a>"));
+            out.push_str(&format!(
+                "<a href=\"{url}\" rel=\"nofollow noopener noreferrer\">{url}</a>"
+            ));
             rest = &tail[end..];
         } else {
             // A bare scheme: print it as text and carry on after it.
@@ -86,7 +93,10 @@ pub(crate) fn render_text(text: &str) -> String {
 /// the caller from escaped parts. `viewer` is the signed-in login, if any.
 pub(crate) fn layout(title: &str, viewer: Option<&str>, body: &str) -> String {
     let who = match viewer {
-        Some(login) => format!("Signed in as <strong>{}</strong> · <a href=\"/\">switch user</a>", escape(login)),
+        Some(login) => format!(
+            "Signed in as <strong>{}</strong> · <a href=\"/\">switch user</a>",
+            escape(login)
+        ),
         None => "<a href=\"/\">Pick a user name</a>".to_string(),
     };
     format!(
@@ -104,11 +114,23 @@ pub(crate) fn layout(title: &str, viewer: Option<&str>, body: &str) -> String {
 pub(crate) fn page(status: StatusCode, html: String) -> Response {
     let mut resp = (status, html).into_response();
     let h = resp.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PAGE_CSP));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_CSP),
+    );
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     resp
 }
 
@@ -119,7 +141,14 @@ pub(crate) fn error_page(status: StatusCode, viewer: Option<&str>, message: &str
         status.as_u16(),
         escape(message)
     );
-    page(status, layout(&format!("{} — Janus local forge", status.as_u16()), viewer, &body))
+    page(
+        status,
+        layout(
+            &format!("{} — Janus local forge", status.as_u16()),
+            viewer,
+            &body,
+        ),
+    )
 }
 
 fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -127,7 +156,10 @@ fn asset(content_type: &'static str, body: &'static str) -> Response {
     let h = resp.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     resp
 }
 
@@ -193,14 +225,23 @@ mod tests {
 
     #[test]
     fn escapes_everything_dangerous() {
-        assert_eq!(escape("<script>alert('x')&\"</script>"), "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;");
+        assert_eq!(
+            escape("<script>alert('x')&\"</script>"),
+            "&lt;script&gt;alert(&#39;x&#39;)&amp;&quot;&lt;/script&gt;"
+        );
     }
 
     #[test]
     fn renders_links_safely() {
         let html = render_text("see https://example.com/a?b=1&c=2#frag, ok.\n<b>x</b>");
-        assert!(html.contains("<a href=\"https://example.com/a?b=1&amp;c=2#frag\""), "{html}");
-        assert!(html.contains(">https://example.com/a?b=1&amp;c=2#frag</a>, ok.\n&lt;b&gt;"), "{html}");
+        assert!(
+            html.contains("<a href=\"https://example.com/a?b=1&amp;c=2#frag\""),
+            "{html}"
+        );
+        assert!(
+            html.contains(">https://example.com/a?b=1&amp;c=2#frag</a>, ok.\n&lt;b&gt;"),
+            "{html}"
+        );
         let html = render_text("(http://x.y/z) javascript:alert(1) http://\"onmouseover=alert(1)");
         assert!(html.contains("(<a href=\"http://x.y/z\""), "{html}");
         assert!(!html.contains("href=\"javascript"), "{html}");
@@ -211,7 +252,10 @@ mod tests {
 
     #[test]
     fn hides_html_comments_but_not_unterminated_ones() {
-        assert_eq!(render_text("hi <!-- janus:offer sid=1 --> there"), "hi  there");
+        assert_eq!(
+            render_text("hi <!-- janus:offer sid=1 --> there"),
+            "hi  there"
+        );
         assert_eq!(render_text("a <!-- b"), "a &lt;!-- b");
     }
 }

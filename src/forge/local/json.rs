@@ -26,7 +26,12 @@ impl Urls {
     }
 
     pub(crate) fn repo_api(&self, store: &Store) -> String {
-        format!("{}/repos/{}/{}", self.api(), store.repo.owner, store.repo.name)
+        format!(
+            "{}/repos/{}/{}",
+            self.api(),
+            store.repo.owner,
+            store.repo.name
+        )
     }
 
     pub(crate) fn repo_html(&self, store: &Store) -> String {
@@ -52,7 +57,9 @@ pub(crate) fn timestamp(unix: i64) -> String {
 
 /// Parses a `since` parameter (RFC 3339, any offset) into unix seconds.
 pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s, &Rfc3339).ok().map(|t| t.unix_timestamp())
+    OffsetDateTime::parse(s, &Rfc3339)
+        .ok()
+        .map(|t| t.unix_timestamp())
 }
 
 pub(crate) fn user(urls: &Urls, u: &UserView) -> Value {
@@ -98,7 +105,11 @@ pub(crate) fn issue(urls: &Urls, store: &Store, i: &IssueView) -> Value {
 
 /// A comment's browser URL: the issue page with an `#issuecomment-{id}` anchor.
 pub(crate) fn comment_html_url(urls: &Urls, store: &Store, c: &CommentView) -> String {
-    format!("{}#issuecomment-{}", urls.issue_html(store, c.issue_number), c.id)
+    format!(
+        "{}#issuecomment-{}",
+        urls.issue_html(store, c.issue_number),
+        c.id
+    )
 }
 
 pub(crate) fn comment(urls: &Urls, store: &Store, c: &CommentView) -> Value {
@@ -143,8 +154,7 @@ pub(crate) fn repository(urls: &Urls, store: &Store, viewer: Option<&UserView>) 
             Role::Collaborator => (false, true),
             Role::None => (false, false),
         };
-        v["permissions"] =
-            json!({ "admin": admin, "maintain": admin, "push": push, "triage": push, "pull": true });
+        v["permissions"] = json!({ "admin": admin, "maintain": admin, "push": push, "triage": push, "pull": true });
     }
     v
 }
@@ -158,7 +168,10 @@ mod tests {
         assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
         assert_eq!(timestamp(1_714_564_800), "2024-05-01T12:00:00Z");
         assert_eq!(parse_timestamp("2024-05-01T12:00:00Z"), Some(1_714_564_800));
-        assert_eq!(parse_timestamp("2024-05-01T14:00:00+02:00"), Some(1_714_564_800));
+        assert_eq!(
+            parse_timestamp("2024-05-01T14:00:00+02:00"),
+            Some(1_714_564_800)
+        );
         assert_eq!(parse_timestamp("yesterday"), None);
     }
 }

@@ -82,15 +82,27 @@ impl RateLimiter {
             RateKey::User(_) => AUTH_LIMIT,
             RateKey::Ip(_) => ANON_LIMIT,
         };
-        let b = map.entry(key).or_insert(Bucket { window_start: now, used: 0, limit });
+        let b = map.entry(key).or_insert(Bucket {
+            window_start: now,
+            used: 0,
+            limit,
+        });
         if now >= b.window_start + 3600 {
-            *b = Bucket { window_start: now, used: 0, limit };
+            *b = Bucket {
+                window_start: now,
+                used: 0,
+                limit,
+            };
         }
         f(b)
     }
 
     pub(crate) fn status(&self, key: RateKey, now: i64) -> RateStatus {
-        self.with_bucket(key, now, |b| RateStatus { limit: b.limit, used: b.used, reset: b.window_start + 3600 })
+        self.with_bucket(key, now, |b| RateStatus {
+            limit: b.limit,
+            used: b.used,
+            reset: b.window_start + 3600,
+        })
     }
 
     fn hit(&self, key: RateKey, now: i64) {
@@ -115,7 +127,12 @@ pub(crate) fn store_error(e: StoreError) -> Response {
         StoreError::NotFound => error(StatusCode::NOT_FOUND, "Not Found"),
         StoreError::Forbidden(m) => error(StatusCode::FORBIDDEN, &m),
         StoreError::Full(m) => validation("Issue", "", "custom", &m),
-        StoreError::Invalid { resource, field, code, message } => validation(resource, field, code, &message),
+        StoreError::Invalid {
+            resource,
+            field,
+            code,
+            message,
+        } => validation(resource, field, code, &message),
     }
 }
 
@@ -132,11 +149,15 @@ pub(crate) fn validation(resource: &str, field: &str, code: &str, message: &str)
 
 /// The token in `Authorization: Bearer X` or `token X`; `Err` for any other shape.
 fn bearer(headers: &HeaderMap) -> Result<Option<&str>, ()> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else { return Ok(None) };
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
     let value = value.to_str().map_err(|_| ())?.trim();
     let (scheme, token) = value.split_once(' ').ok_or(())?;
     let token = token.trim();
-    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token")) && !token.is_empty() {
+    if (scheme.eq_ignore_ascii_case("bearer") || scheme.eq_ignore_ascii_case("token"))
+        && !token.is_empty()
+    {
         Ok(Some(token))
     } else {
         Err(())
@@ -152,7 +173,9 @@ pub(crate) fn etag_of(body: &[u8]) -> String {
 fn matches_etag(if_none_match: &str, etag: &str) -> bool {
     let strip = |s: &str| s.trim().trim_start_matches("W/").to_string();
     let ours = strip(etag);
-    if_none_match.split(',').any(|t| t.trim() == "*" || strip(t) == ours)
+    if_none_match
+        .split(',')
+        .any(|t| t.trim() == "*" || strip(t) == ours)
 }
 
 fn set(headers: &mut HeaderMap, name: &'static str, value: impl ToString) {
@@ -202,7 +225,10 @@ pub(crate) async fn api_layer(State(ctx): State<Ctx>, mut req: Request, next: Ne
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST));
-    let key = caller.as_ref().map(|u| RateKey::User(u.id)).unwrap_or(RateKey::Ip(peer));
+    let key = caller
+        .as_ref()
+        .map(|u| RateKey::User(u.id))
+        .unwrap_or(RateKey::Ip(peer));
     // GitHub does not count `GET /rate_limit`, nor the local-only registration endpoint.
     let path = req.uri().path();
     let counted = !(path.ends_with("/rate_limit") || path.contains("/_forge/"));
@@ -222,8 +248,11 @@ pub(crate) async fn api_layer(State(ctx): State<Ctx>, mut req: Request, next: Ne
         }
     }
     let conditional = matches!(*req.method(), Method::GET | Method::HEAD);
-    let if_none_match =
-        req.headers().get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let if_none_match = req
+        .headers()
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
     req.extensions_mut().insert(Caller(caller));
     req.extensions_mut().insert(key);
 
@@ -233,13 +262,29 @@ pub(crate) async fn api_layer(State(ctx): State<Ctx>, mut req: Request, next: Ne
         let (mut parts, body) = resp.into_parts();
         let bytes = match axum::body::to_bytes(body, MAX_BUFFERED).await {
             Ok(b) => b,
-            Err(_) => return error(StatusCode::INTERNAL_SERVER_ERROR, "response too large to send"),
+            Err(_) => {
+                return error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "response too large to send",
+                )
+            }
         };
         let etag = etag_of(&bytes);
         set(&mut parts.headers, "etag", &etag);
-        set(&mut parts.headers, "cache-control", "private, max-age=60, s-maxage=60");
-        set(&mut parts.headers, "vary", "Accept, Authorization, Cookie, X-GitHub-OTP");
-        resp = if if_none_match.as_deref().is_some_and(|inm| matches_etag(inm, &etag)) {
+        set(
+            &mut parts.headers,
+            "cache-control",
+            "private, max-age=60, s-maxage=60",
+        );
+        set(
+            &mut parts.headers,
+            "vary",
+            "Accept, Authorization, Cookie, X-GitHub-OTP",
+        );
+        resp = if if_none_match
+            .as_deref()
+            .is_some_and(|inm| matches_etag(inm, &etag))
+        {
             parts.status = StatusCode::NOT_MODIFIED;
             parts.headers.remove(header::CONTENT_TYPE);
             parts.headers.remove(header::CONTENT_LENGTH);
@@ -267,7 +312,13 @@ pub(crate) struct Paging {
 
 impl Paging {
     pub(crate) fn from_params(params: &[(String, String)]) -> Paging {
-        let get = |k: &str| params.iter().rev().find(|(n, _)| n == k).and_then(|(_, v)| v.trim().parse::<usize>().ok());
+        let get = |k: &str| {
+            params
+                .iter()
+                .rev()
+                .find(|(n, _)| n == k)
+                .and_then(|(_, v)| v.trim().parse::<usize>().ok())
+        };
         Paging {
             page: get("page").unwrap_or(1).clamp(1, 1_000_000),
             per_page: get("per_page").unwrap_or(30).clamp(1, 100),
@@ -275,7 +326,13 @@ impl Paging {
     }
 
     /// The items of this page and the `Link` header (absolute URLs, other parameters kept).
-    pub(crate) fn slice<T>(&self, items: Vec<T>, origin: &str, path: &str, params: &[(String, String)]) -> (Vec<T>, Option<String>) {
+    pub(crate) fn slice<T>(
+        &self,
+        items: Vec<T>,
+        origin: &str,
+        path: &str,
+        params: &[(String, String)],
+    ) -> (Vec<T>, Option<String>) {
         let total = items.len();
         let last = total.div_ceil(self.per_page).max(1);
         let link = |page: usize, rel: &str| {
@@ -311,7 +368,10 @@ mod tests {
     fn bearer_accepts_both_schemes_and_refuses_others() {
         let mut h = HeaderMap::new();
         assert_eq!(bearer(&h), Ok(None));
-        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer abc"),
+        );
         assert_eq!(bearer(&h), Ok(Some("abc")));
         h.insert(header::AUTHORIZATION, HeaderValue::from_static("token abc"));
         assert_eq!(bearer(&h), Ok(Some("abc")));
@@ -334,20 +394,45 @@ mod tests {
 
     #[test]
     fn paging_builds_githubs_links() {
-        let params = vec![("per_page".to_string(), "2".to_string()), ("page".to_string(), "2".to_string())];
+        let params = vec![
+            ("per_page".to_string(), "2".to_string()),
+            ("page".to_string(), "2".to_string()),
+        ];
         let p = Paging::from_params(&params);
-        assert_eq!(p, Paging { page: 2, per_page: 2 });
+        assert_eq!(
+            p,
+            Paging {
+                page: 2,
+                per_page: 2
+            }
+        );
         let (items, link) = p.slice((1..=5).collect::<Vec<_>>(), "http://h", "/x", &params);
         assert_eq!(items, vec![3, 4]);
         let link = link.unwrap();
-        assert!(link.contains("<http://h/x?per_page=2&page=1>; rel=\"prev\""), "{link}");
+        assert!(
+            link.contains("<http://h/x?per_page=2&page=1>; rel=\"prev\""),
+            "{link}"
+        );
         assert!(link.contains("page=3>; rel=\"next\""), "{link}");
         assert!(link.contains("page=3>; rel=\"last\""), "{link}");
         assert!(link.contains("page=1>; rel=\"first\""), "{link}");
-        let (_, none) = Paging { page: 1, per_page: 30 }.slice(vec![1], "http://h", "/x", &[]);
+        let (_, none) = Paging {
+            page: 1,
+            per_page: 30,
+        }
+        .slice(vec![1], "http://h", "/x", &[]);
         assert!(none.is_none());
-        let huge = Paging::from_params(&[("per_page".into(), "1000".into()), ("page".into(), "0".into())]);
-        assert_eq!(huge, Paging { page: 1, per_page: 100 });
+        let huge = Paging::from_params(&[
+            ("per_page".into(), "1000".into()),
+            ("page".into(), "0".into()),
+        ]);
+        assert_eq!(
+            huge,
+            Paging {
+                page: 1,
+                per_page: 100
+            }
+        );
     }
 
     #[test]
