@@ -3,6 +3,7 @@
 //!   with the plain console [`janus::ui::plain`];
 //! - `janus demo`: the embedded forge [`janus::forge::local`] + the same host, offline;
 //! - `janus forge`: only the embedded forge.
+//!
 //! Decisions live in [`janus::app`] (`update`), IO in [`janus::host`].
 
 use std::path::PathBuf;

@@ -36,6 +36,9 @@ async fn answer_posted_to_channel_open() {
         let (tx, mut events) = mpsc::channel(64);
         let (_peer, sdp) = peer::start_answerer(&rtc_loopback(), 1000 + run as u64, &offer.payload.sdp, tx).await.unwrap();
         let answer = token::encode(TokenKind::Answer, &SignalPayload { sid: offer.payload.sid, sdp, exp: None });
+        // A person posts at a random moment relative to the host's poll ticks; without this
+        // jitter the scripted guest phase-locks to the ticks and always measures the worst case.
+        tokio::time::sleep(Duration::from_millis(rand::random_range(0..2000))).await;
         let posted = Instant::now();
         g.client.post_comment(issue, &answer).await.unwrap();
         loop {

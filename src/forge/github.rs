@@ -85,6 +85,7 @@ struct Cursor {
 
 /// Several pages of one list.
 struct Pages<T> {
+    /// Every item of every page read, in the server's order.
     items: Vec<T>,
     /// ETag of the first page, when the list fit on it.
     etag: Option<String>,
@@ -105,17 +106,22 @@ pub struct GitHubClient {
     origin: String,
     /// Sent as `Authorization: Bearer …`; `None` for anonymous reads.
     token: Option<Token>,
+    /// The one repository every URL points at.
     repo: RepoName,
     /// How far back the first poll looks (request policy's backlog window).
     backlog: Duration,
-    /// Poll cursors. tokio mutexes: held across the request so two concurrent polls of the
-    /// same list cannot both use one cursor and report the same items twice.
+    /// Cursor of the issues list. A tokio mutex: held across the request so two concurrent
+    /// polls of the same list cannot both use one cursor and report the same items twice.
     issues: tokio::sync::Mutex<Cursor>,
+    /// Cursor of the repository-wide comments list (tokio mutex, as above).
     comments: tokio::sync::Mutex<Cursor>,
-    /// Server time the first polls start from (minus the backlog), shared by both lists.
-    /// std mutexes below: a few field reads or writes, never held across `.await`.
+    /// Server time the first polls start from (backlog already subtracted), shared by both
+    /// lists. This and the std mutexes below guard a few field reads or writes and are never
+    /// held across an `.await`.
     baseline: Mutex<Option<i64>>,
+    /// Issues already reported, by id + `updated_at`.
     seen_issues: Mutex<Seen>,
+    /// Comments already reported, by id + `updated_at`.
     seen_comments: Mutex<Seen>,
     /// From the headers of the latest response that had them.
     rate: Mutex<Option<RateLimitStatus>>,
@@ -567,32 +573,4 @@ impl Forge for GitHubClient {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn constructor_needs_a_runtime_instead_of_panicking() {
-        let repo = RepoName::parse("o/r").unwrap();
-        assert!(GitHubClient::new("https://api.github.com", None, repo).is_err());
-    }
-
-    #[tokio::test]
-    async fn constructor_checks_the_base_and_hides_the_token() {
-        let repo = RepoName::parse("o/r").unwrap();
-        assert!(GitHubClient::new("ftp://x", None, repo.clone()).is_err());
-        assert!(GitHubClient::new("not a url", None, repo.clone()).is_err());
-        assert!(matches!(
-            GitHubClient::new("https://api.github.com", Some("a\nb".into()), repo.clone()),
-            Err(ForgeError::BadToken)
-        ));
-        let c = GitHubClient::new(
-            "https://ghe.example/api/v3/",
-            Some("sekrit-token".into()),
-            repo,
-        )
-        .unwrap();
-        assert_eq!(c.api_base(), "https://ghe.example/api/v3");
-        assert_eq!(c.origin, "https://ghe.example");
-        assert!(!format!("{c:?}").contains("sekrit"));
-    }
-}
+mod tests;

@@ -17,15 +17,20 @@ pub(super) const SEEN_CAP: usize = 10_000;
 
 /// One HTTP answer, fully read.
 pub(super) struct Reply {
+    /// 2xx, 304, or the error status that `classify` explains.
     pub status: StatusCode,
+    /// Read for `Date`, `ETag`, `Link` and `x-ratelimit-*`.
     pub headers: HeaderMap,
+    /// The whole body (bounded by the caller).
     pub body: Bytes,
 }
 
 /// Ids already reported with their `updated_at`, bounded (oldest forgotten first).
 #[derive(Debug, Default)]
 pub(super) struct Seen {
+    /// id → the `updated_at` last reported.
     updated: HashMap<u64, String>,
+    /// ids in first-seen order, to forget the oldest beyond `SEEN_CAP`.
     order: VecDeque<u64>,
 }
 

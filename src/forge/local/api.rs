@@ -6,6 +6,10 @@
 //! `layers.rs`; here each route parses its input strictly (422/400 in GitHub's words) and
 //! talks to the store.
 
+// Helpers return `Result<_, Response>` so handlers can use `?` as axum intends; a
+// `Response` is large, but it is built once per refused request, never copied around.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode, Uri};

@@ -24,7 +24,10 @@ pub(crate) const MAX_COMMENTS: usize = 50_000;
 /// Most accounts; the web user picker and the registration endpoint stop there.
 pub(crate) const MAX_USERS: usize = 1_000;
 /// Tokens kept per account; registering again issues a new one and drops the oldest.
-const MAX_TOKENS_PER_USER: usize = 8;
+const MAX_TOKENS_PER_USER: usize = 32;
+/// Total bytes of titles and bodies held, so hostile clients cannot fill memory (the
+/// issue and comment caps alone would allow gigabytes of 64 KiB bodies).
+pub(crate) const MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
 /// GitHub's limit on issue titles, in characters.
 pub(crate) const TITLE_MAX: usize = 256;
 /// GitHub's limit on issue and comment bodies, in characters.
@@ -171,6 +174,8 @@ struct State {
     comments: Vec<CommentRec>,
     /// Last timestamp handed out, so the clock never goes backwards.
     clock: i64,
+    /// Bytes of all titles and bodies, bounded by `MAX_TEXT_BYTES`.
+    text_bytes: usize,
 }
 
 /// The forge's data. Shared as `Arc<Store>` by the API, the web pages and `LocalForge`.
@@ -328,6 +333,7 @@ impl Store {
             issues: Vec::new(),
             comments: Vec::new(),
             clock: 0,
+            text_bytes: 0,
         };
         state.users.push(UserRec {
             login: owner_login.to_string(),

@@ -7,6 +7,10 @@
 //! (a small static script reloads the issue page when it changes), and forms are protected
 //! from cross-site posts by the `SameSite=Lax` cookie.
 
+// Helpers return `Result<_, Response>` so handlers can use `?` as axum intends; a
+// `Response` is large, but it is built once per refused request, never copied around.
+#![allow(clippy::result_large_err)]
+
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -18,6 +22,9 @@ use super::html::{error_page, escape, layout, page, render_text};
 use super::json::{comment_html_url, timestamp};
 use super::store::{IssueView, ListQuery, StateFilter, StoreError, UserView};
 use super::Ctx;
+
+/// Most comments rendered on an issue page (the newest are kept).
+const MAX_SHOWN_COMMENTS: usize = 1_000;
 
 /// The cookie holding the signed-in user's API token.
 const COOKIE: &str = "forge_user";
@@ -432,7 +439,14 @@ async fn issue_page(
         issue.created_at,
         text,
     ));
-    for c in &comments {
+    // Bounded page size: the newest comments are the ones a conversation needs.
+    let skipped = comments.len().saturating_sub(MAX_SHOWN_COMMENTS);
+    if skipped > 0 {
+        body.push_str(&format!(
+            "<p class=\"notice\">{skipped} older comments are not shown; the API lists them all.</p>"
+        ));
+    }
+    for c in comments.iter().skip(skipped) {
         let anchor = format!("issuecomment-{}", c.id);
         body.push_str(&comment_box(
             &c.user,

@@ -3,9 +3,22 @@
 //! moves `updated_at` forward (see `State::bump`), and a new comment bumps its issue too.
 
 use super::{
-    CommentRec, CommentView, IssueRec, IssueView, ListQuery, Role, StateFilter, Store, StoreError,
-    BODY_MAX, FIRST_COMMENT_ID, MAX_COMMENTS, MAX_ISSUES, TITLE_MAX,
+    CommentRec, CommentView, IssueRec, IssueView, ListQuery, Role, State, StateFilter, Store,
+    StoreError, BODY_MAX, FIRST_COMMENT_ID, MAX_COMMENTS, MAX_ISSUES, MAX_TEXT_BYTES, TITLE_MAX,
 };
+
+/// Accounts for text replacing `old` bytes with `new` bytes, refusing growth past the budget.
+fn charge(st: &mut State, new: usize, old: usize) -> Result<(), StoreError> {
+    let total = st.text_bytes.saturating_sub(old).saturating_add(new);
+    if total > MAX_TEXT_BYTES && new > old {
+        return Err(StoreError::Full(format!(
+            "the local forge holds at most {} MiB of issue and comment text; restart it to start afresh",
+            MAX_TEXT_BYTES / (1024 * 1024)
+        )));
+    }
+    st.text_bytes = total;
+    Ok(())
+}
 
 fn validate_title(title: &str, resource: &'static str) -> Result<(), StoreError> {
     if title.trim().is_empty() {
@@ -72,6 +85,7 @@ impl Store {
                 "the local forge holds at most {MAX_ISSUES} issues; restart it to start afresh"
             )));
         }
+        charge(&mut st, title.len() + body.len(), 0)?;
         let now = st.tick();
         st.issues.push(IssueRec {
             title: title.to_string(),
@@ -124,6 +138,11 @@ impl Store {
             ));
         }
         let old = rec.updated_at;
+        let (old_len, new_len) = (
+            rec.title.len() + rec.body.len(),
+            title.map_or(rec.title.len(), str::len) + body.map_or(rec.body.len(), str::len),
+        );
+        charge(&mut st, new_len, old_len)?;
         let now = st.bump(old);
         let rec = st.issues.get_mut(idx).ok_or(StoreError::NotFound)?;
         if let Some(t) = title {
@@ -189,6 +208,7 @@ impl Store {
                 "the local forge holds at most {MAX_COMMENTS} comments; restart it to start afresh"
             )));
         }
+        charge(&mut st, body.len(), 0)?;
         let now = st.tick();
         st.comments.push(CommentRec {
             issue_number: number,
@@ -249,6 +269,8 @@ impl Store {
             ));
         }
         let old = rec.updated_at;
+        let old_len = rec.body.len();
+        charge(&mut st, body.len(), old_len)?;
         let now = st.bump(old);
         let rec = st.comments.get_mut(idx).ok_or(StoreError::NotFound)?;
         rec.body = body.to_string();

@@ -142,3 +142,36 @@ fn comments_bump_the_issue_and_respect_authorship() {
     assert!(s.list_comments(None, &q).unwrap().is_empty());
     assert!(s.list_comments(Some(2), &q).is_err());
 }
+
+#[test]
+fn text_is_bounded_by_a_byte_budget() {
+    let s = store();
+    let (alice, _) = s.register("alice", false).unwrap();
+    let issue = s.create_issue(alice.id, "t", "").unwrap();
+    let big = "x".repeat(BODY_MAX);
+    let mut refused = None;
+    for i in 0..(MAX_TEXT_BYTES / BODY_MAX + 2) {
+        if let Err(e) = s.create_comment(alice.id, issue.number, &big) {
+            refused = Some((i, e));
+            break;
+        }
+    }
+    let (i, e) = refused.expect("the budget stops growth");
+    assert!(matches!(e, StoreError::Full(_)));
+    assert!(i <= MAX_TEXT_BYTES / BODY_MAX);
+    // Shrinking edits are always allowed, and free room again.
+    let first = s
+        .list_comments(
+            Some(issue.number),
+            &ListQuery {
+                by_updated: false,
+                descending: false,
+                since: None,
+            },
+        )
+        .unwrap()[0]
+        .id;
+    s.update_comment(alice.id, first, "small").unwrap();
+    s.create_comment(alice.id, issue.number, "fits again")
+        .unwrap();
+}

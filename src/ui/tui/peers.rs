@@ -1,0 +1,106 @@
+//! The peers window: the activity log, then each guest (name, connection state, unread
+//! count, verified mark). [`buffers`] is the order Alt-digits and Ctrl-N/P follow (also
+//! used by `state`), [`rows`] prepares the text, [`draw`] only puts it on screen.
+
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, List, ListItem};
+use ratatui::Frame;
+
+use super::{fmt, layout, theme};
+use crate::app::{sanitize_for_terminal, PeerState, State};
+use crate::rtc::peer::PeerId;
+
+/// What the conversation window can show, in list order: `None` is the activity log
+/// (notices, errors, `list`/`help` output), then every conversation in the order it began.
+pub fn buffers(app: &State) -> Vec<Option<PeerId>> {
+    std::iter::once(None).chain(app.conversations.keys().map(|id| Some(*id))).collect()
+}
+
+/// How a connection state reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tone {
+    Activity,
+    Connecting,
+    Open,
+    Closed,
+}
+
+/// One line of the peers window; text already sanitized.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerRow {
+    /// `0`…`9` for Alt-digit, blank beyond.
+    pub key: String,
+    pub name: String,
+    pub state: &'static str,
+    pub tone: Tone,
+    pub unread: usize,
+    /// The conversation has a verification code (both DTLS fingerprints known, answer by
+    /// the issue author): shown as ✓.
+    pub verified: bool,
+}
+
+pub fn rows(app: &State) -> Vec<PeerRow> {
+    buffers(app)
+        .into_iter()
+        .enumerate()
+        .map(|(i, b)| {
+            let key = if i <= 9 { i.to_string() } else { " ".to_string() };
+            match b.and_then(|id| app.conversations.get(&id)) {
+                None => PeerRow { key, name: "activity".into(), state: "", tone: Tone::Activity, unread: 0, verified: false },
+                Some(c) => {
+                    let (state, tone) = match c.state {
+                        PeerState::Connecting => ("joining", Tone::Connecting),
+                        PeerState::Open => ("open", Tone::Open),
+                        PeerState::Closed => ("closed", Tone::Closed),
+                    };
+                    PeerRow { key, name: sanitize_for_terminal(&c.guest), state, tone, unread: c.unread, verified: c.verify_code.is_some() }
+                }
+            }
+        })
+        .collect()
+}
+
+fn tone_style(tone: Tone) -> Style {
+    match tone {
+        Tone::Activity => theme::dim(),
+        Tone::Connecting => theme::warn(),
+        Tone::Open => theme::good(),
+        Tone::Closed => theme::dim(),
+    }
+}
+
+/// Draws the list; `shown` indexes `rows` (the buffer on screen).
+pub fn draw(frame: &mut Frame, area: Rect, rows: &[PeerRow], shown: usize, focused: bool) {
+    let open = rows.iter().filter(|r| r.tone == Tone::Open).count();
+    let block = Block::bordered().title(format!(" Peers ({open} open) ")).border_style(theme::border(focused));
+    let inner = layout::inner(area);
+    let width = inner.width as usize;
+    let visible = inner.height.max(1) as usize;
+    let offset = layout::list_offset(shown, visible);
+    let items: Vec<ListItem> = rows
+        .iter()
+        .enumerate()
+        .skip(offset)
+        .take(visible)
+        .map(|(i, r)| {
+            let mark = if r.verified { " ✓" } else { "" };
+            let badge = if r.unread > 0 { format!(" {} ", r.unread.min(999)) } else { String::new() };
+            let name_cells = width.saturating_sub(2 + 8 + fmt::width(&badge));
+            let line = Line::from(vec![
+                Span::raw(format!("{} ", r.key)),
+                Span::raw(fmt::fit(&format!("{}{mark}", r.name), name_cells)),
+                Span::styled(format!(" {:<7}", r.state), tone_style(r.tone)),
+                Span::styled(badge, theme::badge()),
+            ]);
+            let item = ListItem::new(line);
+            if i == shown {
+                item.style(theme::selected(focused))
+            } else {
+                item
+            }
+        })
+        .collect();
+    frame.render_widget(List::new(items).block(block), area);
+}
