@@ -25,15 +25,35 @@ use janus::rtc::peer::RtcConfig;
 use janus::signal::link::DEFAULT_API;
 use janus::ui::plain::{spawn_stdin_commands, PlainView};
 
-#[tokio::main]
-async fn main() -> Result<()> {
-    color_eyre::config::HookBuilder::default().display_env_section(false).install()?;
+fn main() -> std::process::ExitCode {
+    // color-eyre's hook formats panics (and restores nothing: the plain console needs no
+    // terminal restore; the TUI installs its own hook on top).
+    let _ = color_eyre::config::HookBuilder::default().display_env_section(false).install();
     init_logging();
     let cli = Cli::parse();
-    match cli.command.unwrap_or(CommandLine::Run { plain: true }) {
-        CommandLine::Run { plain: _ } => run(&cli.overrides).await,
-        CommandLine::Demo { plain: _, listen } => demo(&cli.overrides, listen).await,
-        CommandLine::Forge { listen, repo, users } => forge_only(listen, &repo, &users).await,
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("janus: cannot start the async runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command.unwrap_or(CommandLine::Run { plain: true }) {
+            CommandLine::Run { plain: _ } => run(&cli.overrides).await,
+            CommandLine::Demo { plain: _, listen } => demo(&cli.overrides, listen).await,
+            CommandLine::Forge { listen, repo, users } => forge_only(listen, &repo, &users).await,
+        }
+    });
+    // Background tasks (peer drivers, the stdin reader) must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable message, no backtrace: every error here says what to do next.
+            eprintln!("janus: error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }
 
@@ -119,17 +139,6 @@ async fn demo(flags: &Overrides, listen: std::net::SocketAddr) -> Result<()> {
 /// `janus forge`: only the embedded forge, until Ctrl-C.
 async fn forge_only(listen: std::net::SocketAddr, repo: &str, users: &[String]) -> Result<()> {
     let repo = RepoName::parse(repo).map_err(|e| eyre!("{e}"))?;
-    let forge = LocalForge::start(LocalForgeConfig { listen, guest_dir: asset_dir("guest"), host_login: repo.owner.clone(), repo: repo.clone() })
-        .await
-        .wrap_err_with(|| format!("cannot start the embedded forge on {listen}"))?;
-    println!("Embedded forge for {repo} at {}  (API: {})", forge.web_url(), forge.api_url());
-    println!("  {} (owner) token: {}", repo.owner, forge.host_token());
-    for user in users {
-        let (u, token) = forge.create_user(user);
-        println!("  {} token: {token}", u.login);
-    }
-    println!("These are local, throwaway tokens for this forge only. Ctrl-C stops it.");
-    tokio::signal::ctrl_c().await?;
-    forge.shutdown().await;
-    Ok(())
+    let cfg = LocalForgeConfig { listen, guest_dir: asset_dir("guest"), host_login: repo.owner.clone(), repo };
+    janus::forge::local::run_standalone(cfg, users).await
 }

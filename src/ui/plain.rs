@@ -73,3 +73,18 @@ pub fn spawn_stdin_commands() -> mpsc::Receiver<Command> {
     });
     rx
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn untrusted_text_cannot_reach_the_terminal_raw() {
+        let line = format_activity(&ActivityKind::Message { from: "ev\x1bil".into() }, "hi\x1b]0;owned\x07\nmaintainer: fake");
+        assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+        assert_eq!(line.lines().count(), 1);
+        assert!(line.starts_with("ev\\u{1b}il: hi"));
+        let notice = format_activity(&ActivityKind::Notice, "chat request #1 from x: \x1b[2J");
+        assert!(notice.starts_with("* ") && !notice.contains('\x1b'));
+    }
+}

@@ -31,6 +31,7 @@ class Janus {
   constructor() {
     this.home = mkdtempSync(join(tmpdir(), 'janus-e2e-'));
     this.out = [];
+    this.outAt = []; // performance.now() when each stdout line arrived
     this.err = [];
     this.exited = null;
     const args = ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', '0.5', '--data-dir', join(this.home, 'data')];
@@ -50,6 +51,7 @@ class Janus {
           const line = buf.slice(0, i).replace(ANSI, '').replace(/\r$/, '');
           buf = buf.slice(i + 1);
           into.push(line);
+          if (into === this.out) this.outAt.push(performance.now());
           if (process.env.JANUS_E2E_VERBOSE) console.log(`  [janus ${tag}] ${line}`);
         }
       });
@@ -66,13 +68,16 @@ class Janus {
     return `--- janus stdout (last ${n}) ---\n${this.out.slice(-n).join('\n')}\n--- janus stderr (last ${n}) ---\n${this.err.slice(-n).join('\n')}`;
   }
 
-  /** Waits for a stdout line matching `re` at index >= `from`; returns the match. */
+  /** Waits for a stdout line matching `re` at index >= `from`; returns the match (with .at, when it arrived). */
   async waitLine(re, { from = 0, timeoutMs = 15000, what = String(re) } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       for (let i = from; i < this.out.length; i++) {
         const m = re.exec(this.out[i]);
-        if (m) return m;
+        if (m) {
+          m.at = this.outAt[i];
+          return m;
+        }
       }
       if (this.exited) throw new Error(`janus exited (${JSON.stringify(this.exited)}) before printing ${what}\n${this.tail()}`);
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for janus to print ${what}\n${this.tail()}`);
@@ -153,7 +158,9 @@ before(async () => {
   const m = await janus.waitLine(/(http:\/\/127\.0\.0\.1:\d+)\//, { timeoutMs: 30000, what: 'the "Open http://127.0.0.1:PORT/" line' });
   origin = m[1];
   api = `${origin}/api/v3`;
-  browser = await launchChromium();
+  // JANUS_E2E_CHROMIUM_ARGS: extra flags, e.g. --disable-features=WebRtcHideLocalIpsWithMdns to
+  // compare timings without mDNS-obfuscated host candidates (real browsers obfuscate).
+  browser = await launchChromium((process.env.JANUS_E2E_CHROMIUM_ARGS || '').split(/\s+/).filter(Boolean));
 });
 
 after(async () => {
@@ -202,11 +209,16 @@ test('e2e: alice opens an issue, verifies the host, answers, chats both ways, re
       throw new Error(`${e.message}\nphase: ${await page.getAttribute('body', 'data-phase')}\nwait: ${await page.textContent('#wait-text')} ${await page.textContent('#wait-hint')}\n${janus.tail()}`);
     });
     const opened = performance.now();
-    console.log(`  answer posted → chat open: ${((opened - posted) / 1000).toFixed(2)} s (host polls every 0.5 s)`);
+    const accepted = await janus.waitLine(/^\* answer from alice .*accepted/, { timeoutMs: 1000, what: 'the answer accepted line' }).catch(() => null);
+    const connected = await janus.waitLine(/^\* alice connected/, { timeoutMs: 10000, what: '"* alice connected"' });
+    const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
+    console.log(
+      `  answer posted → chat open: ${s(opened - posted)} (host polls every 0.5 s)` +
+        (accepted ? `; posted → host accepts: ${s(accepted.at - posted)}, accepts → host connected: ${s(connected.at - accepted.at)}` : ''),
+    );
     await page.waitForFunction(() => document.getElementById('peer-name').textContent === '@maintainer', null, { timeout: 10000 });
     const helloAt = await page.evaluate(() => window.janusGuest.helloAt - window.janusGuest.openedAt);
     console.log(`  channel open → hello: ${(helloAt / 1000).toFixed(3)} s`);
-    await janus.waitLine(/^\* .*alice.*connect/i, { timeoutMs: 10000, what: '"* alice connected"' });
 
     // Guest → host.
     const fromPage = `hello from the browser ${Date.now()}`;
