@@ -28,9 +28,19 @@ pub enum CommandLine {
         /// Use the plain line console.
         #[arg(long)]
         plain: bool,
+        /// Add a scripted guest (`bot`) that opens an issue, connects and echoes messages.
+        #[arg(long)]
+        guest_bot: bool,
         /// Address for the embedded forge and guest page.
         #[arg(long, default_value = "127.0.0.1:8177")]
         listen: SocketAddr,
+    },
+    /// Check the token, repository, permissions, rate limit and guest page; each problem
+    /// names its fix. Exits non-zero when a check fails.
+    Doctor {
+        /// Skip the checks that need the network ("not checked").
+        #[arg(long)]
+        offline: bool,
     },
     /// Run only the embedded local forge (a small GitHub-like server) for LAN use or testing.
     Forge {

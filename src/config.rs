@@ -1,12 +1,18 @@
 //! Configuration: the TOML file (found with `directories`, or `--config`), then the
 //! environment (`GH_ACCESS_TOKEN`, `REPO_URL`, `JANUS_API_URL`), then flags.
 //! `config.example.toml` documents every key.
+//!
+//! The token comes from `GH_ACCESS_TOKEN`, then the config file's `token`, then
+//! `gh auth token` when the GitHub CLI is installed and logged in ([`TokenSource`]). It is
+//! never printed or logged; a config file that holds one and is readable by group or others
+//! earns a warning with the `chmod` that fixes it.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::app::policy::{Closing, RequestPolicy};
 use crate::cli::Overrides;
 use crate::forge::RepoName;
 use crate::signal::link::{DEFAULT_API, DEFAULT_STUN};
@@ -28,6 +34,39 @@ pub struct FileConfig {
     pub gather_timeout: Option<f64>,
     pub accept: Option<String>,
     pub bell: Option<bool>,
+    /// Only issues with one of these labels are chat requests.
+    pub request_labels: Option<Vec<String>>,
+    /// Only issues whose title starts with this are chat requests.
+    pub title_prefix: Option<String>,
+    /// `never` (default), `on-connect` or `on-end`.
+    pub close_issue: Option<String>,
+    /// Requests per rate-limit window kept for writes.
+    pub rate_reserve: Option<u64>,
+}
+
+/// Where the token came from (shown by `janus doctor`; the token itself never is).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum TokenSource {
+    /// No token was found.
+    #[default]
+    None,
+    /// The `GH_ACCESS_TOKEN` environment variable.
+    Env,
+    /// The `token` key of this config file.
+    File(PathBuf),
+    /// `gh auth token` (the GitHub CLI's login).
+    Gh,
+}
+
+impl std::fmt::Display for TokenSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TokenSource::None => f.write_str("nowhere"),
+            TokenSource::Env => f.write_str("GH_ACCESS_TOKEN"),
+            TokenSource::File(p) => write!(f, "the config file {}", p.display()),
+            TokenSource::Gh => f.write_str("`gh auth token`"),
+        }
+    }
 }
 
 /// The GitHub token; its `Debug` never shows it.
@@ -36,7 +75,11 @@ pub struct Secret(pub Option<String>);
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.is_some() { "Secret(<redacted>)" } else { "Secret(None)" })
+        f.write_str(if self.0.is_some() {
+            "Secret(<redacted>)"
+        } else {
+            "Secret(None)"
+        })
     }
 }
 
@@ -63,6 +106,14 @@ pub struct Config {
     pub manual_accept: bool,
     /// The TUI rings the terminal bell on a new request or an unseen message (default: on).
     pub bell: bool,
+    /// Label and title filters and the closing policy.
+    pub policy: RequestPolicy,
+    /// Requests per rate-limit window kept for writes (polling pauses below it).
+    pub rate_reserve: u64,
+    /// Where the token came from.
+    pub token_source: TokenSource,
+    /// Things the user should fix but that do not stop a run (printed to stderr).
+    pub warnings: Vec<String>,
 }
 
 /// Why the configuration cannot be used.
@@ -70,7 +121,9 @@ pub struct Config {
 pub enum ConfigError {
     #[error("cannot read the config file {path}: {reason}")]
     Read { path: PathBuf, reason: String },
-    #[error("the config file {path} is not valid: {reason}\n  (config.example.toml lists every key)")]
+    #[error(
+        "the config file {path} is not valid: {reason}\n  (config.example.toml lists every key)"
+    )]
     Parse { path: PathBuf, reason: String },
     #[error("{0}")]
     Invalid(String),
@@ -98,39 +151,92 @@ pub fn read_file(explicit: Option<&Path>) -> Result<(FileConfig, Option<PathBuf>
     };
     let text = match std::fs::read_to_string(&path) {
         Ok(t) => t,
-        Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => return Ok((FileConfig::default(), None)),
-        Err(e) => return Err(ConfigError::Read { path, reason: e.to_string() }),
+        Err(e) if !must_exist && e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok((FileConfig::default(), None))
+        }
+        Err(e) => {
+            return Err(ConfigError::Read {
+                path,
+                reason: e.to_string(),
+            })
+        }
     };
-    let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse { path: path.clone(), reason: e.message().to_string() })?;
+    let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.clone(),
+        reason: e.message().to_string(),
+    })?;
     Ok((file, Some(path)))
 }
 
 /// Combines file, environment and flags. `env_token` is `GH_ACCESS_TOKEN`.
-pub fn resolve(file: FileConfig, source: Option<PathBuf>, flags: &Overrides, env_token: Option<String>) -> Result<Config, ConfigError> {
+pub fn resolve(
+    file: FileConfig,
+    source: Option<PathBuf>,
+    flags: &Overrides,
+    env_token: Option<String>,
+) -> Result<Config, ConfigError> {
     let repo = match flags.repo.clone().or(file.repo) {
-        Some(r) if !r.trim().is_empty() => Some(RepoName::parse(&r).map_err(|e| ConfigError::Invalid(e.to_string()))?),
+        Some(r) if !r.trim().is_empty() => {
+            Some(RepoName::parse(&r).map_err(|e| ConfigError::Invalid(e.to_string()))?)
+        }
         _ => None,
     };
-    let token = env_token.filter(|t| !t.trim().is_empty()).or(file.token).map(|t| t.trim().to_string());
-    let api_url = flags.api_url.clone().or(file.api_url).unwrap_or_else(|| DEFAULT_API.to_string());
+    let env_token = env_token.filter(|t| !t.trim().is_empty());
+    let file_token = file.token.filter(|t| !t.trim().is_empty());
+    let token_source = match (&env_token, &file_token) {
+        (Some(_), _) => TokenSource::Env,
+        (None, Some(_)) => TokenSource::File(source.clone().unwrap_or_default()),
+        (None, None) => TokenSource::None,
+    };
+    let token = env_token.or(file_token).map(|t| t.trim().to_string());
+    let closing = match file.close_issue.as_deref() {
+        None => Closing::default(),
+        Some(text) => Closing::parse(text).ok_or_else(|| {
+            ConfigError::Invalid(format!("close_issue = \"{text}\" is not valid: use \"never\", \"on-connect\" or \"on-end\""))
+        })?,
+    };
+    let title_prefix = file.title_prefix.filter(|p| !p.trim().is_empty());
+    let request_labels: Vec<String> = file
+        .request_labels
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|l| !l.trim().is_empty())
+        .collect();
+    let api_url = flags
+        .api_url
+        .clone()
+        .or(file.api_url)
+        .unwrap_or_else(|| DEFAULT_API.to_string());
     let api_url = api_url.trim_end_matches('/').to_string();
     if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
-        return Err(ConfigError::Invalid(format!("api_url `{api_url}` must start with https:// (or http:// for a local forge)")));
+        return Err(ConfigError::Invalid(format!(
+            "api_url `{api_url}` must start with https:// (or http:// for a local forge)"
+        )));
     }
     let poll = flags.poll_interval.or(file.poll_interval).unwrap_or(2.0);
     if !(0.1..=3600.0).contains(&poll) {
-        return Err(ConfigError::Invalid(format!("poll_interval {poll} is out of range: use 0.1 to 3600 seconds")));
+        return Err(ConfigError::Invalid(format!(
+            "poll_interval {poll} is out of range: use 0.1 to 3600 seconds"
+        )));
     }
     let gather = file.gather_timeout.unwrap_or(3.0);
     if !(0.1..=60.0).contains(&gather) {
-        return Err(ConfigError::Invalid(format!("gather_timeout {gather} is out of range: use 0.1 to 60 seconds")));
+        return Err(ConfigError::Invalid(format!(
+            "gather_timeout {gather} is out of range: use 0.1 to 60 seconds"
+        )));
     }
     let manual_accept = match file.accept.as_deref().map(str::trim) {
         None | Some("auto") => false,
         Some("manual") => true,
-        Some(other) => return Err(ConfigError::Invalid(format!("accept = \"{other}\" is not valid: use \"auto\" or \"manual\""))),
+        Some(other) => {
+            return Err(ConfigError::Invalid(format!(
+                "accept = \"{other}\" is not valid: use \"auto\" or \"manual\""
+            )))
+        }
     };
-    let ice_servers = file.ice_servers.unwrap_or_else(|| DEFAULT_STUN.iter().map(|s| s.to_string()).collect());
+    let ice_servers = file
+        .ice_servers
+        .unwrap_or_else(|| DEFAULT_STUN.iter().map(|s| s.to_string()).collect());
     for url in &ice_servers {
         if !(url.starts_with("stun:") || url.starts_with("stuns:")) {
             return Err(ConfigError::Invalid(format!(
@@ -143,8 +249,16 @@ pub fn resolve(file: FileConfig, source: Option<PathBuf>, flags: &Overrides, env
         token: Secret(token),
         api_url,
         pages_url: flags.pages_url.clone().or(file.pages_url),
-        blog_dir: flags.blog_dir.clone().or(file.blog_dir).unwrap_or_else(|| PathBuf::from("blog")),
-        data_dir: flags.data_dir.clone().or(file.data_dir).unwrap_or_else(default_data_dir),
+        blog_dir: flags
+            .blog_dir
+            .clone()
+            .or(file.blog_dir)
+            .unwrap_or_else(|| PathBuf::from("blog")),
+        data_dir: flags
+            .data_dir
+            .clone()
+            .or(file.data_dir)
+            .unwrap_or_else(default_data_dir),
         poll_interval: Duration::from_secs_f64(poll),
         offer_ttl: file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400),
         backlog: file.backlog.unwrap_or(600),
@@ -153,13 +267,86 @@ pub fn resolve(file: FileConfig, source: Option<PathBuf>, flags: &Overrides, env
         source,
         manual_accept,
         bell: file.bell.unwrap_or(true),
+        policy: RequestPolicy {
+            labels: request_labels,
+            title_prefix,
+            closing,
+        },
+        rate_reserve: file
+            .rate_reserve
+            .unwrap_or(crate::forge::github::DEFAULT_RESERVE),
+        token_source,
+        warnings: Vec::new(),
     })
 }
 
-/// Loads the configuration the way `janus run` does.
+/// Loads the configuration the way `janus run` does: file, environment and flags, then
+/// `gh auth token` when no token was found, and a warning when the config file holding the
+/// token is readable by others.
 pub fn load(flags: &Overrides) -> Result<Config, ConfigError> {
     let (file, source) = read_file(flags.config.as_deref())?;
-    resolve(file, source, flags, std::env::var("GH_ACCESS_TOKEN").ok())
+    let mut cfg = resolve(file, source, flags, std::env::var("GH_ACCESS_TOKEN").ok())?;
+    if let TokenSource::File(path) = &cfg.token_source {
+        if let Some(w) = token_file_warning(path) {
+            cfg.warnings.push(w);
+        }
+    }
+    if cfg.token.0.is_none() {
+        if let Some(token) = gh_token(&cfg.api_url) {
+            cfg.token = Secret(Some(token));
+            cfg.token_source = TokenSource::Gh;
+        }
+    }
+    Ok(cfg)
+}
+
+/// The host `gh` knows the API base by: `github.com` for api.github.com, the server's name
+/// for GitHub Enterprise Server (and for anything else that speaks the API).
+pub fn gh_hostname(api_url: &str) -> Option<String> {
+    let host = url::Url::parse(api_url)
+        .ok()?
+        .host_str()?
+        .to_ascii_lowercase();
+    Some(if host == "api.github.com" {
+        "github.com".to_string()
+    } else {
+        host
+    })
+}
+
+/// `gh auth token --hostname HOST`, if the GitHub CLI is installed and logged in there.
+/// Its output is the token: it is kept, never shown.
+pub fn gh_token(api_url: &str) -> Option<String> {
+    let host = gh_hostname(api_url)?;
+    let out = std::process::Command::new("gh")
+        .args(["auth", "token", "--hostname", &host])
+        .stdin(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let token = String::from_utf8(out.stdout).ok()?.trim().to_string();
+    (out.status.success() && !token.is_empty() && !token.contains(char::is_whitespace))
+        .then_some(token)
+}
+
+/// A warning when `path` (which holds the token) can be read by group or others.
+#[cfg(unix)]
+pub fn token_file_warning(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then(|| {
+        format!(
+            "the config file {} holds your GitHub token and can be read by other users (mode {mode:03o}): run `chmod 600 {}`, or use GH_ACCESS_TOKEN instead",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
+/// A warning when `path` (which holds the token) can be read by others (unix only).
+#[cfg(not(unix))]
+pub fn token_file_warning(_path: &Path) -> Option<String> {
+    None
 }
 
 #[cfg(test)]
@@ -173,7 +360,10 @@ mod tests {
     #[test]
     fn flags_override_file_and_env_overrides_file_token() {
         let file = parse("repo = \"a/b\"\ntoken = \"file-token\"\npoll_interval = 5.0\n");
-        let flags = Overrides { repo: Some("https://github.com/c/d".into()), ..Default::default() };
+        let flags = Overrides {
+            repo: Some("https://github.com/c/d".into()),
+            ..Default::default()
+        };
         let cfg = resolve(file, None, &flags, Some("env-token".into())).unwrap();
         assert_eq!(cfg.repo.unwrap().to_string(), "c/d");
         assert_eq!(cfg.token.0.as_deref(), Some("env-token"));
@@ -184,7 +374,11 @@ mod tests {
 
     #[test]
     fn refuses_bad_values_with_the_fix() {
-        let bad = |text: &str| resolve(parse(text), None, &Overrides::default(), None).unwrap_err().to_string();
+        let bad = |text: &str| {
+            resolve(parse(text), None, &Overrides::default(), None)
+                .unwrap_err()
+                .to_string()
+        };
         assert!(bad("repo = \"nope\"").contains("owner/repo"));
         assert!(bad("api_url = \"ftp://x\"").contains("https://"));
         assert!(bad("poll_interval = 0.0").contains("0.1 to 3600"));
@@ -198,5 +392,87 @@ mod tests {
         let text = include_str!("../config.example.toml");
         let cfg = resolve(parse(text), None, &Overrides::default(), None).unwrap();
         assert_eq!(cfg.offer_ttl, 600);
+        assert_eq!(cfg.backlog, 600);
+        assert_eq!(
+            cfg.policy,
+            RequestPolicy::default(),
+            "the example shows the defaults"
+        );
+        assert_eq!(cfg.rate_reserve, 100);
+    }
+
+    #[test]
+    fn request_policy_keys_parse_and_refuse_nonsense() {
+        let text = "request_labels = [\"chat\", \"\"]\ntitle_prefix = \"[chat]\"\nclose_issue = \"on-end\"\nrate_reserve = 7\n";
+        let cfg = resolve(parse(text), None, &Overrides::default(), None).unwrap();
+        assert_eq!(cfg.policy.labels, vec!["chat".to_string()]);
+        assert_eq!(cfg.policy.title_prefix.as_deref(), Some("[chat]"));
+        assert_eq!(cfg.policy.closing, Closing::OnEnd);
+        assert_eq!(cfg.rate_reserve, 7);
+        let err = resolve(
+            parse("close_issue = \"later\""),
+            None,
+            &Overrides::default(),
+            None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("\"on-connect\""), "{err}");
+    }
+
+    #[test]
+    fn token_sources_in_order_and_gh_hosts() {
+        let file = || parse("token = \"file-token\"");
+        let src = Some(PathBuf::from("/x/config.toml"));
+        let cfg = resolve(
+            file(),
+            src.clone(),
+            &Overrides::default(),
+            Some("env".into()),
+        )
+        .unwrap();
+        assert_eq!(cfg.token_source, TokenSource::Env);
+        let cfg = resolve(
+            file(),
+            src.clone(),
+            &Overrides::default(),
+            Some("  ".into()),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.token_source,
+            TokenSource::File(PathBuf::from("/x/config.toml"))
+        );
+        assert_eq!(cfg.token.0.as_deref(), Some("file-token"));
+        let cfg = resolve(parse(""), None, &Overrides::default(), None).unwrap();
+        assert_eq!((cfg.token_source, cfg.token.0), (TokenSource::None, None));
+        assert_eq!(
+            gh_hostname("https://api.github.com").as_deref(),
+            Some("github.com")
+        );
+        assert_eq!(
+            gh_hostname("https://ghe.corp/api/v3").as_deref(),
+            Some("ghe.corp")
+        );
+        assert_eq!(
+            gh_hostname("http://127.0.0.1:8177/api/v3").as_deref(),
+            Some("127.0.0.1")
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_readable_token_file_is_flagged() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, "token = \"x\"").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let w = token_file_warning(&path).expect("a warning");
+        assert!(
+            w.contains("chmod 600") && w.contains("644") && !w.contains("token = "),
+            "{w}"
+        );
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(token_file_warning(&path), None);
     }
 }

@@ -8,13 +8,16 @@
 //! - [`blog`]: Markdown posts, sanitized for guests;
 //! - [`app`]: the pure state machine `update(State, Event) -> Effects`;
 //! - [`host`]: the tasks that run effects and feed events back;
-//! - [`ui`]: the plain console and the command parser;
-//! - [`config`]: configuration file, environment and flags.
+//! - [`ui`]: the plain console, the full-screen TUI and the command parser they share;
+//! - [`config`]: configuration file, environment and flags;
+//! - [`demo`]: the scripted guest of `janus demo --guest-bot`.
 
 pub mod app;
 pub mod blog;
 pub mod cli;
 pub mod config;
+pub mod doctor;
+pub mod demo;
 pub mod forge;
 pub mod host;
 pub mod rtc;

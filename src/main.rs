@@ -1,7 +1,9 @@
 //! `janus`: the command line entry point. Every behaviour is one hop from here:
 //! - `janus run` (default): [`janus::config`] → [`janus::forge::github`] → [`janus::host::run`]
-//!   with the plain console [`janus::ui::plain`];
-//! - `janus demo`: the embedded forge [`janus::forge::local`] + the same host, offline;
+//!   with the full-screen console [`janus::ui::tui`] when stdin and stdout are terminals,
+//!   else (or with `--plain`) the plain console [`janus::ui::plain`];
+//! - `janus demo`: the embedded forge [`janus::forge::local`] + the same host, offline
+//!   (`--guest-bot` adds the scripted guest of [`janus::demo`]);
 //! - `janus forge`: only the embedded forge.
 //!
 //! Decisions live in [`janus::app`] (`update`), IO in [`janus::host`].
@@ -13,7 +15,7 @@ use std::time::Duration;
 use clap::Parser;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 
-use janus::app::Settings;
+use janus::app::{Command, Settings};
 use janus::blog::BlogStore;
 use janus::cli::{Cli, CommandLine, Overrides};
 use janus::config;
@@ -24,13 +26,19 @@ use janus::host::{self, HostSetup};
 use janus::rtc::peer::RtcConfig;
 use janus::signal::link::DEFAULT_API;
 use janus::ui::plain::{spawn_stdin_commands, PlainView};
+use janus::ui::tui::TuiOptions;
 
 fn main() -> std::process::ExitCode {
     // color-eyre's hook formats panics (and restores nothing: the plain console needs no
     // terminal restore; the TUI installs its own hook on top).
-    let _ = color_eyre::config::HookBuilder::default().display_env_section(false).install();
-    init_logging();
+    let _ = color_eyre::config::HookBuilder::default()
+        .display_env_section(false)
+        .install();
     let cli = Cli::parse();
+    let command = cli.command.unwrap_or(CommandLine::Run { plain: false });
+    let tui = full_screen(&command);
+    // The full-screen console owns the terminal: logs go to a file, never onto it.
+    init_logging(tui.then(|| log_file(&cli.overrides)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -39,10 +47,17 @@ fn main() -> std::process::ExitCode {
         }
     };
     let result = runtime.block_on(async {
-        match cli.command.unwrap_or(CommandLine::Run { plain: true }) {
-            CommandLine::Run { plain: _ } => run(&cli.overrides).await,
-            CommandLine::Demo { plain: _, listen } => demo(&cli.overrides, listen).await,
-            CommandLine::Forge { listen, repo, users } => forge_only(listen, &repo, &users).await,
+        match command {
+            CommandLine::Run { .. } => run(&cli.overrides, tui).await,
+            CommandLine::Demo {
+                listen, guest_bot, ..
+            } => demo(&cli.overrides, listen, tui, guest_bot).await,
+            CommandLine::Forge {
+                listen,
+                repo,
+                users,
+            } => forge_only(listen, &repo, &users).await,
+            CommandLine::Doctor { offline } => janus::doctor::run(&cli.overrides, offline).await,
         }
     });
     // Background tasks (peer drivers, the stdin reader) must not keep the process alive.
@@ -57,15 +72,59 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-/// Logs go to stderr, quiet by default (`JANUS_LOG=debug` for more). The token is never
+/// `janus`, `janus run` and `janus demo` open the full-screen console when stdin and stdout
+/// are terminals and `--plain` is not given; pipes and scripts get the plain console.
+fn full_screen(command: &CommandLine) -> bool {
+    use std::io::IsTerminal;
+    let plain = match command {
+        CommandLine::Run { plain } | CommandLine::Demo { plain, .. } => *plain,
+        CommandLine::Forge { .. } | CommandLine::Doctor { .. } => true,
+    };
+    !plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
+}
+
+/// `janus.log` in the data directory (`--data-dir`, the config file's, or the platform's).
+fn log_file(flags: &Overrides) -> PathBuf {
+    let dir = flags
+        .data_dir
+        .clone()
+        .or_else(|| config::load(flags).ok().map(|c| c.data_dir))
+        .unwrap_or_else(std::env::temp_dir);
+    dir.join("janus.log")
+}
+
+/// Logs go to stderr, quiet by default (`JANUS_LOG=debug` for more); to `file` instead while
+/// the full-screen console runs (nowhere if it cannot be opened). The token is never
 /// logged anywhere.
-fn init_logging() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("JANUS_LOG").unwrap_or_else(|_| "warn,webrtc=error,rtc=error".into());
-    tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).with_target(false).init();
+fn init_logging(file: Option<PathBuf>) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("JANUS_LOG")
+        .unwrap_or_else(|_| "warn,webrtc=error,rtc=error".into());
+    let fmt = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
+    let Some(path) = file else {
+        return fmt.with_writer(std::io::stderr).init();
+    };
+    let opened = path
+        .parent()
+        .map_or(Ok(()), std::fs::create_dir_all)
+        .and_then(|_| {
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(&path)
+        });
+    match opened {
+        Ok(f) => fmt
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+            .init(),
+        Err(_) => fmt.with_writer(std::io::sink).init(),
+    }
 }
 
 /// `janus run`: serve chat requests on a real repository.
-async fn run(flags: &Overrides) -> Result<()> {
+async fn run(flags: &Overrides, tui: bool) -> Result<()> {
     let cfg = config::load(flags)?;
     let repo = cfg.repo.clone().ok_or_else(|| {
         eyre!("no repository configured. Set REPO_URL=owner/repo, pass --repo owner/repo, or put `repo = \"owner/repo\"` in the config file")
@@ -76,10 +135,21 @@ async fn run(flags: &Overrides) -> Result<()> {
     let pages_url = cfg.pages_url.clone().ok_or_else(|| {
         eyre!("no pages_url: publish assets/guest/ (see the README, \"Publishing the guest page\") and pass --pages-url https://you.github.io/janus/ or set `pages_url` in the config file")
     })?;
-    let forge: Arc<dyn Forge> = Arc::new(GitHubClient::new(&cfg.api_url, Some(token), repo.clone())?);
+    for warning in &cfg.warnings {
+        eprintln!("janus: warning: {warning}");
+    }
+    let forge: Arc<dyn Forge> = Arc::new(GitHubClient::for_run(&cfg, token, repo.clone())?);
     let identity = host::identify(forge.as_ref()).await?;
-    println!("* janus: serving chat requests on {repo} as {} (poll every {:?}); type `help`", identity.login, cfg.poll_interval);
-    let default_ice: Vec<String> = janus::signal::link::DEFAULT_STUN.iter().map(|s| s.to_string()).collect();
+    if !tui {
+        println!(
+            "* janus: serving chat requests on {repo} as {} (poll every {:?}); type `help`",
+            identity.login, cfg.poll_interval
+        );
+    }
+    let default_ice: Vec<String> = janus::signal::link::DEFAULT_STUN
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     let settings = Settings {
         repo,
         pages_url,
@@ -88,21 +158,66 @@ async fn run(flags: &Overrides) -> Result<()> {
         offer_ttl_secs: cfg.offer_ttl,
         backlog_secs: cfg.backlog,
         scrollback: 10_000,
+        policy: cfg.policy.clone(),
     };
-    let rtc = RtcConfig { ice_servers: cfg.ice_servers.clone(), gather_timeout: cfg.gather_timeout, ..RtcConfig::default() };
-    let setup = HostSetup { forge, settings, rtc, blog: BlogStore::new(cfg.blog_dir.clone()), poll_interval: cfg.poll_interval };
-    host::run(setup, identity, Box::new(PlainView::new(std::io::stdout())), spawn_stdin_commands()).await
+    let rtc = RtcConfig {
+        ice_servers: cfg.ice_servers.clone(),
+        gather_timeout: cfg.gather_timeout,
+        ..RtcConfig::default()
+    };
+    let setup = HostSetup {
+        forge,
+        settings,
+        rtc,
+        blog: BlogStore::new(cfg.blog_dir.clone()),
+        poll_interval: cfg.poll_interval,
+    };
+    let startup = if cfg.manual_accept {
+        vec![Command::SetAcceptMode { manual: true }]
+    } else {
+        Vec::new()
+    };
+    if tui {
+        return janus::ui::tui::run(
+            setup,
+            identity,
+            TuiOptions {
+                bell: cfg.bell,
+                banner: Vec::new(),
+            },
+            startup,
+        )
+        .await;
+    }
+    host::run_with(
+        setup,
+        identity,
+        Box::new(PlainView::new(std::io::stdout())),
+        spawn_stdin_commands(),
+        startup,
+    )
+    .await
 }
 
 /// Finds a directory shipped in `assets/`: next to the working directory, or in the
 /// source tree the binary was built from.
 fn asset_dir(name: &str) -> Option<PathBuf> {
-    let candidates = [PathBuf::from("assets").join(name), PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets").join(name)];
+    let candidates = [
+        PathBuf::from("assets").join(name),
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("assets")
+            .join(name),
+    ];
     candidates.into_iter().find(|p| p.is_dir())
 }
 
 /// `janus demo`: the embedded forge, the guest page and the host on one machine.
-async fn demo(flags: &Overrides, listen: std::net::SocketAddr) -> Result<()> {
+async fn demo(
+    flags: &Overrides,
+    listen: std::net::SocketAddr,
+    tui: bool,
+    guest_bot: bool,
+) -> Result<()> {
     let repo = RepoName::parse("maintainer/demo").map_err(|e| eyre!("{e}"))?;
     let guest_dir = asset_dir("guest");
     if guest_dir.is_none() {
@@ -112,9 +227,17 @@ async fn demo(flags: &Overrides, listen: std::net::SocketAddr) -> Result<()> {
         .await
         .wrap_err_with(|| format!("cannot start the embedded forge on {listen}; pass --listen 127.0.0.1:0 to pick a free port"))?;
     let api_url = forge.api_url();
-    let client: Arc<dyn Forge> = Arc::new(GitHubClient::new(&api_url, Some(forge.host_token()), repo.clone())?);
+    let client: Arc<dyn Forge> = Arc::new(GitHubClient::new(
+        &api_url,
+        Some(forge.host_token()),
+        repo.clone(),
+    )?);
     let identity = host::identify(client.as_ref()).await?;
-    let blog_dir = flags.blog_dir.clone().or_else(|| asset_dir("blog")).unwrap_or_else(|| PathBuf::from("blog"));
+    let blog_dir = flags
+        .blog_dir
+        .clone()
+        .or_else(|| asset_dir("blog"))
+        .unwrap_or_else(|| PathBuf::from("blog"));
     let poll = flags.poll_interval.unwrap_or(1.0).clamp(0.1, 60.0);
     let settings = Settings {
         repo: repo.clone(),
@@ -124,14 +247,53 @@ async fn demo(flags: &Overrides, listen: std::net::SocketAddr) -> Result<()> {
         offer_ttl_secs: 600,
         backlog_secs: 600,
         scrollback: 10_000,
+        policy: Default::default(),
     };
-    let rtc = RtcConfig { ice_servers: Vec::new(), bind_addr: std::net::Ipv4Addr::LOCALHOST.into(), ..RtcConfig::default() };
-    println!("Janus demo: an embedded forge with the repository {repo}, the guest page, and you as the maintainer.");
-    println!("Open {} in your browser, pick a user name, open an issue, and follow the link the host posts.", forge.web_url());
-    println!("  forge API: {api_url}    guest page: {}", forge.pages_url());
-    println!("Type `help` for commands; `quit` exits.");
-    let setup = HostSetup { forge: client, settings, rtc, blog: BlogStore::new(blog_dir), poll_interval: Duration::from_secs_f64(poll) };
-    let result = host::run(setup, identity, Box::new(PlainView::new(std::io::stdout())), spawn_stdin_commands()).await;
+    let rtc = RtcConfig {
+        ice_servers: Vec::new(),
+        bind_addr: std::net::Ipv4Addr::LOCALHOST.into(),
+        ..RtcConfig::default()
+    };
+    let mut banner = vec![
+        format!("Janus demo: an embedded forge with the repository {repo}, the guest page, and you as the maintainer."),
+        format!("Open {} in your browser, pick a user name, open an issue, and follow the link the host posts.", forge.web_url()),
+        format!("  forge API: {api_url}    guest page: {}", forge.pages_url()),
+    ];
+    if guest_bot {
+        janus::demo::spawn_guest_bot(&forge, rtc.clone());
+        banner.push(format!(
+            "A scripted guest, `{}`, opens an issue and chats: it echoes what you send.",
+            janus::demo::BOT_LOGIN
+        ));
+    }
+    let setup = HostSetup {
+        forge: client,
+        settings,
+        rtc,
+        blog: BlogStore::new(blog_dir),
+        poll_interval: Duration::from_secs_f64(poll),
+    };
+    let result = if tui {
+        janus::ui::tui::run(
+            setup,
+            identity,
+            TuiOptions { bell: true, banner },
+            Vec::new(),
+        )
+        .await
+    } else {
+        for line in &banner {
+            println!("{line}");
+        }
+        println!("Type `help` for commands; `quit` exits.");
+        host::run(
+            setup,
+            identity,
+            Box::new(PlainView::new(std::io::stdout())),
+            spawn_stdin_commands(),
+        )
+        .await
+    };
     forge.shutdown().await;
     result
 }
@@ -139,6 +301,11 @@ async fn demo(flags: &Overrides, listen: std::net::SocketAddr) -> Result<()> {
 /// `janus forge`: only the embedded forge, until Ctrl-C.
 async fn forge_only(listen: std::net::SocketAddr, repo: &str, users: &[String]) -> Result<()> {
     let repo = RepoName::parse(repo).map_err(|e| eyre!("{e}"))?;
-    let cfg = LocalForgeConfig { listen, guest_dir: asset_dir("guest"), host_login: repo.owner.clone(), repo };
+    let cfg = LocalForgeConfig {
+        listen,
+        guest_dir: asset_dir("guest"),
+        host_login: repo.owner.clone(),
+        repo,
+    };
     janus::forge::local::run_standalone(cfg, users).await
 }

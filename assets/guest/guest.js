@@ -13,7 +13,7 @@
 //   #answer-panel           holds the answer once it exists
 //   #answer-token           readonly textarea with the janus1.a.… token
 //   #copy-answer            copies the token (clipboard API, else selects it + tells to press Ctrl+C)
-//   #copy-feedback          result of the copy
+//   #copy-feedback[data-result]  copied | manual (clipboard refused: the answer is selected, press Ctrl+C)
 //   #comment-box-link       link to {issue html_url}#new_comment_form (new tab)
 //   #waiting, #wait-text, #elapsed, #wait-hint   waiting for the host; #wait-hint says TURN on failure
 //   #session                wraps #chat and #blog once the data channel opens
@@ -21,9 +21,9 @@
 //   #peer-name              the host's login from `hello`
 //   #chat-log               <ol>, aria-live=polite; each message is
 //                           <li class="msg msg-{me|host|system}" data-from="me|host|system" data-id=…>
-//                             .who, time, .text, and on own messages .tick (data-acked="true" once acked)
+//                             .who, time, .text; own messages also carry data-acked="false→true" and a .tick (… → ✓)
 //   #chat-input, #chat-send, #chat-counter   composer (Enter sends, Shift+Enter newline, ≤ 4096 chars)
-//   #leave                  sends `bye` and closes
+//   #leave                  sends `bye`, lets the host close (closes itself after 1 s)
 //   #blog, #blog-status, #blog-index (<li><button data-slug=…>), #blog-view, #blog-title,
 //   #blog-date, #blog-frame (sandboxed iframe, srcdoc), #blog-back
 // window.janusGuest: read-only diagnostics for tests: {phase, pcCreated, answerReadyAt,
@@ -33,7 +33,7 @@ import { decodeToken, isExpired } from './token.js';
 import { parseFragment, DEFAULT_API } from './link.js';
 import { verifyOffer, findAnswerComment } from './verify.js';
 import { answerOffer } from './rtc.js';
-import { parseFrame, frames, charCount, byteLength, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
+import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
 const STILL_WAITING_MS = 180000; // no answer seen at all → generic hint after this
@@ -66,6 +66,7 @@ const S = {
   features: [],
   open: false,
   ended: false,
+  leaving: false,
   timers: [],
   pending: new Map(), // own message id → <li>
   blogRequested: false,
@@ -89,12 +90,22 @@ function setVerification(state, text, detail = '') {
   $('status-detail').textContent = detail;
 }
 
+/** `@login` for a name from the other side (see cleanLabel: no bidi tricks, bounded). */
+function at(login) {
+  return `@${cleanLabel(login, 40)}`;
+}
+
 function hostOf(url) {
   try {
     return new URL(url).host;
   } catch {
     return url;
   }
+}
+
+/** Capitalises the first letter (reasons from verify.js start in lower case). */
+function sentence(text) {
+  return text ? text[0].toUpperCase() + text.slice(1) : '';
 }
 
 function fmtClock(ms) {
@@ -198,13 +209,14 @@ async function start() {
     $('comment-box-link').href = u.toString();
     show('comment-box-link');
   }
-  if (v.issueAuthor) $('as-author').textContent = ` while signed in as @${v.issueAuthor} (the maintainer only accepts answers from the issue's author)`;
+  if (v.issueAuthor) $('as-author').textContent = ` while signed in as ${at(v.issueAuthor)} (the maintainer only accepts answers from the issue's author)`;
+  if (v.issueTitle) $('issue-title').textContent = cleanLabel(v.issueTitle, 200);
 
   if (v.state === 'verified' && !apiIsTrusted(link)) {
     setPhase('unverifiable');
     setVerification(
       'unverifiable',
-      `Not verified: ${hostOf(link.api)} vouches for @${v.login} (${v.association}), but it is not GitHub.`,
+      `Not verified: ${hostOf(link.api)} vouches for ${at(v.login)} (${cleanLabel(v.association, 24)}), but it is not GitHub.`,
       `This link asks ${hostOf(link.api)} to vouch for the maintainer, and that server is neither GitHub nor the site serving this page, so its word proves nothing: a forged link could point to a server that lies. Continue only if you expected the maintainer to use ${hostOf(link.api)}.`,
     );
     offerContinue();
@@ -212,20 +224,20 @@ async function start() {
   }
   if (v.state === 'verified') {
     setPhase('verified');
-    setVerification('verified', `Verified: @${v.login} (${v.association}) posted this link on ${link.owner}/${link.repo}#${link.issue}.`, 'Preparing your answer…');
+    setVerification('verified', `Verified: ${at(v.login)} (${cleanLabel(v.association, 24)}) posted this link on ${link.owner}/${link.repo}#${link.issue}.`, 'Preparing your answer…');
     await beginAnswer();
     return;
   }
   if (v.state === 'refused') {
     setPhase('refused');
-    setVerification('refused', 'Refused: this link is not from a maintainer of the repository. Nothing was connected.', v.reason);
+    setVerification('refused', 'Refused: this link is not from a maintainer of the repository. Nothing was connected.', sentence(v.reason));
     return;
   }
   setPhase('unverifiable');
   setVerification(
     'unverifiable',
     'Could not verify who posted this link.',
-    `${v.reason}. You can continue anyway, but only if you trust this link: you saw it in a comment by a maintainer of ${link.owner}/${link.repo} on your own issue.`,
+    `${sentence(v.reason)}. You can continue anyway, but only if you trust this link: you saw it in a comment by a maintainer of ${link.owner}/${link.repo} on your own issue.`,
   );
   offerContinue();
 }
@@ -283,6 +295,8 @@ async function beginAnswer() {
     $('status-detail').textContent = 'Your answer is ready below.';
     $('answer-token').value = S.answerToken;
     show('answer-panel');
+    // One keypress from here: Enter copies. Only if the guest is not busy elsewhere.
+    if (!document.activeElement || document.activeElement === document.body) $('copy-answer').focus();
     $('offer-expiry').textContent = `Post it before ${fmtClock(S.offer.exp * 1000)}, when the maintainer's offer expires.`;
     startWaiting();
   }
@@ -361,8 +375,8 @@ function answerSeen(login) {
   if (S.open) return;
   const author = S.verification && S.verification.issueAuthor;
   if (author && login && login.toLowerCase() !== author.toLowerCase()) {
-    $('wait-text').textContent = `Your answer is on the issue, but it was posted by @${login}.`;
-    $('wait-hint').textContent = `The maintainer only accepts answers from the person who opened the issue (@${author}). Post it again while signed in as @${author}.`;
+    $('wait-text').textContent = `Your answer is on the issue, but it was posted by ${at(login)}.`;
+    $('wait-hint').textContent = `The maintainer only accepts answers from the person who opened the issue (${at(author)}). Post it again while signed in as ${at(author)}.`;
     return;
   }
   $('wait-text').textContent = 'Your answer is on the issue. Connecting…';
@@ -406,7 +420,7 @@ function onChannel(ch) {
   ch.binaryType = 'arraybuffer';
   ch.addEventListener('open', onOpen);
   ch.addEventListener('message', (ev) => onFrame(ev.data));
-  ch.addEventListener('close', () => endSession('the connection closed'));
+  ch.addEventListener('close', () => (S.leaving ? endSession('you left', true) : endSession('the connection closed')));
   if (ch.readyState === 'open') onOpen();
 }
 
@@ -449,11 +463,11 @@ function onFrame(data) {
   switch (f.t) {
     case 'hello':
       diag.helloAt = performance.now();
-      S.hostName = f.host;
-      S.guestName = f.guest;
+      S.hostName = cleanLabel(f.host, 40);
+      S.guestName = cleanLabel(f.guest, 40);
       S.features = f.features;
-      $('peer-name').textContent = `@${f.host}`;
-      systemLine(`@${f.host} is here. You are @${f.guest}.`);
+      $('peer-name').textContent = at(S.hostName);
+      systemLine(`${at(S.hostName)} is here. You are ${at(S.guestName)}.`);
       if (f.v !== PROTOCOL_VERSION) systemLine(`The maintainer's Janus speaks protocol version ${String(f.v).slice(0, 8)}; some things may not work.`);
       if (f.features.includes('blog')) requestBlogIndex();
       break;
@@ -493,24 +507,34 @@ function onFrame(data) {
 
 function endSession(why, quiet = false) {
   if (S.ended) return;
-  S.ended = true;
-  S.timers.forEach(clearTimeout);
   if (!S.open) {
     connectFailed(why);
+    S.ended = true;
+    S.timers.forEach(clearTimeout);
     return;
   }
+  S.ended = true;
+  S.timers.forEach(clearTimeout);
   S.open = false;
   setPhase('closed');
   setConn('closed', 'closed');
   if (!quiet) systemLine(`Disconnected: ${why}.`);
   systemLine('To talk again, comment on the issue to ask for a new link.');
   updateComposer();
+  // Close the channel first (it flushes what is queued, e.g. our `bye`), the peer shortly after.
   try {
     if (S.channel) S.channel.close();
-    if (S.pc) S.pc.close();
   } catch {
     /* already closed */
   }
+  const pc = S.pc;
+  setTimeout(() => {
+    try {
+      if (pc) pc.close();
+    } catch {
+      /* already closed */
+    }
+  }, 1000);
 }
 
 // ---------------------------------------------------------------- chat view
@@ -537,7 +561,7 @@ function addMessage(from, who, text, ts, id) {
   head.className = 'meta';
   const name = document.createElement('span');
   name.className = 'who';
-  name.textContent = from === 'me' ? 'You' : `@${who}`;
+  name.textContent = from === 'me' ? 'You' : at(who);
   const time = document.createElement('time');
   const when = timeOf(ts);
   time.dateTime = when.toISOString();
@@ -577,7 +601,7 @@ function updateComposer() {
   const counter = $('chat-counter');
   counter.textContent = `${n} / ${MAX_CHAT_CHARS}`;
   counter.dataset.over = n > MAX_CHAT_CHARS ? 'true' : 'false';
-  const live = S.open && !S.ended;
+  const live = S.open && !S.ended && !S.leaving;
   input.disabled = !live;
   $('chat-send').disabled = !live || n === 0 || n > MAX_CHAT_CHARS || input.value.trim() === '';
   $('leave').disabled = !live;
@@ -612,9 +636,13 @@ function wireChat() {
     sendChat();
   });
   $('leave').addEventListener('click', () => {
+    if (!S.open || S.leaving) return;
+    // Orderly close: say bye and let the host close; close ourselves if it has not within 1 s.
+    S.leaving = true;
     send(frames.bye('guest left'));
     systemLine('You left the chat.');
-    endSession('you left', true);
+    updateComposer();
+    setTimeout(() => endSession('you left', true), 1000);
   });
   updateComposer();
 }
@@ -641,12 +669,12 @@ function renderBlogIndex(posts) {
     b.dataset.slug = p.slug;
     const title = document.createElement('span');
     title.className = 'post-title';
-    title.textContent = p.title;
+    title.textContent = cleanLabel(p.title, 200);
     b.append(title);
     if (p.date) {
       const d = document.createElement('span');
       d.className = 'post-date';
-      d.textContent = p.date;
+      d.textContent = cleanLabel(p.date, 40);
       b.append(' ', d);
     }
     li.append(b);
@@ -680,25 +708,78 @@ function wireBlog() {
   });
 }
 
+// Elements that act by themselves (run, load, navigate, rebase URLs) rather than show text.
+const INERT_DROP = 'script, noscript, template, iframe, frame, frameset, object, embed, applet, portal, meta, base, link, style, form';
+const SCRIPT_URL = /^(?:javascript|vbscript):|^data:(?!image\/(?:png|jpe?g|gif|webp|avif)[;,])/i;
+
+/**
+ * Defence in depth for a blog post's HTML. The host already sanitized it (allow-list) and the
+ * sandboxed frame without allow-scripts is the real fence; this pass makes the page safe
+ * and quiet even if the host's sanitizer failed: the HTML is parsed into an inert document
+ * (DOMParser: no script runs, nothing loads), things that act by themselves are dropped,
+ * event-handler attributes and script URLs are removed, and every link opens in a new tab
+ * without opener or referrer. It is not a sanitizer and does not need to be one.
+ * It also adapts what the CSP would refuse: the host's table alignment
+ * (`<td style="text-align:right">`) becomes `align="right"` before parsing (inline styles
+ * are refused, even while parsing inertly), other style attributes are dropped, and remote
+ * images (no third-party requests) become a link to the image.
+ */
+function inertPostHtml(html) {
+  const aligned = String(html).replace(/(<t[hd]\b[^<>]*?)\sstyle\s*=\s*"\s*text-align\s*:\s*(left|center|right)\s*;?\s*"/gi, '$1 align="$2"');
+  const doc = new DOMParser().parseFromString(aligned, 'text/html');
+  for (const el of doc.body.querySelectorAll(INERT_DROP)) el.remove();
+  for (const el of doc.body.querySelectorAll('*')) {
+    for (const attr of Array.from(el.attributes)) {
+      const name = attr.name.toLowerCase();
+      const value = attr.value.replace(/[\s\p{Cc}\p{Cf}]/gu, '');
+      if (name.startsWith('on') || name === 'style' || name === 'srcdoc' || name === 'formaction' || name === 'target' || name === 'ping' || SCRIPT_URL.test(value)) {
+        el.removeAttribute(attr.name);
+      }
+    }
+    if (el.localName === 'img' && !/^data:/i.test(el.getAttribute('src') || '')) {
+      const src = el.getAttribute('src') || '';
+      const label = `[image${el.getAttribute('alt') ? `: ${el.getAttribute('alt')}` : ''}]`;
+      let stand;
+      if (/^https?:/i.test(src)) {
+        stand = doc.createElement('a');
+        stand.setAttribute('href', src);
+        stand.title = 'Remote image, not loaded here (this page makes no third-party requests); opens in a new tab';
+      } else {
+        stand = doc.createElement('span');
+      }
+      stand.className = 'remote-image';
+      stand.textContent = label;
+      el.replaceWith(stand);
+    }
+  }
+  for (const el of doc.body.querySelectorAll('a, area')) {
+    el.setAttribute('target', '_blank');
+    el.setAttribute('rel', 'noopener noreferrer');
+  }
+  return doc.body.innerHTML;
+}
+
 function frameDocument(html) {
   const css = new URL('blog-frame.css', location.href).toString();
   // The frame inherits this page's CSP; the meta below narrows it further (no scripts at all,
-  // images only inline, styles only our stylesheet). `sandbox` (no allow-scripts, no
-  // allow-same-origin) is the real fence; links open in a new tab.
+  // images only inline, styles only our stylesheet, no <base>, no forms). `sandbox` (no
+  // allow-scripts, no allow-same-origin) is the real fence; links open in a new tab.
   return (
     '<!doctype html><html><head><meta charset="utf-8">' +
-    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src ${new URL(location.href).origin}">` +
+    `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src ${css.replace(/[";,\s]/g, encodeURIComponent)}; base-uri 'none'; form-action 'none'">` +
     '<meta name="referrer" content="no-referrer"><base target="_blank">' +
     `<link rel="stylesheet" href="${css.replace(/"/g, '%22')}">` +
-    `</head><body>${html}</body></html>`
+    `</head><body>${inertPostHtml(html)}</body></html>`
   );
 }
 
 function renderBlogPost(post) {
   show('blog');
   if (S.currentSlug && post.slug !== S.currentSlug) return; // a stale answer
-  $('blog-title').textContent = post.title;
-  $('blog-date').textContent = post.date;
+  const title = cleanLabel(post.title, 200);
+  $('blog-title').textContent = title;
+  $('blog-date').textContent = post.date ? cleanLabel(post.date, 40) : '';
+  $('blog-frame').title = `Blog post: ${title}`;
   $('blog-frame').srcdoc = frameDocument(post.html);
   $('blog-status').textContent = '';
   show('blog-index', false);

@@ -25,6 +25,24 @@ export function byteLength(text) {
 const str = (v) => typeof v === 'string';
 
 /**
+ * A name or title from the other side, fit to show inline in a sentence: control
+ * characters become spaces, invisible format characters (bidi overrides and isolates,
+ * zero-width characters, BOM) are removed so they cannot reorder or hide the text around
+ * them, whitespace is collapsed, and the result is at most `max` characters ('?' if empty).
+ * Chat text is NOT passed through this: it is shown as sent, in its own paragraph.
+ */
+export function cleanLabel(value, max = 100) {
+  const s = String(value ?? '')
+    .replace(/[\p{Cc}\u2028\u2029]/gu, ' ')
+    .replace(/\p{Cf}/gu, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  const chars = Array.from(s);
+  if (chars.length === 0) return '?';
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : s;
+}
+
+/**
  * Parses one incoming message (string or ArrayBuffer). Returns
  * {frame} for a well-formed known frame, {ignored: t} for an unknown type, or
  * {dropped: reason} for anything refused.

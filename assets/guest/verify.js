@@ -11,6 +11,7 @@
 // Pure module apart from fetch (injectable for tests); no DOM.
 
 import { findTokens } from './token.js';
+import { cleanLabel } from './protocol.js';
 
 export const TRUSTED_ASSOCIATIONS = ['OWNER', 'MEMBER', 'COLLABORATOR'];
 const MAX_PAGES = 50;
@@ -150,7 +151,9 @@ export async function verifyOffer(link, fetchImpl = fetch) {
       return { state: 'verified', ...trusted, issueUrl, issueAuthor, issueTitle, latestUpdated };
     }
     if (untrusted.length) {
-      const who = untrusted.map((u) => `@${u.login || '?'} (${u.association})`).join(', ');
+      const shown = untrusted.slice(0, 5).map((u) => `@${cleanLabel(u.login, 40)} (${cleanLabel(u.association, 24)})`);
+      if (untrusted.length > shown.length) shown.push(`${untrusted.length - shown.length} more`);
+      const who = shown.join(', ');
       return {
         state: 'refused',
         reason: `this offer was posted on ${where} only by ${who}, not by a maintainer of ${link.owner}/${link.repo}. The link may be forged; do not use it. If you expected a chat, wait for the maintainer's own comment.`,

@@ -12,6 +12,8 @@ pub enum WritePurpose {
     Decline { issue: u64 },
     /// Scrubbing or expiring a comment; nothing depends on the result but a notice.
     Edit { issue: u64 },
+    /// Closing the issue (request policy `close_issue`).
+    Close { issue: u64 },
 }
 
 /// A side effect for the runtime to carry out.
@@ -20,9 +22,19 @@ pub enum Effect {
     /// Create an offerer peer; answer with `Event::OfferReady` or `Event::OfferFailed`.
     CreateOffer { peer_id: PeerId, issue: u64 },
     /// Post a comment on an issue; answer with `Event::Written` / `Event::WriteFailed`.
-    PostComment { issue: u64, body: String, purpose: WritePurpose },
+    PostComment {
+        issue: u64,
+        body: String,
+        purpose: WritePurpose,
+    },
     /// Edit a comment.
-    EditComment { comment_id: u64, body: String, purpose: WritePurpose },
+    EditComment {
+        comment_id: u64,
+        body: String,
+        purpose: WritePurpose,
+    },
+    /// Close an issue (request policy `close_issue`); answered like a comment write.
+    CloseIssue { issue: u64 },
     /// Apply the guest's answer SDP to the peer.
     ApplyAnswer { peer_id: PeerId, sdp: String },
     /// Send a frame on the peer's data channel.

@@ -43,19 +43,39 @@ pub enum Event {
     Forge(ForgeEvent),
     /// A peer (offerer) was created for a request and its offer token made.
     /// `sid` and `token` come from the runtime because the core draws no random numbers.
-    OfferReady { peer_id: PeerId, issue: u64, sid: String, token: String, expires_at: u64 },
+    OfferReady {
+        peer_id: PeerId,
+        issue: u64,
+        sid: String,
+        token: String,
+        expires_at: u64,
+    },
     /// Creating the peer or its offer failed.
-    OfferFailed { peer_id: PeerId, issue: u64, error: String },
+    OfferFailed {
+        peer_id: PeerId,
+        issue: u64,
+        error: String,
+    },
     /// A forge write finished.
-    Written { purpose: WritePurpose, comment_id: Option<u64> },
+    Written {
+        purpose: WritePurpose,
+        comment_id: Option<u64>,
+    },
     /// A forge write failed (after the writer's own retries).
-    WriteFailed { purpose: WritePurpose, error: String },
+    WriteFailed {
+        purpose: WritePurpose,
+        error: String,
+    },
     /// The data channel to a guest opened.
     PeerOpen { peer_id: PeerId },
     /// A valid frame arrived from a guest.
     PeerFrame { peer_id: PeerId, frame: Frame },
     /// Frames from a guest were dropped (oversized, garbage, flooding).
-    PeerDropped { peer_id: PeerId, reason: String, total: u64 },
+    PeerDropped {
+        peer_id: PeerId,
+        reason: String,
+        total: u64,
+    },
     /// The peer closed (either side, or failure).
     PeerClosed { peer_id: PeerId, reason: String },
     /// Applying the answer SDP to the peer failed.

@@ -8,6 +8,7 @@
 
 mod effect;
 mod event;
+pub mod policy;
 mod state;
 mod text;
 mod update;

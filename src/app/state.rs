@@ -31,6 +31,8 @@ pub struct Settings {
     pub backlog_secs: u64,
     /// Most lines kept per conversation (older ones are dropped).
     pub scrollback: usize,
+    /// Label and title filters and the closing policy (`app::policy`).
+    pub policy: super::policy::RequestPolicy,
 }
 
 /// Where a request (an issue asking for a chat) stands.
@@ -215,6 +217,10 @@ pub struct State {
     pub manual_accept: bool,
     /// The forge's rate limit as last reported (for the status line); `None` until known.
     pub rate_limit: Option<RateLimitStatus>,
+    /// Rate limit, request counters and polling pauses as the poller last reported them.
+    pub forge: crate::forge::ForgeStatus,
+    /// What the request policy remembers (re-opens acted upon, this run's offer `sid`s).
+    pub policy_memory: super::policy::PolicyMemory,
 }
 
 /// Most activity entries kept.
@@ -241,6 +247,8 @@ impl State {
             quitting: false,
             manual_accept: false,
             rate_limit: None,
+            forge: Default::default(),
+            policy_memory: Default::default(),
         }
     }
 
@@ -248,7 +256,12 @@ impl State {
     pub fn log(&mut self, at: u64, kind: ActivityKind, text: impl Into<String>) {
         let seq = self.next_activity_seq;
         self.next_activity_seq += 1;
-        self.activity.push_back(Activity { seq, at, kind, text: text.into() });
+        self.activity.push_back(Activity {
+            seq,
+            at,
+            kind,
+            text: text.into(),
+        });
         while self.activity.len() > ACTIVITY_LIMIT {
             self.activity.pop_front();
         }

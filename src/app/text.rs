@@ -44,7 +44,10 @@ pub fn offer_expired_body(guest: &str, sid: &str) -> String {
 
 /// The answer comment after use: the token (and its IP addresses) removed.
 pub fn answer_scrubbed_body(at: u64) -> String {
-    format!("_(Janus answer used to connect at {}; removed to keep network addresses private.)_", clock(at))
+    format!(
+        "_(Janus answer used to connect at {}; removed to keep network addresses private.)_",
+        clock(at)
+    )
 }
 
 /// The polite decline sent to a banned user instead of a link.
@@ -55,8 +58,14 @@ pub fn decline_body(guest: &str) -> String {
 /// The DTLS fingerprint of an SDP (`a=fingerprint:sha-256 AB:CD:…`), normalised to
 /// lowercase `algorithm value`; `None` if the SDP has none.
 pub fn sdp_fingerprint(sdp: &str) -> Option<String> {
-    let line = sdp.lines().find_map(|l| l.trim().strip_prefix("a=fingerprint:"))?;
-    let normal = line.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_lowercase();
+    let line = sdp
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("a=fingerprint:"))?;
+    let normal = line
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
     (!normal.is_empty()).then_some(normal)
 }
 
@@ -66,7 +75,9 @@ pub fn sdp_fingerprint(sdp: &str) -> Option<String> {
 /// either SDP would have to produce the same code by chance (1 in 16 million).
 pub fn verification_code(offer_fingerprint: &str, answer_fingerprint: &str) -> String {
     use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(format!("janus-verify-v1\n{offer_fingerprint}\n{answer_fingerprint}").as_bytes());
+    let digest = Sha256::digest(
+        format!("janus-verify-v1\n{offer_fingerprint}\n{answer_fingerprint}").as_bytes(),
+    );
     let hex = hex::encode(&digest[..3]);
     format!("{}-{}", &hex[..3], &hex[3..])
 }
@@ -110,18 +121,33 @@ mod tests {
     fn verification_code_binds_both_fingerprints() {
         let offer = "v=0\r\na=fingerprint:sha-256 AB:CD:EF\r\n";
         let answer = "v=0\r\na=fingerprint:SHA-256  01:02:03\r\n";
-        let (o, a) = (sdp_fingerprint(offer).unwrap(), sdp_fingerprint(answer).unwrap());
-        assert_eq!((o.as_str(), a.as_str()), ("sha-256 ab:cd:ef", "sha-256 01:02:03"));
+        let (o, a) = (
+            sdp_fingerprint(offer).unwrap(),
+            sdp_fingerprint(answer).unwrap(),
+        );
+        assert_eq!(
+            (o.as_str(), a.as_str()),
+            ("sha-256 ab:cd:ef", "sha-256 01:02:03")
+        );
         let code = verification_code(&o, &a);
         assert_eq!(code.len(), 7);
         assert_eq!(&code[3..4], "-");
-        assert_ne!(code, verification_code(&a, &o), "the order of the roles matters");
+        assert_ne!(
+            code,
+            verification_code(&a, &o),
+            "the order of the roles matters"
+        );
         assert_eq!(sdp_fingerprint("v=0\r\n"), None);
     }
 
     #[test]
     fn offer_comment_carries_link_and_marker() {
-        let body = offer_comment_body("alice", "https://x/#offer=janus1.o.abc", "0123456789abcdef", 3600);
+        let body = offer_comment_body(
+            "alice",
+            "https://x/#offer=janus1.o.abc",
+            "0123456789abcdef",
+            3600,
+        );
         assert!(body.contains("@alice"));
         assert!(body.contains("(https://x/#offer=janus1.o.abc)"));
         assert!(body.ends_with("<!-- janus:offer sid=0123456789abcdef -->"));

@@ -6,20 +6,26 @@
 //! headers are built here and sent with octocrab's raw `execute`, so this module controls
 //! conditional requests and reads every response's headers:
 //!
-//! - **Polling** uses `If-None-Match`: an unchanged list answers 304, which costs nothing
-//!   against the rate limit. `since` comes from the server's `Date` header (never the local
-//!   clock) minus a small overlap, and only moves when a list changed, so an idle host keeps
-//!   asking the very same question and keeps getting 304s. The first poll starts from the
-//!   server's time minus a backlog window ([`GitHubClient::set_backlog`]).
-//! - Results are de-duplicated by id + `updated_at` with bounded memory; pagination follows
-//!   `Link: rel="next"` (same origin only, so the token never leaves the API host) up to a
-//!   page cap per poll. Pull requests are skipped.
-//! - Statuses map to [`ForgeError`]s that say what to do; `x-ratelimit-*` headers are kept
-//!   for [`GitHubClient::last_rate_limit`]. Nothing is retried here (a retried `POST` could
-//!   duplicate a comment); the poller and the writer own retries.
+//! - **Polling** (`github/lists.rs`) uses `If-None-Match`: an unchanged list answers 304,
+//!   which costs nothing against the rate limit. `since` comes from the server's `Date`
+//!   header (never the local clock) minus a small overlap, and only moves when a list
+//!   changed, so an idle host keeps asking the very same question and keeps getting 304s.
+//!   The first poll starts from the server's time minus a backlog window
+//!   ([`GitHubClient::set_backlog`]). Results are de-duplicated by id + `updated_at`;
+//!   pagination follows `Link: rel="next"` (same origin only, so the token never leaves the
+//!   API host). Pull requests are skipped; re-opened issues are stamped with their re-open
+//!   time from the issue events.
+//! - **Rate limits.** `x-ratelimit-*` is read on every response
+//!   ([`GitHubClient::last_rate_limit`]); a 403/429 rate limit (primary, or secondary with
+//!   `Retry-After`) pauses polling until the server's time; and when only the reserve
+//!   ([`GitHubClient::set_reserve`]) is left, polling pauses until the window resets so the
+//!   remaining requests serve the writes of chats in progress ([`Forge::poll_pause`]).
+//! - Statuses map to [`ForgeError`]s that say what to do. Nothing is retried here (a
+//!   retried `POST` could duplicate a comment); the poller and the writer own retries.
 //!
 //! The token is sent as a sensitive header and never logged or printed (`Debug` redacts it).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -32,23 +38,21 @@ use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
-use super::{Comment, Forge, ForgeError, Issue, RepoName, Repository, User};
-use wire::{
-    classify, error_chain, header_u64, next_link, origin_of, parse_rfc3339, rfc3339, server_date,
-    Reply, Seen,
-};
+use super::{Comment, Forge, ForgeError, ForgeStatus, Issue, RepoName, Repository, User};
+use lists::{Cursor, Reopens};
+use wire::{classify, error_chain, header_u64, origin_of, rfc3339, server_date, Reply, Seen};
 
+mod lists;
 mod wire;
 
-/// Whole-request timeout (connect, send, headers and body).
+/// Default whole-request timeout (connect, send, headers and body).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);
+/// Default number of requests per window kept for writes: polling pauses below it.
+pub const DEFAULT_RESERVE: u64 = 100;
 /// Largest response body read (100 comments of 64 KiB each fit).
 const MAX_RESPONSE: usize = 16 * 1024 * 1024;
-/// Pages fetched per poll at most (100 items each); the rest waits for the next tick.
-const MAX_PAGES: usize = 10;
-/// How far `since` reaches back before the server time of the last change, so updates
-/// committed while a response was being built are not missed.
-const OVERLAP_SECS: i64 = 5;
+/// How far back `find_comment` looks, on the server's clock.
+const FIND_WINDOW_SECS: i64 = 900;
 /// Default backlog window for the first poll.
 const DEFAULT_BACKLOG: Duration = Duration::from_secs(600);
 
@@ -73,28 +77,6 @@ impl std::fmt::Debug for Token {
     }
 }
 
-/// Where one polled list stands.
-#[derive(Debug, Default)]
-struct Cursor {
-    /// `since` of the next request (unix seconds, server clock); `None` before the first poll.
-    since: Option<i64>,
-    /// ETag of the last 200 answer; sent as `If-None-Match` (kept only for single-page answers,
-    /// since a change on a later page would not change the first page's ETag).
-    etag: Option<String>,
-}
-
-/// Several pages of one list.
-struct Pages<T> {
-    /// Every item of every page read, in the server's order.
-    items: Vec<T>,
-    /// ETag of the first page, when the list fit on it.
-    etag: Option<String>,
-    /// Server time of the first page (`Date`), unix seconds.
-    date: Option<i64>,
-    /// True when the page cap stopped pagination before the end.
-    truncated: bool,
-}
-
 /// The [`Forge`] over GitHub's REST API (or anything that speaks it), bound to one repository.
 #[derive(Debug)]
 pub struct GitHubClient {
@@ -115,6 +97,19 @@ pub struct GitHubClient {
     issues: tokio::sync::Mutex<Cursor>,
     /// Cursor of the repository-wide comments list (tokio mutex, as above).
     comments: tokio::sync::Mutex<Cursor>,
+    /// Re-open times learnt from the issue events (tokio mutex, as above).
+    reopens: tokio::sync::Mutex<Reopens>,
+    /// Whole-request timeout.
+    timeout: Duration,
+    /// Requests per window kept for writes (see [`GitHubClient::set_reserve`]).
+    reserve: u64,
+    /// Responses other than 304 since start: what the rate limit counts.
+    counted: AtomicU64,
+    /// 304 responses since start: free.
+    not_modified: AtomicU64,
+    /// Server time (unix seconds) before which the server asked us not to call again (a
+    /// 403/429 rate limit), with the reason.
+    blocked_until: Mutex<Option<(i64, String)>>,
     /// Server time the first polls start from (backlog already subtracted), shared by both
     /// lists. This and the std mutexes below guard a few field reads or writes and are never
     /// held across an `.await`.
@@ -127,6 +122,19 @@ pub struct GitHubClient {
     rate: Mutex<Option<RateLimitStatus>>,
     /// `Date` of the latest response, whatever its status (unix seconds, server clock).
     last_date: Mutex<Option<i64>>,
+    /// Server clock minus local clock, seconds, from the latest `Date` header.
+    clock_offset: Mutex<Option<i64>>,
+    /// The token's user id once `current_user` succeeded: `find_comment` trusts only its
+    /// comments.
+    me: Mutex<Option<u64>>,
+}
+
+/// The local clock, unix seconds.
+fn local_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -181,18 +189,51 @@ impl GitHubClient {
             backlog: DEFAULT_BACKLOG,
             issues: Default::default(),
             comments: Default::default(),
+            reopens: Default::default(),
+            timeout: REQUEST_TIMEOUT,
+            reserve: DEFAULT_RESERVE,
+            counted: AtomicU64::new(0),
+            not_modified: AtomicU64::new(0),
+            blocked_until: Mutex::new(None),
             baseline: Mutex::new(None),
             seen_issues: Default::default(),
             seen_comments: Default::default(),
             rate: Mutex::new(None),
             last_date: Mutex::new(None),
+            clock_offset: Mutex::new(None),
+            me: Mutex::new(None),
         })
+    }
+
+    /// The client `janus run` uses: `cfg`'s API base, rate reserve, and a first poll that
+    /// reaches back over the backlog window and at least one offer lifetime, so links a
+    /// previous run left behind are seen and taken down.
+    pub fn for_run(
+        cfg: &crate::config::Config,
+        token: String,
+        repo: RepoName,
+    ) -> Result<Self, ForgeError> {
+        let mut client = GitHubClient::new(&cfg.api_url, Some(token), repo)?;
+        client.set_backlog(Duration::from_secs(cfg.backlog.max(cfg.offer_ttl)));
+        client.set_reserve(cfg.rate_reserve);
+        Ok(client)
     }
 
     /// How far back the first poll looks, measured on the server's clock (default 10 min).
     /// Takes effect only before the first poll.
     pub fn set_backlog(&mut self, backlog: Duration) {
         self.backlog = backlog;
+    }
+
+    /// Gives up on a request after `timeout` (default 15 s) and reports a network error.
+    pub fn set_timeout(&mut self, timeout: Duration) {
+        self.timeout = timeout.max(Duration::from_millis(10));
+    }
+
+    /// Keeps the last `reserve` requests of each rate-limit window for writes (default
+    /// 100): when fewer remain, polling pauses until the window resets. 0 disables it.
+    pub fn set_reserve(&mut self, reserve: u64) {
+        self.reserve = reserve;
     }
 
     /// The API base this client talks to (no trailing slash).
@@ -284,25 +325,37 @@ impl GitHubClient {
                 body,
             })
         };
-        let reply = tokio::time::timeout(REQUEST_TIMEOUT, exchange)
+        let reply = tokio::time::timeout(self.timeout, exchange)
             .await
-            .map_err(|_| {
-                net(format!(
-                    "no complete answer within {} s",
-                    REQUEST_TIMEOUT.as_secs()
-                ))
-            })??;
+            .map_err(|_| net(format!("no complete answer within {:?}", self.timeout)))??;
         self.note_headers(&reply.headers);
-        if reply.status.is_success() || reply.status == StatusCode::NOT_MODIFIED {
-            Ok(reply)
+        if reply.status == StatusCode::NOT_MODIFIED {
+            self.not_modified.fetch_add(1, Ordering::Relaxed);
         } else {
-            Err(classify(&reply, what))
+            self.counted.fetch_add(1, Ordering::Relaxed);
         }
+        if reply.status.is_success() || reply.status == StatusCode::NOT_MODIFIED {
+            return Ok(reply);
+        }
+        let error = classify(&reply, what);
+        if let ForgeError::RateLimited { retry_after_secs } = &error {
+            let now = server_date(&reply.headers).unwrap_or_else(|| self.server_now());
+            let reason = format!("rate limited by the forge while {what}");
+            *lock(&self.blocked_until) = Some((now + *retry_after_secs as i64, reason));
+        }
+        Err(error)
+    }
+
+    /// The server's clock now: the local clock corrected by the offset the latest `Date`
+    /// header showed (so waits for a reset are right even when the clocks disagree).
+    fn server_now(&self) -> i64 {
+        local_unix() + lock(&self.clock_offset).unwrap_or(0)
     }
 
     fn note_headers(&self, h: &HeaderMap) {
         if let Some(d) = server_date(h) {
             *lock(&self.last_date) = Some(d);
+            *lock(&self.clock_offset) = Some(d - local_unix());
         }
         if let (Some(limit), Some(remaining), Some(reset)) = (
             header_u64(h, "x-ratelimit-limit"),
@@ -323,84 +376,6 @@ impl GitHubClient {
             reason: e.to_string(),
         })
     }
-
-    /// The server time the first polls start from: `Date` of a fresh `GET /rate_limit` (free on
-    /// GitHub; any status will do, only the header matters) minus the backlog.
-    async fn baseline(&self) -> Result<i64, ForgeError> {
-        if let Some(b) = *lock(&self.baseline) {
-            return Ok(b);
-        }
-        let url = format!("{}/rate_limit", self.api_base);
-        *lock(&self.last_date) = None;
-        match self
-            .request(Method::GET, &url, None, None, "the rate limit")
-            .await
-        {
-            Ok(_) => {}
-            Err(e @ (ForgeError::Network { .. } | ForgeError::BadToken)) => return Err(e),
-            // GHES without rate limiting answers 404 here; its Date header is still good.
-            Err(_) => {}
-        }
-        let date = lock(&self.last_date).ok_or_else(|| ForgeError::BadResponse {
-            what: "the server time".to_string(),
-            reason: "the response had no Date header, which polling needs".to_string(),
-        })?;
-        let b = date - self.backlog.as_secs() as i64;
-        *lock(&self.baseline) = Some(b);
-        Ok(b)
-    }
-
-    /// Fetches a list from `first` (conditionally when `etag` is given) and its next pages.
-    /// `None` means 304: nothing changed.
-    async fn fetch_pages<T: DeserializeOwned>(
-        &self,
-        first: &str,
-        etag: Option<&str>,
-        what: &str,
-    ) -> Result<Option<Pages<T>>, ForgeError> {
-        let reply = self.request(Method::GET, first, None, etag, what).await?;
-        if reply.status == StatusCode::NOT_MODIFIED {
-            return Ok(None);
-        }
-        let date = server_date(&reply.headers);
-        let mut next = next_link(&reply.headers);
-        let etag = match next {
-            None => reply
-                .headers
-                .get(http::header::ETAG)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
-            Some(_) => None,
-        };
-        let mut items: Vec<T> = self.decode(&reply, what)?;
-        let mut pages = 1;
-        while let Some(url) = next.take() {
-            if pages >= MAX_PAGES {
-                return Ok(Some(Pages {
-                    items,
-                    etag: None,
-                    date,
-                    truncated: true,
-                }));
-            }
-            if !url.starts_with(&format!("{}/", self.origin)) {
-                tracing::warn!(
-                    "not following a pagination link to another host while polling {what}"
-                );
-                break;
-            }
-            let reply = self.request(Method::GET, &url, None, None, what).await?;
-            next = next_link(&reply.headers);
-            items.extend(self.decode::<Vec<T>>(&reply, what)?);
-            pages += 1;
-        }
-        Ok(Some(Pages {
-            items,
-            etag,
-            date,
-            truncated: false,
-        }))
-    }
 }
 
 #[async_trait]
@@ -410,7 +385,9 @@ impl Forge for GitHubClient {
         let reply = self
             .request(Method::GET, &url, None, None, "the token's user")
             .await?;
-        self.decode(&reply, "the token's user")
+        let user: User = self.decode(&reply, "the token's user")?;
+        *lock(&self.me) = Some(user.id);
+        Ok(user)
     }
 
     async fn repository(&self) -> Result<Repository, ForgeError> {
@@ -436,95 +413,11 @@ impl Forge for GitHubClient {
     }
 
     async fn poll_issues(&self) -> Result<Vec<Issue>, ForgeError> {
-        let mut cur = self.issues.lock().await;
-        let since = match cur.since {
-            Some(s) => s,
-            None => self.baseline().await?,
-        };
-        let url = format!(
-            "{}/issues?state=open&sort=updated&direction=desc&since={}&per_page=100",
-            self.repo_url(),
-            rfc3339(since)
-        );
-        let what = format!("the issues of {}", self.repo);
-        let Some(pages) = self
-            .fetch_pages::<Issue>(&url, cur.etag.as_deref(), &what)
-            .await?
-        else {
-            cur.since = Some(since);
-            return Ok(Vec::new());
-        };
-        if pages.truncated {
-            tracing::warn!(
-                "more than {} issues of {} changed at once; older ones were skipped",
-                MAX_PAGES * 100,
-                self.repo
-            );
-        }
-        let newest = pages
-            .items
-            .iter()
-            .filter_map(|i| parse_rfc3339(&i.updated_at))
-            .max();
-        cur.since = Some(
-            pages
-                .date
-                .or(newest)
-                .map(|d| d - OVERLAP_SECS)
-                .unwrap_or(since)
-                .max(since),
-        );
-        cur.etag = pages.etag;
-        let mut seen = lock(&self.seen_issues);
-        Ok(pages
-            .items
-            .into_iter()
-            .filter(|i| !i.is_pull_request() && seen.fresh(i.id, &i.updated_at))
-            .collect())
+        self.poll_issue_list().await
     }
 
     async fn poll_comments(&self) -> Result<Vec<Comment>, ForgeError> {
-        let mut cur = self.comments.lock().await;
-        let since = match cur.since {
-            Some(s) => s,
-            None => self.baseline().await?,
-        };
-        let url = format!(
-            "{}/issues/comments?sort=updated&direction=asc&since={}&per_page=100",
-            self.repo_url(),
-            rfc3339(since)
-        );
-        let what = format!("the comments of {}", self.repo);
-        let Some(pages) = self
-            .fetch_pages::<Comment>(&url, cur.etag.as_deref(), &what)
-            .await?
-        else {
-            cur.since = Some(since);
-            return Ok(Vec::new());
-        };
-        let newest = pages
-            .items
-            .iter()
-            .filter_map(|c| parse_rfc3339(&c.updated_at))
-            .max();
-        cur.since = Some(if pages.truncated {
-            // Oldest first: resume from the last comment read; the rest comes next tick.
-            newest.unwrap_or(since)
-        } else {
-            pages
-                .date
-                .or(newest)
-                .map(|d| d - OVERLAP_SECS)
-                .unwrap_or(since)
-                .max(since)
-        });
-        cur.etag = pages.etag;
-        let mut seen = lock(&self.seen_comments);
-        Ok(pages
-            .items
-            .into_iter()
-            .filter(|c| seen.fresh(c.id, &c.updated_at))
-            .collect())
+        self.poll_comment_list().await
     }
 
     async fn post_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError> {
@@ -569,6 +462,54 @@ impl Forge for GitHubClient {
         )
         .await?;
         Ok(())
+    }
+
+    async fn find_comment(&self, issue: u64, needle: &str) -> Result<Option<Comment>, ForgeError> {
+        let what = format!("the comments of issue #{issue} of {}", self.repo);
+        let mut url = format!("{}/issues/{issue}/comments?per_page=100", self.repo_url());
+        // Only recent comments matter: the write being retried started moments ago.
+        if let Some(date) = *lock(&self.last_date) {
+            url.push_str(&format!("&since={}", rfc3339(date - FIND_WINDOW_SECS)));
+        }
+        let me = *lock(&self.me);
+        let Some(pages) = self
+            .fetch_pages::<Comment>(&url, None, &what, |_| false)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(pages
+            .items
+            .into_iter()
+            .rev()
+            .find(|c| c.body.contains(needle) && me.is_none_or(|id| c.user.id == id)))
+    }
+
+    fn status(&self) -> ForgeStatus {
+        ForgeStatus {
+            rate: self.last_rate_limit(),
+            counted_requests: self.counted.load(Ordering::Relaxed),
+            not_modified: self.not_modified.load(Ordering::Relaxed),
+            paused_until: None,
+            pause_reason: None,
+        }
+    }
+
+    fn poll_pause(&self) -> Option<(Duration, String)> {
+        let now = self.server_now();
+        let blocked = lock(&self.blocked_until).clone();
+        if let Some((until, reason)) = blocked.filter(|(until, _)| *until > now) {
+            return Some((Duration::from_secs((until - now) as u64), reason));
+        }
+        let rate = self.last_rate_limit()?;
+        let reset = rate.reset as i64;
+        (self.reserve > 0 && rate.remaining <= self.reserve && reset > now).then(|| {
+            let reason = format!(
+                "only {} of {} requests left until the rate limit resets; keeping them for replies",
+                rate.remaining, rate.limit
+            );
+            (Duration::from_secs((reset - now) as u64), reason)
+        })
     }
 }
 

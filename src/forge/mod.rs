@@ -11,7 +11,10 @@ pub mod local;
 pub mod poll;
 pub mod types;
 
-pub use types::{Comment, Issue, Permissions, RepoName, Repository, User};
+pub use github::RateLimitStatus;
+pub use types::{Comment, Issue, Label, Permissions, RepoName, Repository, User};
+
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -49,7 +52,10 @@ impl ForgeError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            ForgeError::RateLimited { .. } | ForgeError::Server { .. } | ForgeError::Network { .. } | ForgeError::BadResponse { .. }
+            ForgeError::RateLimited { .. }
+                | ForgeError::Server { .. }
+                | ForgeError::Network { .. }
+                | ForgeError::BadResponse { .. }
         )
     }
 }
@@ -75,6 +81,35 @@ pub trait Forge: Send + Sync {
     async fn edit_comment(&self, comment_id: u64, body: &str) -> Result<Comment, ForgeError>;
     /// `PATCH /repos/{o}/{r}/issues/{n}` with `state=closed`.
     async fn close_issue(&self, issue: u64) -> Result<(), ForgeError>;
+    /// The newest recent comment on `issue` written by the token's user whose body contains
+    /// `needle` (a hidden marker). The writer asks before it retries a `POST` whose first
+    /// attempt may have landed, so a comment is never posted twice.
+    async fn find_comment(&self, issue: u64, needle: &str) -> Result<Option<Comment>, ForgeError>;
+    /// Request counters and the rate limit, for the views. Default: nothing known.
+    fn status(&self) -> ForgeStatus {
+        ForgeStatus::default()
+    }
+    /// How long polling should wait before its next tick to respect the rate limit (a limit
+    /// was hit, or only the reserve kept for writes is left), and why. `None`: poll now.
+    fn poll_pause(&self) -> Option<(Duration, String)> {
+        None
+    }
+}
+
+/// How the conversation with the forge is going, for the views' status line (DESIGN §5).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ForgeStatus {
+    /// The rate limit as the latest response reported it; `None` until one did.
+    pub rate: Option<RateLimitStatus>,
+    /// Requests since start that counted against the rate limit (all but 304s).
+    pub counted_requests: u64,
+    /// Conditional requests since start answered `304 Not Modified`, which are free.
+    pub not_modified: u64,
+    /// Unix seconds (local clock) until which polling pauses after a rate limit, to keep
+    /// the reserve, or to back off after errors; `None` while polling normally.
+    pub paused_until: Option<u64>,
+    /// Why polling pauses, in words for the status line.
+    pub pause_reason: Option<String>,
 }
 
 /// What the poller reports to the app core.
@@ -88,4 +123,6 @@ pub enum ForgeEvent {
     PollOk,
     /// A poll failed; the poller backs off and retries on transient errors.
     PollFailed { error: String, transient: bool },
+    /// Rate limit, request counters and pauses, sent after every tick.
+    Status(ForgeStatus),
 }

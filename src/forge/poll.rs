@@ -6,6 +6,11 @@
 //! server's `retry_after` when rate limited; the cap for errors that will not fix themselves
 //! (bad token, repository gone), which are reported with `transient: false` so the app can
 //! decide to stop. The poller itself only stops when told to or when nobody listens.
+//!
+//! Before each tick it asks the forge whether the rate limit allows polling
+//! ([`Forge::poll_pause`]: a limit was hit, or only the reserve kept for writes is left) and
+//! waits as long as that says. After each tick it reports [`ForgeEvent::Status`] (rate
+//! limit, request counters, any pause) for the views.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,7 +18,7 @@ use std::time::Duration;
 use rand::Rng;
 use tokio::sync::{mpsc, watch};
 
-use super::{Forge, ForgeError, ForgeEvent};
+use super::{Forge, ForgeError, ForgeEvent, ForgeStatus};
 
 /// Longest wait between attempts after errors (rate limits may ask for longer).
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -39,6 +44,25 @@ pub async fn run_poller(
     loop {
         if *shutdown.borrow() {
             return;
+        }
+        if let Some((wait, reason)) = forge.poll_pause() {
+            // Land after the reset, not on it.
+            let wait = wait + Duration::from_millis(rand::rng().random_range(0..1000));
+            tracing::debug!("polling paused for {wait:?}: {reason}");
+            let status = status_of(forge.as_ref(), Some((wait, reason)));
+            if send(&events, &mut shutdown, ForgeEvent::Status(status))
+                .await
+                .is_err()
+            {
+                return;
+            }
+            tokio::select! {
+                biased;
+                _ = stopped(&mut shutdown) => return,
+                _ = events.closed() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            continue;
         }
         let outcome = tokio::select! {
             biased;
@@ -74,6 +98,15 @@ pub async fn run_poller(
                 wait
             }
         };
+        let pause =
+            (wait > interval).then(|| (wait, "backing off after a failed poll".to_string()));
+        let status = status_of(forge.as_ref(), pause);
+        if send(&events, &mut shutdown, ForgeEvent::Status(status))
+            .await
+            .is_err()
+        {
+            return;
+        }
         tokio::select! {
             biased;
             _ = stopped(&mut shutdown) => return,
@@ -81,6 +114,20 @@ pub async fn run_poller(
             _ = tokio::time::sleep(wait) => {}
         }
     }
+}
+
+/// The forge's status with the poller's pause, if any, in local unix seconds.
+fn status_of(forge: &dyn Forge, pause: Option<(Duration, String)>) -> ForgeStatus {
+    let mut status = forge.status();
+    if let Some((wait, reason)) = pause {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        status.paused_until = Some(now + wait.as_secs_f64().ceil() as u64);
+        status.pause_reason = Some(reason);
+    }
+    status
 }
 
 /// One tick: issues then comments. `Ok(Stop)` when the receiver went away mid-way.
@@ -170,6 +217,9 @@ mod tests {
             updated_at: String::new(),
             pull_request: None,
             author_association: "NONE".into(),
+            labels: Vec::new(),
+            state_reason: None,
+            reopened_at: None,
         }
     }
 
@@ -205,6 +255,9 @@ mod tests {
         async fn close_issue(&self, _: u64) -> Result<(), ForgeError> {
             unimplemented!()
         }
+        async fn find_comment(&self, _: u64, _: &str) -> Result<Option<Comment>, ForgeError> {
+            unimplemented!()
+        }
     }
 
     fn scripted(script: Vec<Result<Vec<Issue>, ForgeError>>) -> Arc<Scripted> {
@@ -220,6 +273,7 @@ mod tests {
             ForgeEvent::CommentSeen(_) => "comment".into(),
             ForgeEvent::PollOk => "ok".into(),
             ForgeEvent::PollFailed { transient, .. } => format!("failed transient={transient}"),
+            ForgeEvent::Status(_) => "status".into(),
         }
     }
 
@@ -247,7 +301,9 @@ mod tests {
                 .await
                 .unwrap()
                 .unwrap();
-            log.push(describe(e));
+            if !matches!(e, ForgeEvent::Status(_)) {
+                log.push(describe(e));
+            }
         }
         assert_eq!(
             log,

@@ -55,6 +55,40 @@ pub struct Issue {
     /// Author association with the repository (OWNER, MEMBER, COLLABORATOR, NONE, …).
     #[serde(default = "default_association")]
     pub author_association: String,
+    /// Labels on the issue; the request policy may require one of them.
+    #[serde(default)]
+    pub labels: Vec<Label>,
+    /// Why the state last changed: `"reopened"` once an issue has been re-opened,
+    /// `"completed"` / `"not_planned"` on closed issues, `None` on a never-closed issue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub state_reason: Option<String>,
+    /// Not part of GitHub's JSON: set by the client when the repository's issue events show
+    /// that this issue was re-opened inside the polling window (RFC 3339, server clock).
+    /// The request policy treats such a re-open as a new chat request (DESIGN §5).
+    #[serde(skip)]
+    pub reopened_at: Option<String>,
+}
+
+/// A label as the issues API embeds it. GitHub sends objects (`{"name": …, "color": …}`);
+/// plain strings, which the API also documents, are accepted too.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Label {
+    /// The label's name, compared case-insensitively by the request policy.
+    pub name: String,
+}
+
+impl<'de> Deserialize<'de> for Label {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Wire {
+            Name(String),
+            Object { name: String },
+        }
+        Ok(match Wire::deserialize(d)? {
+            Wire::Name(name) | Wire::Object { name } => Label { name },
+        })
+    }
 }
 
 /// A comment on an issue.
@@ -132,7 +166,9 @@ pub struct Permissions {
 
 /// Why a repository name was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("`{input}` is not a repository name: expected `owner/repo` or https://github.com/owner/repo")]
+#[error(
+    "`{input}` is not a repository name: expected `owner/repo` or https://github.com/owner/repo"
+)]
 pub struct BadRepoName {
     pub input: String,
 }
@@ -140,7 +176,9 @@ pub struct BadRepoName {
 impl RepoName {
     /// Accepts `owner/repo`, `https://github.com/owner/repo(.git)` and similar URLs.
     pub fn parse(input: &str) -> Result<RepoName, BadRepoName> {
-        let bad = || BadRepoName { input: input.to_string() };
+        let bad = || BadRepoName {
+            input: input.to_string(),
+        };
         let trimmed = input.trim().trim_end_matches('/');
         let trimmed = trimmed.strip_suffix(".git").unwrap_or(trimmed);
         let path = match trimmed.split_once("://") {
@@ -155,14 +193,18 @@ impl RepoName {
         let valid = |s: &str, max: usize| {
             !s.is_empty()
                 && s.len() <= max
-                && s.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
                 && s != "."
                 && s != ".."
         };
         if !valid(owner, 39) || !valid(name, 100) {
             return Err(bad());
         }
-        Ok(RepoName { owner: owner.to_string(), name: name.to_string() })
+        Ok(RepoName {
+            owner: owner.to_string(),
+            name: name.to_string(),
+        })
     }
 }
 
@@ -178,11 +220,25 @@ mod tests {
 
     #[test]
     fn repo_names_parse_from_slugs_and_urls() {
-        for input in ["octo/janus", "https://github.com/octo/janus", "https://github.com/octo/janus.git", "git://x/octo/janus/"] {
+        for input in [
+            "octo/janus",
+            "https://github.com/octo/janus",
+            "https://github.com/octo/janus.git",
+            "git://x/octo/janus/",
+        ] {
             let repo = RepoName::parse(input).unwrap();
             assert_eq!(repo.to_string(), "octo/janus", "{input}");
         }
-        for bad in ["", "octo", "octo/", "/janus", "a/b/c", "octo/ja nus", "https://github.com/octo", "../x"] {
+        for bad in [
+            "",
+            "octo",
+            "octo/",
+            "/janus",
+            "a/b/c",
+            "octo/ja nus",
+            "https://github.com/octo",
+            "../x",
+        ] {
             assert!(RepoName::parse(bad).is_err(), "{bad}");
         }
     }
@@ -197,5 +253,20 @@ mod tests {
         assert_eq!(c.issue_number(), Some(42));
         assert_eq!(c.author_association, "NONE");
         assert_eq!(c.user.kind, "User");
+    }
+
+    #[test]
+    fn issues_read_labels_in_both_shapes_and_state_reason() {
+        let i: Issue = serde_json::from_value(serde_json::json!({
+            "id": 1, "number": 2, "title": "t", "user": {"login": "a", "id": 7},
+            "state": "open", "html_url": "h", "created_at": "c", "updated_at": "u",
+            "labels": [{"name": "chat", "color": "fff"}, "bug"], "state_reason": "reopened",
+            "reopened_at": "ignored: never read from the wire"
+        }))
+        .unwrap();
+        let names: Vec<&str> = i.labels.iter().map(|l| l.name.as_str()).collect();
+        assert_eq!(names, ["chat", "bug"]);
+        assert_eq!(i.state_reason.as_deref(), Some("reopened"));
+        assert_eq!(i.reopened_at, None);
     }
 }

@@ -22,11 +22,14 @@ use crate::rtc::peer::RtcConfig;
 use crate::rtc::protocol::Frame;
 
 pub use peers::Peers;
-pub use writer::Writer;
+pub use writer::{Writer, WriterConfig};
 
 /// Current unix time in seconds; the only clock read the host makes for the core.
 pub fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// A terminal input (key, mouse, resize, paste) read by a full-screen view.
@@ -74,18 +77,29 @@ pub async fn identify(forge: &dyn Forge) -> Result<HostIdentity> {
         Err(e) => return Err(eyre!("cannot read the repository: {e}")),
     };
     if !repo.has_issues {
-        return Err(eyre!("issues are disabled on {}: enable them in the repository's Settings → Features", repo.full_name));
+        return Err(eyre!(
+            "issues are disabled on {}: enable them in the repository's Settings → Features",
+            repo.full_name
+        ));
     }
     if let Some(p) = &repo.permissions {
         if !(p.admin || p.maintain || p.push || p.triage) {
             tracing::warn!("the token may not be able to edit guests' comments on {} (needs triage or write access)", repo.full_name);
         }
     }
-    Ok(HostIdentity { login: me.login, id: me.id })
+    Ok(HostIdentity {
+        login: me.login,
+        id: me.id,
+    })
 }
 
 /// Runs the host until `quit` (or the command channel closes). `host` comes from [`identify`].
-pub async fn run(setup: HostSetup, host: HostIdentity, view: Box<dyn View>, commands: mpsc::Receiver<Command>) -> Result<()> {
+pub async fn run(
+    setup: HostSetup,
+    host: HostIdentity,
+    view: Box<dyn View>,
+    commands: mpsc::Receiver<Command>,
+) -> Result<()> {
     run_with(setup, host, view, commands, Vec::new()).await
 }
 
@@ -100,11 +114,19 @@ pub async fn run_with(
 ) -> Result<()> {
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
     let mut state = State::new(host, setup.settings.clone(), unix_now());
-    let startup_effects: Vec<Effect> = startup.into_iter().flat_map(|c| app::update(&mut state, unix_now(), Event::User(c))).collect();
+    let startup_effects: Vec<Effect> = startup
+        .into_iter()
+        .flat_map(|c| app::update(&mut state, unix_now(), Event::User(c)))
+        .collect();
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (forge_tx, mut forge_rx) = mpsc::channel(256);
-    let poller = tokio::spawn(poll::run_poller(setup.forge.clone(), setup.poll_interval, forge_tx, stop_rx));
+    let poller = tokio::spawn(poll::run_poller(
+        setup.forge.clone(),
+        setup.poll_interval,
+        forge_tx,
+        stop_rx,
+    ));
     let forward = {
         let events_tx = events_tx.clone();
         tokio::spawn(async move {
@@ -116,9 +138,19 @@ pub async fn run_with(
         })
     };
     let writer = Writer::spawn(setup.forge.clone(), events_tx.clone());
-    let peers = Peers::new(setup.rtc.clone(), events_tx.clone(), setup.settings.offer_ttl_secs);
+    let peers = Peers::new(
+        setup.rtc.clone(),
+        events_tx.clone(),
+        setup.settings.offer_ttl_secs,
+    );
     let blog = Arc::new(setup.blog);
-    let shutdown = Shutdown { writer, peers: peers.clone(), stop: stop_tx, poller, forward };
+    let shutdown = Shutdown {
+        writer,
+        peers: peers.clone(),
+        stop: stop_tx,
+        poller,
+        forward,
+    };
 
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -177,18 +209,29 @@ pub async fn run_with(
 fn dispatch(effect: Effect, writer: &Writer, peers: &Peers, blog: &Arc<BlogStore>) {
     match effect {
         Effect::CreateOffer { peer_id, issue } => peers.create_offer(peer_id, issue),
-        Effect::PostComment { .. } | Effect::EditComment { .. } => writer.submit(effect),
+        Effect::PostComment { .. } | Effect::EditComment { .. } | Effect::CloseIssue { .. } => {
+            writer.submit(effect)
+        }
         Effect::ApplyAnswer { peer_id, sdp } => peers.apply_answer(peer_id, sdp),
         Effect::Send { peer_id, frame } => peers.send(peer_id, frame),
         Effect::ClosePeer { peer_id, reason } => peers.close(peer_id, &reason),
         Effect::SendBlogIndex { peer_id } => {
             let (blog, peers) = (blog.clone(), peers.clone());
-            tokio::task::spawn_blocking(move || peers.send(peer_id, Frame::BlogIndex { posts: blog.index() }));
+            tokio::task::spawn_blocking(move || {
+                peers.send(
+                    peer_id,
+                    Frame::BlogIndex {
+                        posts: blog.index(),
+                    },
+                )
+            });
         }
         Effect::SendBlogPost { peer_id, slug } => {
             let (blog, peers) = (blog.clone(), peers.clone());
             tokio::task::spawn_blocking(move || {
-                let frame = blog.post(&slug).unwrap_or_else(|| Frame::Notice { text: "That blog post does not exist (any more).".into() });
+                let frame = blog.post(&slug).unwrap_or_else(|| Frame::Notice {
+                    text: "That blog post does not exist (any more).".into(),
+                });
                 peers.send(peer_id, frame)
             });
         }

@@ -37,9 +37,16 @@ impl Peers {
                 let event = match ev {
                     PeerEvent::Open => Event::PeerOpen { peer_id },
                     PeerEvent::Frame(frame) => Event::PeerFrame { peer_id, frame },
-                    PeerEvent::Dropped { reason, total } => Event::PeerDropped { peer_id, reason, total },
+                    PeerEvent::Dropped { reason, total } => Event::PeerDropped {
+                        peer_id,
+                        reason,
+                        total,
+                    },
                     PeerEvent::Closed { reason } => {
-                        forward_handles.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer_id);
+                        forward_handles
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .remove(&peer_id);
                         Event::PeerClosed { peer_id, reason }
                     }
                 };
@@ -48,41 +55,77 @@ impl Peers {
                 }
             }
         });
-        Peers { handles, rtc: Arc::new(rtc), peer_events, events, offer_ttl }
+        Peers {
+            handles,
+            rtc: Arc::new(rtc),
+            peer_events,
+            events,
+            offer_ttl,
+        }
     }
 
     fn handle(&self, peer_id: PeerId) -> Option<PeerHandle> {
-        self.handles.lock().unwrap_or_else(|p| p.into_inner()).get(&peer_id).cloned()
+        self.handles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&peer_id)
+            .cloned()
     }
 
     /// Creates an offerer in the background; reports `OfferReady` or `OfferFailed`.
     pub fn create_offer(&self, peer_id: PeerId, issue: u64) {
         let this = self.clone();
         tokio::spawn(async move {
-            let event = match peer::start_offerer(&this.rtc, peer_id, this.peer_events.clone()).await {
-                Ok((handle, sdp)) => {
-                    let sid = token::new_sid();
-                    let expires_at = super::unix_now() + this.offer_ttl;
-                    let payload = SignalPayload { sid: sid.clone(), sdp, exp: Some(expires_at) };
-                    let token = token::encode(TokenKind::Offer, &payload);
-                    this.handles.lock().unwrap_or_else(|p| p.into_inner()).insert(peer_id, handle);
-                    Event::OfferReady { peer_id, issue, sid, token, expires_at }
-                }
-                Err(e) => Event::OfferFailed { peer_id, issue, error: e.to_string() },
-            };
+            let event =
+                match peer::start_offerer(&this.rtc, peer_id, this.peer_events.clone()).await {
+                    Ok((handle, sdp)) => {
+                        let sid = token::new_sid();
+                        let expires_at = super::unix_now() + this.offer_ttl;
+                        let payload = SignalPayload {
+                            sid: sid.clone(),
+                            sdp,
+                            exp: Some(expires_at),
+                        };
+                        let token = token::encode(TokenKind::Offer, &payload);
+                        this.handles
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .insert(peer_id, handle);
+                        Event::OfferReady {
+                            peer_id,
+                            issue,
+                            sid,
+                            token,
+                            expires_at,
+                        }
+                    }
+                    Err(e) => Event::OfferFailed {
+                        peer_id,
+                        issue,
+                        error: e.to_string(),
+                    },
+                };
             let _ = this.events.send(event).await;
         });
     }
 
     pub fn apply_answer(&self, peer_id: PeerId, sdp: String) {
         let Some(handle) = self.handle(peer_id) else {
-            let _ = self.events.try_send(Event::AnswerFailed { peer_id, error: "the peer is gone".into() });
+            let _ = self.events.try_send(Event::AnswerFailed {
+                peer_id,
+                error: "the peer is gone".into(),
+            });
             return;
         };
         let events = self.events.clone();
         tokio::spawn(async move {
             if let Err(e) = handle.apply_answer(sdp).await {
-                let _ = events.send(Event::AnswerFailed { peer_id, error: e.to_string() }).await;
+                let _ = events
+                    .send(Event::AnswerFailed {
+                        peer_id,
+                        error: e.to_string(),
+                    })
+                    .await;
             }
         });
     }
@@ -96,7 +139,11 @@ impl Peers {
     }
 
     pub fn close(&self, peer_id: PeerId, reason: &str) {
-        let handle = self.handles.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer_id);
+        let handle = self
+            .handles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&peer_id);
         if let Some(handle) = handle {
             handle.close(reason);
         }
@@ -104,7 +151,13 @@ impl Peers {
 
     /// Closes every peer (sending `bye`) and gives them a moment to flush.
     pub async fn close_all(&self, reason: &str) {
-        let all: Vec<PeerHandle> = self.handles.lock().unwrap_or_else(|p| p.into_inner()).drain().map(|(_, h)| h).collect();
+        let all: Vec<PeerHandle> = self
+            .handles
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .drain()
+            .map(|(_, h)| h)
+            .collect();
         let had_any = !all.is_empty();
         for handle in all {
             handle.close(reason);

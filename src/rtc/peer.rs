@@ -131,6 +131,10 @@ pub(crate) enum Request {
     Send(String),
     /// Test hook: bytes sent as one binary message, unchecked.
     Raw(Vec<u8>),
+    /// Test hook: close the data channel now (and the whole connection if `connection`), with
+    /// no `bye` and no wait for acknowledgements, as a browser does on `RTCDataChannel.close()`
+    /// right after `send()`, or when its tab closes.
+    Abort { connection: bool },
 }
 
 /// Cheap, cloneable access to one peer task. When the last clone is dropped the peer closes.
@@ -196,6 +200,15 @@ impl PeerHandle {
     #[doc(hidden)]
     pub fn send_raw_for_tests(&self, bytes: Vec<u8>) -> Result<(), RtcError> {
         self.enqueue(Request::Raw(bytes))
+    }
+
+    /// Test hook: after what is already queued, closes the data channel at once (and the whole
+    /// connection if `connection`), with no `bye` and no wait for acknowledgements, as a browser
+    /// does. Exercises the remote's handling of messages that arrive with the close. Not part
+    /// of the API.
+    #[doc(hidden)]
+    pub fn abort_for_tests(&self, connection: bool) -> Result<(), RtcError> {
+        self.enqueue(Request::Abort { connection })
     }
 
     fn enqueue(&self, request: Request) -> Result<(), RtcError> {
@@ -349,7 +362,9 @@ async fn build(
         state: state_tx,
         channels: channel_tx,
     };
-    let mut settings = SettingEngineBuilder::new();
+    let mut settings = SettingEngineBuilder::new()
+        .with_prflx_acceptance_min_wait(Some(PRFLX_ACCEPTANCE_MIN_WAIT))
+        .with_ice_connection_attempts(Some(ICE_CHECK_INTERVAL), Some(ICE_MAX_BINDING_REQUESTS));
     if side == Side::Answer {
         // `RTCDtlsRole` is not re-exported by webrtc 0.21 (it lives in `rtc`, not a direct
         // dependency); it is serde-deserializable, so it is built from its wire name.
@@ -421,6 +436,11 @@ fn spawn(
         close,
     }
 }
+
+/// How long ICE waits before it may nominate a pair whose remote is peer-reflexive (TEMP)
+const PRFLX_ACCEPTANCE_MIN_WAIT: Duration = Duration::ZERO;
+const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(50);
+const ICE_MAX_BINDING_REQUESTS: u16 = 28;
 
 /// Remote-opened channels waiting for the task; beyond this, extra channels are refused.
 const CHANNEL_ANNOUNCE_QUEUE: usize = 4;

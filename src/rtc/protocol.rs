@@ -29,7 +29,12 @@ pub struct PostSummary {
 pub enum Frame {
     /// host→guest, first frame after open.
     #[serde(rename = "hello")]
-    Hello { v: u32, host: String, guest: String, features: Vec<String> },
+    Hello {
+        v: u32,
+        host: String,
+        guest: String,
+        features: Vec<String>,
+    },
     /// Both directions. `from` is set by the host on frames it sends.
     #[serde(rename = "chat")]
     Chat {
@@ -63,7 +68,12 @@ pub enum Frame {
     BlogGet { slug: String },
     /// host→guest: one post as sanitized HTML.
     #[serde(rename = "blog.post")]
-    BlogPost { slug: String, title: String, date: String, html: String },
+    BlogPost {
+        slug: String,
+        title: String,
+        date: String,
+        html: String,
+    },
 }
 
 /// Why an incoming frame was dropped.
@@ -96,16 +106,30 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
         return Err(FrameError::TooLarge(bytes.len()));
     }
     let text = std::str::from_utf8(bytes).map_err(|_| FrameError::NotUtf8)?;
-    let value: serde_json::Value = serde_json::from_str(text).map_err(|e| FrameError::BadJson(e.to_string()))?;
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| FrameError::BadJson(e.to_string()))?;
     let t = match value.get("t").and_then(|t| t.as_str()) {
         Some(t) => t.to_string(),
         None => return Err(FrameError::BadJson("missing `t`".into())),
     };
-    const KNOWN: &[&str] = &["hello", "chat", "ack", "notice", "bye", "blog.list", "blog.index", "blog.get", "blog.post"];
+    const KNOWN: &[&str] = &[
+        "hello",
+        "chat",
+        "ack",
+        "notice",
+        "bye",
+        "blog.list",
+        "blog.index",
+        "blog.get",
+        "blog.post",
+    ];
     if !KNOWN.contains(&t.as_str()) {
         return Ok(Decoded::Unknown(t));
     }
-    let frame: Frame = serde_json::from_value(value).map_err(|e| FrameError::BadFields { t: t.clone(), reason: e.to_string() })?;
+    let frame: Frame = serde_json::from_value(value).map_err(|e| FrameError::BadFields {
+        t: t.clone(),
+        reason: e.to_string(),
+    })?;
     if let Frame::Chat { text, .. } = &frame {
         let chars = text.chars().count();
         if chars > MAX_CHAT_CHARS {
@@ -118,7 +142,8 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
 /// Encodes a frame as the JSON text sent on the channel.
 pub fn encode(frame: &Frame) -> String {
     // Serializing these plain structs cannot fail.
-    serde_json::to_string(frame).unwrap_or_else(|_| String::from("{\"t\":\"bye\",\"reason\":\"encoding\"}"))
+    serde_json::to_string(frame)
+        .unwrap_or_else(|_| String::from("{\"t\":\"bye\",\"reason\":\"encoding\"}"))
 }
 
 #[cfg(test)]
@@ -128,15 +153,37 @@ mod tests {
     #[test]
     fn frames_round_trip_with_wire_names() {
         let frames = vec![
-            Frame::Hello { v: 1, host: "h".into(), guest: "g".into(), features: vec!["chat".into()] },
-            Frame::Chat { id: "1".into(), text: "hi".into(), from: Some("h".into()), ts: 5 },
+            Frame::Hello {
+                v: 1,
+                host: "h".into(),
+                guest: "g".into(),
+                features: vec!["chat".into()],
+            },
+            Frame::Chat {
+                id: "1".into(),
+                text: "hi".into(),
+                from: Some("h".into()),
+                ts: 5,
+            },
             Frame::Ack { id: "1".into() },
             Frame::Notice { text: "n".into() },
             Frame::Bye { reason: "r".into() },
             Frame::BlogList,
-            Frame::BlogIndex { posts: vec![PostSummary { slug: "s".into(), title: "t".into(), date: "d".into(), summary: "x".into() }] },
+            Frame::BlogIndex {
+                posts: vec![PostSummary {
+                    slug: "s".into(),
+                    title: "t".into(),
+                    date: "d".into(),
+                    summary: "x".into(),
+                }],
+            },
             Frame::BlogGet { slug: "s".into() },
-            Frame::BlogPost { slug: "s".into(), title: "t".into(), date: "d".into(), html: "<p>x</p>".into() },
+            Frame::BlogPost {
+                slug: "s".into(),
+                title: "t".into(),
+                date: "d".into(),
+                html: "<p>x</p>".into(),
+            },
         ];
         for frame in frames {
             let text = encode(&frame);
@@ -147,20 +194,41 @@ mod tests {
 
     #[test]
     fn refuses_bad_frames_with_reasons() {
-        assert_eq!(decode(&vec![b' '; MAX_FRAME_BYTES + 1]), Err(FrameError::TooLarge(MAX_FRAME_BYTES + 1)));
+        assert_eq!(
+            decode(&vec![b' '; MAX_FRAME_BYTES + 1]),
+            Err(FrameError::TooLarge(MAX_FRAME_BYTES + 1))
+        );
         assert_eq!(decode(&[0xff, 0xfe]), Err(FrameError::NotUtf8));
         assert!(matches!(decode(b"not json"), Err(FrameError::BadJson(_))));
         assert!(matches!(decode(b"[1,2]"), Err(FrameError::BadJson(_))));
         assert!(matches!(decode(br#"{"t":5}"#), Err(FrameError::BadJson(_))));
-        assert!(matches!(decode(br#"{"t":"chat","id":1}"#), Err(FrameError::BadFields { .. })));
-        let long = format!(r#"{{"t":"chat","id":"1","text":"{}"}}"#, "é".repeat(MAX_CHAT_CHARS + 1));
-        assert_eq!(decode(long.as_bytes()), Err(FrameError::TextTooLong(MAX_CHAT_CHARS + 1)));
-        let max = format!(r#"{{"t":"chat","id":"1","text":"{}"}}"#, "é".repeat(MAX_CHAT_CHARS));
-        assert!(matches!(decode(max.as_bytes()), Ok(Decoded::Frame(Frame::Chat { .. }))));
+        assert!(matches!(
+            decode(br#"{"t":"chat","id":1}"#),
+            Err(FrameError::BadFields { .. })
+        ));
+        let long = format!(
+            r#"{{"t":"chat","id":"1","text":"{}"}}"#,
+            "é".repeat(MAX_CHAT_CHARS + 1)
+        );
+        assert_eq!(
+            decode(long.as_bytes()),
+            Err(FrameError::TextTooLong(MAX_CHAT_CHARS + 1))
+        );
+        let max = format!(
+            r#"{{"t":"chat","id":"1","text":"{}"}}"#,
+            "é".repeat(MAX_CHAT_CHARS)
+        );
+        assert!(matches!(
+            decode(max.as_bytes()),
+            Ok(Decoded::Frame(Frame::Chat { .. }))
+        ));
     }
 
     #[test]
     fn unknown_types_are_ignored_not_errors() {
-        assert_eq!(decode(br#"{"t":"file.offer","x":1}"#), Ok(Decoded::Unknown("file.offer".into())));
+        assert_eq!(
+            decode(br#"{"t":"file.offer","x":1}"#),
+            Ok(Decoded::Unknown("file.offer".into()))
+        );
     }
 }

@@ -22,7 +22,6 @@
 //! answerer takes the DTLS server role (`peer.rs`), so every one of those steps is the
 //! offerer's, which holds the channel from the start.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -34,6 +33,7 @@ use webrtc::error::Error as WebrtcError;
 use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState, RTCSessionDescription};
 
 use super::flood::{Admission, FloodGuard, FloodLimits, FLOOD_CLOSE_REASON, RATE_PER_SEC};
+use super::outbox::Outbox;
 use super::peer::{
     has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT,
 };
@@ -51,6 +51,12 @@ const ANSWERER_CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
 const NUDGE_INTERVAL: Duration = Duration::from_millis(5);
 /// How long the connection may stay `disconnected` before the peer is closed.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(15);
+/// After the remote closed: how long no further message may arrive before the peer is closed.
+/// The messages that trail a close come from the same driver pass (microseconds later); this
+/// is slack for a busy runtime.
+const CLOSE_DRAIN_QUIET: Duration = Duration::from_millis(50);
+/// After the remote closed: the most time spent reading what it sent before.
+const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(1);
 /// How long a close waits for queued frames and the `bye` to be acknowledged.
 const BYE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 /// Retry interval for the outbox when no `OnBufferedAmountLow` arrives.
@@ -77,10 +83,15 @@ pub(crate) struct SessionChannels {
     pub(crate) channels: mpsc::Receiver<Arc<dyn DataChannel>>,
 }
 
-/// Why the loop ended: the `Closed` reason, and whether to say `bye` first.
+/// Why the loop ended: the `Closed` reason, and what to do before closing.
 struct End {
+    /// Reported in `Closed`.
     reason: String,
+    /// Say `bye` first (the end is ours and the remote may still be listening).
     bye: bool,
+    /// The remote closed the channel or the connection: first read what it sent before (see
+    /// [`Session::drain_incoming`]).
+    drain: bool,
 }
 
 impl End {
@@ -88,12 +99,21 @@ impl End {
         Some(End {
             reason: reason.into(),
             bye: false,
+            drain: false,
         })
     }
     fn with_bye(reason: impl Into<String>) -> Option<End> {
         Some(End {
             reason: reason.into(),
             bye: true,
+            drain: false,
+        })
+    }
+    fn by_remote(reason: impl Into<String>) -> Option<End> {
+        Some(End {
+            reason: reason.into(),
+            bye: false,
+            drain: true,
         })
     }
 }
@@ -118,6 +138,8 @@ pub(crate) struct Session {
     outbox: Outbox,
     /// Set once the remote description is applied; cleared at `Open`.
     connect_deadline: Option<Instant>,
+    /// Offerer: when the answer was applied (the connect time is logged at `Open`).
+    answered_at: Option<Instant>,
     /// When the connection went `disconnected`, if it is now.
     disconnected_since: Option<Instant>,
 }
@@ -142,6 +164,7 @@ impl Session {
             outbox: Outbox::new(OUTBOX_LIMIT),
             // The answerer applied the offer already; the offerer waits for `apply_answer`.
             connect_deadline: (role == Role::Answerer).then(|| now + ANSWERER_CONNECT_TIMEOUT),
+            answered_at: None,
             disconnected_since: None,
         }
     }
@@ -192,7 +215,50 @@ impl Session {
                 break end;
             }
         };
+        let end = if end.drain {
+            self.drain_incoming(end).await
+        } else {
+            end
+        };
         self.finish(end, &mut requests).await;
+    }
+
+    /// After the remote closed the channel or the connection, delivers the messages it sent
+    /// before, in order, until none has come for [`CLOSE_DRAIN_QUIET`] (at most
+    /// [`CLOSE_DRAIN_LIMIT`]). A `bye` among them names the end.
+    ///
+    /// Needed because 0.21's driver hands the application a channel's *events* before the
+    /// *messages* decoded from the same packets (`poll_events` runs before `poll_reads`), so a
+    /// `send()` followed at once by `close()` — what a browser does when its guest leaves or
+    /// its tab closes — reaches this task as `OnClose` first, then the messages; the connection
+    /// state watch, polled before the channel, can overtake them the same way.
+    async fn drain_incoming(&mut self, end: End) -> End {
+        let Some(channel) = self.channel.clone().filter(|_| self.open) else {
+            return end;
+        };
+        let give_up = Instant::now() + CLOSE_DRAIN_LIMIT;
+        loop {
+            let quiet = (Instant::now() + CLOSE_DRAIN_QUIET).min(give_up);
+            let event = tokio::select! {
+                event = channel.poll() => event,
+                _ = sleep_until(quiet) => return end,
+            };
+            match event {
+                Some(DataChannelEvent::OnMessage(message)) => {
+                    if let Some(ended) = self.on_message(&message.data).await {
+                        // The remote's own `bye` (or a flood) says more than "closed"; there is
+                        // no one left to say `bye` to.
+                        return End {
+                            bye: false,
+                            drain: false,
+                            ..ended
+                        };
+                    }
+                }
+                Some(other) => tracing::trace!(peer = self.id, ?other, "event after the close"),
+                None => return end,
+            }
+        }
     }
 
     fn next_deadline(&self) -> Instant {
@@ -248,6 +314,16 @@ impl Session {
                 }
                 None
             }
+            Request::Abort { connection: true } => {
+                let _ = self.pc.close().await;
+                End::quiet("aborted")
+            }
+            Request::Abort { connection: false } => {
+                if let Some(channel) = &self.channel {
+                    let _ = channel.close().await;
+                }
+                None
+            }
         }
     }
 
@@ -264,8 +340,10 @@ impl Session {
             .set_remote_description(answer)
             .await
             .map_err(|e| RtcError::AnswerRejected(e.to_string()))?;
+        let now = Instant::now();
         self.role = Role::Offerer { answered: true };
-        self.connect_deadline = Some(Instant::now() + CONNECT_TIMEOUT);
+        self.connect_deadline = Some(now + CONNECT_TIMEOUT);
+        self.answered_at = Some(now);
         Ok(())
     }
 
@@ -296,8 +374,8 @@ impl Session {
 
     fn on_state(&mut self, state: RTCPeerConnectionState) -> Option<End> {
         match state {
-            RTCPeerConnectionState::Failed => End::quiet("the connection failed (ICE or DTLS)"),
-            RTCPeerConnectionState::Closed => End::quiet("the connection closed"),
+            RTCPeerConnectionState::Failed => End::by_remote("the connection failed (ICE or DTLS)"),
+            RTCPeerConnectionState::Closed => End::by_remote("the connection closed"),
             RTCPeerConnectionState::Disconnected => {
                 self.disconnected_since.get_or_insert_with(Instant::now);
                 None
@@ -327,6 +405,9 @@ impl Session {
                 if !self.open {
                     self.open = true;
                     self.connect_deadline = None;
+                    if let Some(at) = self.answered_at {
+                        tracing::debug!(peer = self.id, took = ?at.elapsed(), "answer applied → channel open");
+                    }
                     if let Some(channel) = &self.channel {
                         let _ = channel
                             .set_buffered_amount_high_threshold(SEND_BUFFER_LIMIT as u32)
@@ -345,7 +426,7 @@ impl Session {
                 self.flush().await;
                 None
             }
-            Some(DataChannelEvent::OnClose) | None => End::quiet("the data channel closed"),
+            Some(DataChannelEvent::OnClose) | None => End::by_remote("the data channel closed"),
             Some(other) => {
                 tracing::trace!(peer = self.id, ?other, "data channel event");
                 None
@@ -469,88 +550,5 @@ async fn next_channel_event(channel: Option<&dyn DataChannel>) -> Option<DataCha
     match channel {
         Some(channel) => channel.poll().await,
         None => std::future::pending().await,
-    }
-}
-
-/// FIFO of encoded frames bounded by their total size.
-#[derive(Debug)]
-pub(crate) struct Outbox {
-    /// Frames in send order.
-    frames: VecDeque<String>,
-    /// Sum of `frames` lengths.
-    bytes: usize,
-    /// Bound on `bytes`; one frame is always admitted into an empty outbox.
-    limit: usize,
-}
-
-impl Outbox {
-    pub(crate) fn new(limit: usize) -> Self {
-        Self {
-            frames: VecDeque::new(),
-            bytes: 0,
-            limit,
-        }
-    }
-
-    /// Appends unless that would pass the limit; `false` means refused.
-    pub(crate) fn push(&mut self, frame: String) -> bool {
-        if !self.frames.is_empty() && self.bytes + frame.len() > self.limit {
-            return false;
-        }
-        self.push_anyway(frame);
-        true
-    }
-
-    /// Appends regardless of the limit (the final `bye`: one small frame).
-    pub(crate) fn push_anyway(&mut self, frame: String) {
-        self.bytes += frame.len();
-        self.frames.push_back(frame);
-    }
-
-    pub(crate) fn front(&self) -> Option<&str> {
-        self.frames.front().map(String::as_str)
-    }
-
-    pub(crate) fn pop(&mut self) {
-        if let Some(frame) = self.frames.pop_front() {
-            self.bytes -= frame.len();
-        }
-    }
-
-    pub(crate) fn is_empty(&self) -> bool {
-        self.frames.is_empty()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn outbox_is_fifo_and_bounded_by_bytes() {
-        let mut outbox = Outbox::new(10);
-        assert!(outbox.push("aaaa".into()));
-        assert!(outbox.push("bbbbbb".into()));
-        assert!(!outbox.push("c".into()), "11 bytes would pass the limit");
-        assert_eq!(outbox.front(), Some("aaaa"));
-        outbox.pop();
-        assert!(outbox.push("cccc".into()));
-        assert_eq!(outbox.front(), Some("bbbbbb"));
-        outbox.pop();
-        outbox.pop();
-        assert!(outbox.is_empty());
-        outbox.pop();
-        assert!(outbox.is_empty());
-    }
-
-    #[test]
-    fn outbox_admits_one_large_frame_when_empty_and_the_final_bye_always() {
-        let mut outbox = Outbox::new(4);
-        assert!(outbox.push("0123456789".into()));
-        assert!(!outbox.push("x".into()));
-        outbox.push_anyway("bye".into());
-        assert_eq!(outbox.front(), Some("0123456789"));
-        outbox.pop();
-        assert_eq!(outbox.front(), Some("bye"));
     }
 }

@@ -36,20 +36,26 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
             let (user, text) = split_word(rest);
             reply(user, text, "reply <user> <msg>")?
         }
-        "kick" => Command::Kick { user: one_user(rest, "kick <user>")? },
-        "ban" => Command::Ban { user: one_user(rest, "ban <user>")? },
+        "kick" => Command::Kick {
+            user: one_user(rest, "kick <user>")?,
+        },
+        "ban" => Command::Ban {
+            user: one_user(rest, "ban <user>")?,
+        },
         "accept" => match rest.trim() {
             "manual" => Command::SetAcceptMode { manual: true },
             "auto" => Command::SetAcceptMode { manual: false },
-            arg => Command::Accept { issue: issue_number(arg, "accept <issue> (or accept manual|auto)")? },
+            arg => Command::Accept {
+                issue: issue_number(arg, "accept <issue> (or accept manual|auto)")?,
+            },
         },
-        "decline" => Command::Decline { issue: issue_number(rest.trim(), "decline <issue>")? },
-        other => {
-            return Err(format!(
-                "unknown command `{}`; type `help` for the list (to message someone: @<user> <msg>)",
-                crate::app::sanitize_for_terminal(other)
-            ))
-        }
+        "decline" => Command::Decline {
+            issue: issue_number(rest.trim(), "decline <issue>")?,
+        },
+        other => return Err(format!(
+            "unknown command `{}`; type `help` for the list (to message someone: @<user> <msg>)",
+            crate::app::sanitize_for_terminal(other)
+        )),
     };
     Ok(Some(command))
 }
@@ -63,7 +69,11 @@ fn split_word(s: &str) -> (&str, &str) {
 }
 
 fn valid_login(user: &str) -> bool {
-    !user.is_empty() && user.len() <= 39 && user.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    !user.is_empty()
+        && user.len() <= 39
+        && user
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }
 
 fn reply(user: &str, text: &str, usage: &str) -> Result<Command, String> {
@@ -74,7 +84,10 @@ fn reply(user: &str, text: &str, usage: &str) -> Result<Command, String> {
     if text.trim().is_empty() {
         return Err(format!("nothing to send; usage: {usage}"));
     }
-    Ok(Command::Reply { user: user.to_string(), text: text.trim_end().to_string() })
+    Ok(Command::Reply {
+        user: user.to_string(),
+        text: text.trim_end().to_string(),
+    })
 }
 
 fn one_user(rest: &str, usage: &str) -> Result<String, String> {
@@ -107,7 +120,10 @@ mod tests {
     use super::*;
 
     fn reply(user: &str, text: &str) -> Command {
-        Command::Reply { user: user.into(), text: text.into() }
+        Command::Reply {
+            user: user.into(),
+            text: text.into(),
+        }
     }
 
     #[test]
@@ -115,11 +131,27 @@ mod tests {
         assert_eq!(parse("list"), Ok(Some(Command::List)));
         assert_eq!(parse("  help  "), Ok(Some(Command::Help)));
         assert_eq!(parse("quit\n"), Ok(Some(Command::Quit)));
-        assert_eq!(parse("reply alice hello there"), Ok(Some(reply("alice", "hello there"))));
-        assert_eq!(parse("reply @alice  spaced  out "), Ok(Some(reply("alice", "spaced  out"))));
+        assert_eq!(
+            parse("reply alice hello there"),
+            Ok(Some(reply("alice", "hello there")))
+        );
+        assert_eq!(
+            parse("reply @alice  spaced  out "),
+            Ok(Some(reply("alice", "spaced  out")))
+        );
         assert_eq!(parse("@bob hi"), Ok(Some(reply("bob", "hi"))));
-        assert_eq!(parse("kick alice"), Ok(Some(Command::Kick { user: "alice".into() })));
-        assert_eq!(parse("ban @mallory"), Ok(Some(Command::Ban { user: "mallory".into() })));
+        assert_eq!(
+            parse("kick alice"),
+            Ok(Some(Command::Kick {
+                user: "alice".into()
+            }))
+        );
+        assert_eq!(
+            parse("ban @mallory"),
+            Ok(Some(Command::Ban {
+                user: "mallory".into()
+            }))
+        );
         assert_eq!(parse("   "), Ok(None));
     }
 
@@ -127,17 +159,29 @@ mod tests {
     fn parses_accept_and_decline() {
         assert_eq!(parse("accept 7"), Ok(Some(Command::Accept { issue: 7 })));
         assert_eq!(parse("accept #12"), Ok(Some(Command::Accept { issue: 12 })));
-        assert_eq!(parse("accept manual"), Ok(Some(Command::SetAcceptMode { manual: true })));
-        assert_eq!(parse("accept auto"), Ok(Some(Command::SetAcceptMode { manual: false })));
+        assert_eq!(
+            parse("accept manual"),
+            Ok(Some(Command::SetAcceptMode { manual: true }))
+        );
+        assert_eq!(
+            parse("accept auto"),
+            Ok(Some(Command::SetAcceptMode { manual: false }))
+        );
         assert_eq!(parse("decline 3"), Ok(Some(Command::Decline { issue: 3 })));
-        assert!(parse("accept").unwrap_err().contains("usage: accept <issue>"));
-        assert!(parse("decline alice").unwrap_err().contains("usage: decline <issue>"));
+        assert!(parse("accept")
+            .unwrap_err()
+            .contains("usage: accept <issue>"));
+        assert!(parse("decline alice")
+            .unwrap_err()
+            .contains("usage: decline <issue>"));
         assert!(parse("decline 0").is_err());
     }
 
     #[test]
     fn explains_mistakes() {
-        assert!(parse("reply alice").unwrap_err().contains("usage: reply <user> <msg>"));
+        assert!(parse("reply alice")
+            .unwrap_err()
+            .contains("usage: reply <user> <msg>"));
         assert!(parse("@ hi").unwrap_err().contains("usage"));
         assert!(parse("kick").unwrap_err().contains("usage: kick <user>"));
         assert!(parse("kick a b").unwrap_err().contains("usage"));

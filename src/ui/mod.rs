@@ -1,5 +1,6 @@
-//! The views: the plain line console and the command parser it shares with the TUI.
+//! The views: the plain line console, the full-screen TUI, and the command parser both use.
 //! Views render the core's state and turn input into `app::Event`s; no decisions here.
 
 pub mod commands;
 pub mod plain;
+pub mod tui;

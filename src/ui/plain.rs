@@ -31,9 +31,18 @@ impl<W: Write + Send> PlainView<W> {
 
 /// Formats one activity entry the way the plain console prints it.
 pub fn format_activity(kind: &ActivityKind, text: &str) -> String {
-    let lines = || text.lines().map(sanitize_for_terminal).collect::<Vec<_>>().join("\n");
+    let lines = || {
+        text.lines()
+            .map(sanitize_for_terminal)
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
     match kind {
-        ActivityKind::Message { from } => format!("{}: {}", sanitize_for_terminal(from), sanitize_for_terminal(text)),
+        ActivityKind::Message { from } => format!(
+            "{}: {}",
+            sanitize_for_terminal(from),
+            sanitize_for_terminal(text)
+        ),
         ActivityKind::Notice => format!("* {}", lines()),
         ActivityKind::Error => format!("! {}", lines()),
         ActivityKind::Info => lines(),
@@ -80,7 +89,12 @@ mod tests {
 
     #[test]
     fn untrusted_text_cannot_reach_the_terminal_raw() {
-        let line = format_activity(&ActivityKind::Message { from: "ev\x1bil".into() }, "hi\x1b]0;owned\x07\nmaintainer: fake");
+        let line = format_activity(
+            &ActivityKind::Message {
+                from: "ev\x1bil".into(),
+            },
+            "hi\x1b]0;owned\x07\nmaintainer: fake",
+        );
         assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
         assert_eq!(line.lines().count(), 1);
         assert!(line.starts_with("ev\\u{1b}il: hi"));

@@ -267,8 +267,47 @@ test('e2e: alice opens an issue, verifies the host, answers, chats both ways, re
     const csp = await page.evaluate(() => window.__cspViolations);
     assert.deepEqual(csp, [], 'no CSP violations on the guest page');
     assert.deepEqual(seen.errors, [], 'no page errors');
+
+    // DESIGN §3 step 5: once connected, the host scrubs both tokens from the issue, so the
+    // used link no longer verifies: opening it again is refused, and says why.
+    const offerToken = new URLSearchParams(new URL(link).hash.slice(1)).get('offer');
+    await waitUntil(async () => !(await comments(n)).some((c) => String(c.body).includes(offerToken) || String(c.body).includes(answer)), {
+      timeoutMs: 15000,
+      what: 'the host to edit the offer and answer tokens out of the issue comments',
+    });
+    const again = await context.newPage();
+    await watchPage(again);
+    await again.goto(link);
+    await again.waitForSelector('#verification[data-state="refused"]', { timeout: 15000 });
+    assert.match(await again.textContent('#status-detail'), /already have been used/);
+    assert.equal(await again.evaluate(() => window.__pcCount), 0);
   } finally {
     await page.screenshot({ path: join(artifactsDir(), 'e2e-last.png'), fullPage: true }).catch(() => {});
+    await context.close();
+  }
+});
+
+test('e2e: the guest leaves the chat; the host hears the bye', { timeout: 90000 }, async () => {
+  const carol = await register('carol');
+  const issue = await openIssue(carol.token, 'Quick question', 'hi');
+  const { link } = await waitForHostLink(issue.number);
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const seen = await watchPage(page);
+  try {
+    await page.goto(link);
+    await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 15000 });
+    await comment(carol.token, issue.number, `my answer: ${await page.inputValue('#answer-token')}`);
+    await page.waitForSelector('body[data-phase="connected"]', { timeout: 30000 });
+    await page.waitForFunction(() => document.getElementById('peer-name').textContent === '@maintainer', null, { timeout: 10000 });
+    const mark = janus.out.length;
+    await page.click('#leave');
+    await page.waitForSelector('body[data-phase="closed"]', { timeout: 5000 });
+    assert.equal(await page.isDisabled('#chat-input'), true);
+    const line = await janus.waitLine(/carol.*\bbye\b.*guest left/, { from: mark, timeoutMs: 10000, what: 'a console line saying carol said bye' });
+    console.log(`  host console on leave: ${JSON.stringify(line.input)}`);
+    assert.deepEqual(seen.errors, []);
+  } finally {
     await context.close();
   }
 });
@@ -310,7 +349,7 @@ test('e2e: an API that cannot be reached makes the link unverifiable, and the gu
     await page.goto(link);
     await page.waitForSelector('#verification[data-state="unverifiable"]', { timeout: 20000 });
     assert.equal(await page.isVisible('#continue-unverified'), true);
-    assert.match(await page.textContent('#status-detail'), /could not reach 127\.0\.0\.1/);
+    assert.match(await page.textContent('#status-detail'), /Could not reach 127\.0\.0\.1/);
     assert.equal(await page.evaluate(() => window.__pcCount), 0, 'nothing connects before the guest agrees');
   } finally {
     await context.close();

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { encodeToken } from '../../assets/guest/token.js';
-import { launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir } from './helpers.mjs';
+import { launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir, fakeHost, offLoopback } from './helpers.mjs';
 
 const FORGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self' blob:; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -30,8 +30,8 @@ after(async () => {
   await server?.close();
 });
 
-async function guestPage(viewport = { width: 1000, height: 800 }) {
-  const context = await browser.newContext({ viewport });
+async function guestPage(viewport = { width: 1000, height: 800 }, options = {}) {
+  const context = await browser.newContext({ viewport, ...options });
   const page = await context.newPage();
   const seen = await watchPage(page);
   return { context, page, seen };
@@ -43,42 +43,11 @@ function newIssue(comments, author = 'alice') {
   return issueNo;
 }
 
-/** A fake host: a plain page holding the offerer side, controlled from the test. */
-async function fakeHost(context) {
-  const page = await context.newPage();
-  await page.goto(`${server.origin}/blank.html`);
-  const offer = await page.evaluate(async () => {
-    const { encodeToken } = await import('/guest/token.js');
-    const pc = new RTCPeerConnection({ iceServers: [] });
-    const ch = pc.createDataChannel('janus');
-    const host = { pc, ch, received: [] };
-    window.host = host;
-    ch.onmessage = (e) => host.received.push(JSON.parse(e.data));
-    await pc.setLocalDescription(await pc.createOffer());
-    await new Promise((resolve) => {
-      if (pc.iceGatheringState === 'complete') resolve();
-      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
-      setTimeout(resolve, 3000);
-    });
-    return encodeToken('o', { sid: 'feedfacecafebeef', sdp: pc.localDescription.sdp, exp: Math.floor(Date.now() / 1000) + 600 });
-  });
-  return {
-    page,
-    offer,
-    apply: (answer) =>
-      page.evaluate(async (answer) => {
-        const { decodeToken } = await import('/guest/token.js');
-        const a = await decodeToken(answer, 'a');
-        if (a.sid !== 'feedfacecafebeef') throw new Error(`answer sid ${a.sid}`);
-        await window.host.pc.setRemoteDescription({ type: 'answer', sdp: a.sdp });
-      }, answer),
-    waitOpen: () => page.waitForFunction(() => window.host.ch.readyState === 'open', null, { timeout: 15000 }),
-    send: (frame) => page.evaluate((f) => window.host.ch.send(typeof f === 'string' ? f : JSON.stringify(f)), frame),
-    received: () => page.evaluate(() => window.host.received),
-    waitFrame: (pred, what) =>
-      waitUntil(async () => (await page.evaluate(() => window.host.received)).find(pred), { timeoutMs: 10000, what: `host to receive ${what}` }),
-  };
-}
+/** A fake host (helpers.fakeHost) on this file's server unless told otherwise. */
+const makeHost = (context, srv = server) => fakeHost(context, srv);
+
+/** Evaluates `fn` in the blog frame (sandboxed: the test's evaluation still works there). */
+const blogFrameEval = (page, fn) => page.frames().find((f) => f.parentFrame() === page.mainFrame()).evaluate(fn);
 
 const state = (page) => page.locator('#verification').getAttribute('data-state');
 const phase = (page) => page.locator('body').getAttribute('data-phase');
@@ -151,12 +120,12 @@ test('refused: offer in no comment at all, and issue that does not exist', async
 
 test('unverifiable: API on a closed port → asks before connecting', async () => {
   const { context, page } = await guestPage();
-  const host = await fakeHost(context);
+  const host = await makeHost(context);
   const port = await closedPort();
   await page.goto(guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: 1, api: `http://127.0.0.1:${port}/api/v3`, ice: '' }));
   await page.waitForSelector('#verification[data-state="unverifiable"]', { timeout: 15000 });
   assert.equal(await page.isVisible('#continue-unverified'), true);
-  assert.match(await page.textContent('#status-detail'), /could not reach 127\.0\.0\.1/);
+  assert.match(await page.textContent('#status-detail'), /Could not reach 127\.0\.0\.1/);
   assert.equal(await page.evaluate(() => window.__pcCount), 0, 'no peer connection before the guest agrees');
   await page.click('#continue-unverified');
   await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 10000 });
@@ -187,9 +156,34 @@ test('unverifiable: a verified answer from a foreign API is not trusted blindly'
   }
 });
 
+test('verified across paginated comments (Link rel=next)', async () => {
+  const paged = await startGuestServer({ pageSize: 1, cspHeader: FORGE_CSP });
+  try {
+    const { context, page } = await guestPage();
+    const host = await makeHost(context, paged);
+    const link = guestLink(paged.url, { offer: host.offer, repo: 'maintainer/demo', issue: 1, api: paged.api, ice: '' });
+    paged.issues.set('maintainer/demo#1', {
+      user: { login: 'alice' },
+      comments: [
+        { user: { login: 'alice' }, body: 'first' },
+        { user: { login: 'carol' }, author_association: 'CONTRIBUTOR', body: 'me too' },
+        { user: { login: 'maintainer' }, author_association: 'COLLABORATOR', body: `Hi @alice: ${link}` },
+      ],
+    });
+    await page.goto(link);
+    await page.waitForSelector('#verification[data-state="verified"]', { timeout: 10000 });
+    assert.match(await page.textContent('#status'), /@maintainer \(COLLABORATOR\)/);
+    const pages = paged.requests.filter((r) => r.includes('/comments')).length;
+    assert.ok(pages >= 3, `followed the pages (${pages} comment requests)`);
+    await context.close();
+  } finally {
+    await paged.close();
+  }
+});
+
 test('full flow against a fake host: verify, answer, chat both ways, acks, blog, bye', async () => {
-  const { context, page, seen } = await guestPage({ width: 360, height: 740 });
-  const host = await fakeHost(context);
+  const { context, page, seen } = await guestPage({ width: 360, height: 740 }, { permissions: ['clipboard-read', 'clipboard-write'] });
+  const host = await makeHost(context);
   const link = guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: 0, api: server.api, ice: '' });
   const n = newIssue([]);
   const realLink = link.replace('&issue=0', `&issue=${n}`);
@@ -206,7 +200,8 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
   assert.equal(await page.getAttribute('#comment-box-link', 'target'), '_blank');
   assert.match(await page.textContent('#as-author'), /@alice/);
   await page.click('#copy-answer');
-  await page.waitForSelector('#copy-feedback[data-result]', { timeout: 5000 });
+  await page.waitForSelector('#copy-feedback[data-result="copied"]', { timeout: 5000 });
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), answer);
 
   // "Post" the answer: the page's watcher sees it on the issue; the host applies it.
   server.issues.get(`maintainer/demo#${n}`).comments.push({ user: { login: 'alice' }, author_association: 'NONE', body: answer, updated_at: '2030-01-01T00:00:05Z' });
@@ -279,14 +274,28 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
     slug: 'welcome',
     title: 'Welcome to Janus',
     date: '2025-01-01',
-    html: '<h1>Welcome to Janus</h1><p>Hello <a href="https://example.org/">there</a>.</p><script>document.body.dataset.ran = "yes"</script><img src="x" onerror="document.body.dataset.ran = \'img\'">',
+    // What the host's sanitizer emits (src/blog/render.rs): links with rel/target, a remote
+    // image, table alignment as a style attribute. (Hostile HTML: xss.test.mjs.)
+    html:
+      '<h1>Welcome to Janus</h1><p>Hello <a href="https://example.org/" rel="noopener noreferrer nofollow" target="_blank">there</a>.</p>' +
+      '<p><img src="https://images.example.org/cat.png" alt="a cat"> <img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="dot"></p>' +
+      '<table><thead><tr><th style="text-align: right">n</th></tr></thead><tbody><tr><td style="text-align: right">42</td></tr></tbody></table>',
   });
   await page.waitForSelector('#blog-view:not([hidden])', { timeout: 5000 });
   assert.equal(await page.getAttribute('#blog-frame', 'sandbox'), 'allow-popups allow-popups-to-escape-sandbox');
   const frame = page.frameLocator('#blog-frame');
   assert.equal(await frame.locator('h1').textContent({ timeout: 5000 }), 'Welcome to Janus');
-  await page.waitForTimeout(300);
-  assert.equal(await frame.locator('body').getAttribute('data-ran'), null, 'nothing ran in the blog frame');
+  assert.equal(await page.getAttribute('#blog-frame', 'title'), 'Blog post: Welcome to Janus');
+  const postLink = frame.locator('a', { hasText: 'there' });
+  assert.equal(await postLink.getAttribute('target'), '_blank');
+  assert.equal(await postLink.getAttribute('rel'), 'noopener noreferrer');
+  // A remote image is not fetched (no third-party requests): it becomes a link to it.
+  const remote = frame.locator('a.remote-image');
+  assert.equal(await remote.textContent(), '[image: a cat]');
+  assert.equal(await remote.getAttribute('href'), 'https://images.example.org/cat.png');
+  assert.equal(await frame.locator('img[alt="dot"]').count(), 1, 'data: images stay');
+  assert.equal(await frame.locator('td[align="right"]').count(), 1, 'table alignment survives as align=');
+  assert.equal(await blogFrameEval(page, () => getComputedStyle(document.querySelector('td')).textAlign), '-webkit-right', 'align=right is honoured (Chromium spells it -webkit-right)');
   // The frame's stylesheet loaded (the tiny CSS): body margin is 0 from blog-frame.css.
   const blogFrame = page.frames().find((f) => f.parentFrame() === page.mainFrame());
   assert.equal(await blogFrame.evaluate(() => getComputedStyle(document.body).marginTop), '0px', 'blog-frame.css applied');
@@ -304,6 +313,17 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
   assert.ok(overflow <= 360, `no horizontal scroll at 360 px (scrollWidth ${overflow})`);
   await page.screenshot({ path: join(artifactsDir(), 'guest-fake-host-360.png'), fullPage: true });
 
+  // Leaving while connected asks first (beforeunload).
+  let dialog = null;
+  page.once('dialog', async (d) => {
+    dialog = d.type();
+    await d.dismiss();
+  });
+  await page.close({ runBeforeUnload: true });
+  await waitUntil(() => dialog, { timeoutMs: 5000, what: 'the beforeunload prompt' });
+  assert.equal(dialog, 'beforeunload');
+  assert.equal(page.isClosed(), false);
+
   // Host says bye → closed, composer disabled.
   await host.send({ t: 'bye', reason: 'office hours are over' });
   await page.waitForSelector('body[data-phase="closed"]', { timeout: 5000 });
@@ -312,14 +332,41 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
   assert.match(await page.textContent('#chat-log'), /office hours are over/);
 
   assert.equal(await page.evaluate(() => document.title), 'Janus — chat with a maintainer');
+  // Strict CSP, and nothing tripped it: no violation events, no console errors (CSP
+  // refusals are console errors), no page errors; and nothing left this machine.
   assert.deepEqual(await page.evaluate(() => window.__cspViolations), []);
   assert.deepEqual(seen.errors, []);
+  assert.deepEqual(seen.console, [], 'no console errors (CSP refusals would show here)');
+  assert.ok(seen.requests.length >= 8, `requests were seen (${seen.requests.length})`);
+  assert.deepEqual(offLoopback(seen.requests), [], 'every request goes to 127.0.0.1');
+  await context.close();
+});
+
+test('copy falls back to selecting the answer when the clipboard is refused', async () => {
+  const { context, page } = await guestPage();
+  const host = await makeHost(context);
+  const n = newIssue([]);
+  const link = guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: n, api: server.api, ice: '' });
+  server.issues.get(`maintainer/demo#${n}`).comments.push({ user: { login: 'maintainer' }, author_association: 'OWNER', body: link });
+  await page.addInitScript(() => {
+    Object.defineProperty(navigator, 'clipboard', { value: { writeText: () => Promise.reject(new DOMException('denied', 'NotAllowedError')) } });
+  });
+  await page.goto(link);
+  await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 10000 });
+  await page.click('#copy-answer');
+  await page.waitForSelector('#copy-feedback[data-result="manual"]', { timeout: 5000 });
+  assert.match(await page.textContent('#copy-feedback'), /Ctrl\+C/);
+  const selected = await page.evaluate(() => {
+    const ta = document.getElementById('answer-token');
+    return document.activeElement === ta && ta.selectionStart === 0 && ta.selectionEnd === ta.value.length;
+  });
+  assert.equal(selected, true, 'the answer is focused and fully selected');
   await context.close();
 });
 
 test('connection failure: answer posted but the host never connects → TURN hint', async () => {
   const { context, page } = await guestPage();
-  const host = await fakeHost(context);
+  const host = await makeHost(context);
   const n = newIssue([]);
   const link = guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: n, api: server.api, ice: '' });
   server.issues.get(`maintainer/demo#${n}`).comments.push({ user: { login: 'maintainer' }, author_association: 'MEMBER', body: link });
@@ -332,6 +379,7 @@ test('connection failure: answer posted but the host never connects → TURN hin
   server.issues.get(`maintainer/demo#${n}`).comments.push({ user: { login: 'alice' }, body: answer });
   await page.clock.runFor(4000);
   await page.waitForFunction(() => /answer is on the issue/.test(document.getElementById('wait-text').textContent), null, { timeout: 10000 });
+  assert.match(await page.textContent('#elapsed'), /^0:0[4-9]$/, 'the waiting state shows the elapsed time');
   await page.clock.runFor(21000);
   await page.waitForSelector('body[data-phase="failed"]', { timeout: 5000 });
   assert.match(await page.textContent('#wait-hint'), /relay \(TURN/);

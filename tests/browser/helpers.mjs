@@ -95,7 +95,81 @@ export async function watchPage(page) {
   page.on('console', (m) => {
     if (m.type() === 'error') seen.console.push(m.text());
   });
+  // Every request the page (or any of its frames) makes, failed or blocked ones included.
+  seen.requests = [];
+  page.on('request', (r) => seen.requests.push(r.url()));
   return seen;
+}
+
+/** Requests in `urls` that leave this machine (anything but 127.0.0.1, data: and about:). */
+export function offLoopback(urls) {
+  return urls.filter((u) => !/^(?:http:\/\/127\.0\.0\.1:\d+\/|data:|about:)/.test(u));
+}
+
+/**
+ * A fake host: a plain page (/blank.html of `srv`) holding the offerer side of a real
+ * RTCPeerConnection, controlled from the test. Resolves to {page, offer, apply(answer),
+ * waitOpen(), send(frame|string), received(), waitFrame(pred, what)}.
+ */
+export async function fakeHost(context, srv, { sid = 'feedfacecafebeef' } = {}) {
+  const page = await context.newPage();
+  await page.goto(`${srv.origin}/blank.html`);
+  const offer = await page.evaluate(async (sid) => {
+    const { encodeToken } = await import('/guest/token.js');
+    const pc = new RTCPeerConnection({ iceServers: [] });
+    const ch = pc.createDataChannel('janus');
+    const host = { pc, ch, received: [] };
+    window.host = host;
+    ch.onmessage = (e) => host.received.push(JSON.parse(e.data));
+    await pc.setLocalDescription(await pc.createOffer());
+    await new Promise((resolve) => {
+      if (pc.iceGatheringState === 'complete') resolve();
+      pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && resolve();
+      setTimeout(resolve, 3000);
+    });
+    return encodeToken('o', { sid, sdp: pc.localDescription.sdp, exp: Math.floor(Date.now() / 1000) + 600 });
+  }, sid);
+  return {
+    page,
+    offer,
+    apply: (answer) =>
+      page.evaluate(
+        async ([answer, sid]) => {
+          const { decodeToken } = await import('/guest/token.js');
+          const a = await decodeToken(answer, 'a');
+          if (a.sid !== sid) throw new Error(`answer sid ${a.sid}`);
+          await window.host.pc.setRemoteDescription({ type: 'answer', sdp: a.sdp });
+        },
+        [answer, sid],
+      ),
+    waitOpen: () => page.waitForFunction(() => window.host.ch.readyState === 'open', null, { timeout: 15000 }),
+    send: (frame) => page.evaluate((f) => window.host.ch.send(typeof f === 'string' ? f : JSON.stringify(f)), frame),
+    received: () => page.evaluate(() => window.host.received),
+    waitFrame: (pred, what) =>
+      waitUntil(async () => (await page.evaluate(() => window.host.received)).find(pred), { timeoutMs: 10000, what: `host to receive ${what}` }),
+  };
+}
+
+/**
+ * Opens the guest page on a verified link for a fresh fake host and connects it: the offer
+ * is posted by `maintainer` (OWNER) on a new issue of `srv`, the page answers, the test
+ * "posts" the answer and the host applies it. `issue` overrides the issue's fields (title,
+ * user, extra comments). Resolves to {host, n, answer} with the page in phase `connected`.
+ */
+export async function connectGuest(page, context, srv, { issue = {}, sid } = {}) {
+  const host = await fakeHost(context, srv, sid ? { sid } : {});
+  srv.nextIssue = (srv.nextIssue || 100) + 1;
+  const n = srv.nextIssue;
+  const link = guestLink(srv.url, { offer: host.offer, repo: 'maintainer/demo', issue: n, api: srv.api, ice: '' });
+  const comments = [...(issue.comments || []), { user: { login: 'maintainer', id: 1 }, author_association: 'OWNER', body: `Hi @alice, chat here: ${link}\n<!-- janus:offer sid=${sid || 'feedfacecafebeef'} -->` }];
+  srv.issues.set(`maintainer/demo#${n}`, { title: 'Help', user: { login: 'alice', id: 2 }, ...issue, comments });
+  await page.goto(link);
+  await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 15000 });
+  const answer = await page.inputValue('#answer-token');
+  await host.apply(answer);
+  await host.waitOpen();
+  await page.waitForSelector('body[data-phase="connected"]', { timeout: 15000 });
+  return { host, n, answer, link };
 }
 
 const TYPES = {
@@ -127,7 +201,7 @@ async function serveFile(res, dir, rel, extraHeaders = {}) {
 /**
  * A static server for assets/guest at /guest/ plus a fake forge API at /api/v3 (GitHub JSON
  * shapes, CORS, Link pagination) whose data the test controls:
- *   server.issues.set('o/r#1', {title, user:{login}, comments:[{user:{login}, author_association, body}]})
+ *   server.issues.set('o/r#1', {title, user:{login}, html_url?, comments:[{user:{login}, author_association, body}]})
  * Also /blank.html: an empty page without CSP, used as a fake host. `cspHeader` adds a
  * Content-Security-Policy header to the guest files (as a hosting server may).
  * Resolves to {url, origin, api, issues, requests, close()}.
@@ -170,7 +244,7 @@ export async function startGuestServer({ pageSize = 100, cspHeader = null } = {}
       const htmlUrl = `${origin}/${m[1]}/${m[2]}/issues/${m[3]}`;
       if (!m[4]) {
         res.writeHead(200, { ...cors, 'Content-Type': 'application/json' });
-        res.end(JSON.stringify({ number: Number(m[3]), title: issue.title || 'help', user: issue.user, html_url: htmlUrl, state: 'open' }));
+        res.end(JSON.stringify({ number: Number(m[3]), title: issue.title || 'help', user: issue.user, html_url: issue.html_url || htmlUrl, state: 'open' }));
         return;
       }
       const all = issue.comments.map((c, i) => ({

@@ -28,14 +28,20 @@ impl View for ChannelView {
     fn render(&mut self, state: &State) {
         let last = self.last;
         for a in state.activity.iter().filter(|a| a.seq > last) {
-            let _ = self.tx.send((a.kind.clone(), format_activity(&a.kind, &a.text)));
+            let _ = self
+                .tx
+                .send((a.kind.clone(), format_activity(&a.kind, &a.text)));
             self.last = a.seq;
         }
     }
 }
 
 pub fn rtc_loopback() -> RtcConfig {
-    RtcConfig { ice_servers: vec![], bind_addr: std::net::Ipv4Addr::LOCALHOST.into(), ..RtcConfig::default() }
+    RtcConfig {
+        ice_servers: vec![],
+        bind_addr: std::net::Ipv4Addr::LOCALHOST.into(),
+        ..RtcConfig::default()
+    }
 }
 
 pub fn repo() -> RepoName {
@@ -66,8 +72,11 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
     })
     .await
     .expect("forge starts");
-    let client: Arc<dyn Forge> = Arc::new(GitHubClient::new(&forge.api_url(), Some(forge.host_token()), repo()).unwrap());
-    let identity = host::identify(client.as_ref()).await.expect("host identity");
+    let client: Arc<dyn Forge> =
+        Arc::new(GitHubClient::new(&forge.api_url(), Some(forge.host_token()), repo()).unwrap());
+    let identity = host::identify(client.as_ref())
+        .await
+        .expect("host identity");
     let settings = Settings {
         repo: repo(),
         pages_url: forge.pages_url(),
@@ -76,13 +85,32 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
         offer_ttl_secs: offer_ttl,
         backlog_secs: 600,
         scrollback: 1000,
+        policy: Default::default(),
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
-    let setup = HostSetup { forge: client, settings, rtc: rtc_loopback(), blog, poll_interval };
+    let setup = HostSetup {
+        forge: client,
+        settings,
+        rtc: rtc_loopback(),
+        blog,
+        poll_interval,
+    };
     let (tx, activity) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);
-    let host = tokio::spawn(host::run(setup, identity.clone(), Box::new(ChannelView { tx, last: 0 }), rx));
-    Harness { forge, commands, activity, host, host_identity: identity, seen: Vec::new() }
+    let host = tokio::spawn(host::run(
+        setup,
+        identity.clone(),
+        Box::new(ChannelView { tx, last: 0 }),
+        rx,
+    ));
+    Harness {
+        forge,
+        commands,
+        activity,
+        host,
+        host_identity: identity,
+        seen: Vec::new(),
+    }
 }
 
 impl Harness {
@@ -100,7 +128,10 @@ impl Harness {
                         return line;
                     }
                 }
-                Ok(None) => panic!("host stopped before printing {needle:?}; saw {:#?}", self.seen),
+                Ok(None) => panic!(
+                    "host stopped before printing {needle:?}; saw {:#?}",
+                    self.seen
+                ),
                 Err(_) => panic!("timed out waiting for {needle:?}; saw {:#?}", self.seen),
             }
         }
@@ -120,14 +151,33 @@ pub struct Guest {
 pub fn guest(forge: &LocalForge, login: &str) -> Guest {
     let (user, token) = forge.create_user(login);
     let client = GitHubClient::new(&forge.api_url(), Some(token.clone()), repo()).unwrap();
-    let http = octocrab::Octocrab::builder().base_uri(format!("{}/", forge.api_url())).unwrap().personal_token(token.clone()).build().unwrap();
-    Guest { login: user.login, id: user.id, token, client, http, api: forge.api_url() }
+    let http = octocrab::Octocrab::builder()
+        .base_uri(format!("{}/", forge.api_url()))
+        .unwrap()
+        .personal_token(token.clone())
+        .build()
+        .unwrap();
+    Guest {
+        login: user.login,
+        id: user.id,
+        token,
+        client,
+        http,
+        api: forge.api_url(),
+    }
 }
 
 impl Guest {
     pub async fn open_issue(&self, title: &str) -> u64 {
         let url = format!("{}/repos/maintainer/demo/issues", self.api);
-        let resp = self.http._post(url, Some(&serde_json::json!({ "title": title, "body": "hello" }))).await.expect("create issue");
+        let resp = self
+            .http
+            ._post(
+                url,
+                Some(&serde_json::json!({ "title": title, "body": "hello" })),
+            )
+            .await
+            .expect("create issue");
         assert_eq!(resp.status(), 201);
         let body = self.http.body_to_string(resp).await.unwrap();
         let v: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -135,7 +185,10 @@ impl Guest {
     }
 
     pub async fn comments(&self, issue: u64) -> Vec<Comment> {
-        let url = format!("{}/repos/maintainer/demo/issues/{issue}/comments?per_page=100", self.api);
+        let url = format!(
+            "{}/repos/maintainer/demo/issues/{issue}/comments?per_page=100",
+            self.api
+        );
         let resp = self.http._get(url).await.expect("list comments");
         let body = self.http.body_to_string(resp).await.unwrap();
         serde_json::from_str(&body).unwrap()
@@ -148,7 +201,10 @@ impl Guest {
             if let Some(c) = self.comments(issue).await.into_iter().find(|c| pred(c)) {
                 return c;
             }
-            assert!(tokio::time::Instant::now() < deadline, "timed out waiting for a comment on #{issue}");
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "timed out waiting for a comment on #{issue}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

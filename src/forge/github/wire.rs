@@ -35,6 +35,11 @@ pub(super) struct Seen {
 }
 
 impl Seen {
+    /// True if `id` was never seen with this `updated_at`; remembers nothing.
+    pub(super) fn peek(&self, id: u64, updated_at: &str) -> bool {
+        self.updated.get(&id).is_none_or(|u| u != updated_at)
+    }
+
     /// True (and remembered) if `id` was never seen with this `updated_at`.
     pub(super) fn fresh(&mut self, id: u64, updated_at: &str) -> bool {
         match self.updated.get(&id) {
@@ -298,7 +303,12 @@ mod tests {
     #[test]
     fn seen_set_dedups_and_stays_bounded() {
         let mut s = Seen::default();
+        assert!(
+            s.peek(1, "a") && s.peek(1, "a"),
+            "peeking remembers nothing"
+        );
         assert!(s.fresh(1, "a"));
+        assert!(!s.peek(1, "a"));
         assert!(!s.fresh(1, "a"));
         assert!(s.fresh(1, "b"));
         for id in 2..(SEEN_CAP as u64 + 10) {

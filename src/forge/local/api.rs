@@ -43,6 +43,18 @@ pub(crate) fn routes() -> Router<Ctx> {
             get(list_repo_comments),
         )
         .route(
+            "/api/v3/repos/{owner}/{repo}/issues/events",
+            get(list_repo_events),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/{number}/events",
+            get(list_issue_events),
+        )
+        .route(
+            "/api/v3/repos/{owner}/{repo}/issues/{number}/labels",
+            post(add_labels),
+        )
+        .route(
             "/api/v3/repos/{owner}/{repo}/issues/comments/{id}",
             get(get_comment).patch(edit_comment),
         )
@@ -185,15 +197,16 @@ fn created(location: String, body: Value) -> Response {
 
 async fn current_user(State(ctx): State<Ctx>, Extension(caller): Extension<Caller>) -> ApiResult {
     let user = require_user(&caller)?;
-    let mut v = json::user(&ctx.urls, user);
-    v["name"] = Value::Null;
-    Ok(Json(v).into_response())
+    Ok(Json(json::private_user(&ctx.urls, &ctx.store, user)).into_response())
 }
 
 async fn rate_limit(State(ctx): State<Ctx>, Extension(key): Extension<RateKey>) -> Response {
     let s = ctx.limiter.status(key, ctx.store.now());
     let core = json!({ "limit": s.limit, "remaining": s.remaining(), "reset": s.reset, "used": s.used, "resource": "core" });
-    Json(json!({ "resources": { "core": core }, "rate": core })).into_response()
+    // The forge does not search; its search bucket is GitHub's default, never used.
+    let search =
+        json!({ "limit": 30, "remaining": 30, "reset": s.reset, "used": 0, "resource": "search" });
+    Json(json!({ "resources": { "core": core, "search": search }, "rate": core })).into_response()
 }
 
 /// `POST /api/v3/_forge/users {"login":"alice"}` → 201 `{"login","id","type","token"}`.
@@ -287,10 +300,18 @@ async fn create_issue(
     let title = string_field(&m, "title", "Issue")?
         .ok_or_else(|| validation("Issue", "title", "missing_field", "title can't be blank"))?;
     let text = string_field(&m, "body", "Issue")?.unwrap_or("");
-    let issue = ctx
+    let labels = label_names(&m)?;
+    let mut issue = ctx
         .store
         .create_issue(user.id, title, text)
         .map_err(store_error)?;
+    // Like GitHub: labels are silently dropped for users without push access.
+    if !labels.is_empty() && user.role.can_triage() {
+        ctx.store
+            .add_labels(user.id, issue.number, &labels)
+            .map_err(store_error)?;
+        issue = ctx.store.issue(issue.number).map_err(store_error)?;
+    }
     let v = json::issue(&ctx.urls, &ctx.store, &issue);
     Ok(created(
         format!("{}/issues/{}", ctx.urls.repo_api(&ctx.store), issue.number),
@@ -440,4 +461,98 @@ async fn edit_comment(
         .update_comment(user.id, id, text)
         .map_err(store_error)?;
     Ok(Json(json::comment(&ctx.urls, &ctx.store, &c)).into_response())
+}
+
+/// The `labels` field of a request body: an array of names (absent: none).
+fn label_names(m: &Map<String, Value>) -> Result<Vec<String>, Response> {
+    match m.get("labels") {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Array(items)) => items
+            .iter()
+            .map(|v| match v {
+                Value::String(s) => Ok(s.clone()),
+                Value::Object(o) => o
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .ok_or(()),
+                _ => Err(()),
+            })
+            .collect::<Result<Vec<_>, ()>>()
+            .map_err(|()| validation("Label", "labels", "invalid", "labels must be label names")),
+        Some(_) => Err(validation(
+            "Label",
+            "labels",
+            "invalid",
+            "labels must be an array",
+        )),
+    }
+}
+
+/// `POST /repos/{o}/{r}/issues/{n}/labels {"labels": [...]}`: adds labels (owner and
+/// collaborators), answering the issue's labels.
+async fn add_labels(
+    State(ctx): State<Ctx>,
+    Extension(caller): Extension<Caller>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+    body: Bytes,
+) -> ApiResult {
+    let user = require_user(&caller)?;
+    check_repo(&ctx, &owner, &repo)?;
+    let number = number(&n)?;
+    let m = object(&body)?;
+    let names = label_names(&m)?;
+    let labels = ctx
+        .store
+        .add_labels(user.id, number, &names)
+        .map_err(store_error)?;
+    let out: Vec<Value> = labels
+        .iter()
+        .map(|l| json::label(&ctx.urls, &ctx.store, l))
+        .collect();
+    Ok(Json(out).into_response())
+}
+
+/// `GET /repos/{o}/{r}/issues/events`: the repository's issue events, newest first.
+async fn list_repo_events(
+    State(ctx): State<Ctx>,
+    Path((owner, repo)): Path<(String, String)>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    check_repo(&ctx, &owner, &repo)?;
+    let p = params(q);
+    let events = ctx.store.list_events(None).map_err(store_error)?;
+    let items = events
+        .iter()
+        .map(|e| json::event(&ctx.urls, &ctx.store, e))
+        .collect();
+    Ok(page(&ctx, &uri, &p, items))
+}
+
+/// `GET /repos/{o}/{r}/issues/{n}/events`: one issue's events, oldest first.
+async fn list_issue_events(
+    State(ctx): State<Ctx>,
+    Path((owner, repo, n)): Path<(String, String, String)>,
+    uri: Uri,
+    RawQuery(q): RawQuery,
+) -> ApiResult {
+    check_repo(&ctx, &owner, &repo)?;
+    let p = params(q);
+    let events = ctx
+        .store
+        .list_events(Some(number(&n)?))
+        .map_err(store_error)?;
+    let items = events
+        .iter()
+        .map(|e| {
+            let mut v = json::event(&ctx.urls, &ctx.store, e);
+            // GitHub omits the issue in the per-issue list.
+            if let Some(o) = v.as_object_mut() {
+                o.remove("issue");
+            }
+            v
+        })
+        .collect();
+    Ok(page(&ctx, &uri, &p, items))
 }

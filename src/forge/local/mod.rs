@@ -15,6 +15,7 @@
 //! the network is trusted.
 
 mod api;
+mod faults;
 mod html;
 mod json;
 mod layers;
@@ -36,6 +37,7 @@ use tokio::task::JoinHandle;
 use tower_http::cors::{Any, CorsLayer};
 use tower_http::services::ServeDir;
 
+pub use self::faults::{Fault, FaultRule, LoggedRequest};
 use self::json::Urls;
 use self::layers::{RateKey, RateLimiter};
 use self::store::{Store, StoreError};
@@ -90,6 +92,8 @@ pub(crate) struct ForgeCtx {
     pub(crate) limiter: RateLimiter,
     /// Whether `/guest/` serves a directory (the start page links to it).
     pub(crate) guest: bool,
+    /// Injected faults and the request log (test hooks, `faults.rs`).
+    pub(crate) faults: faults::Faults,
 }
 
 /// Handlers share the context through an `Arc` (axum clones state per request).
@@ -150,6 +154,7 @@ impl LocalForge {
             urls: Urls { origin },
             limiter: RateLimiter::default(),
             guest: cfg.guest_dir.is_some(),
+            faults: Default::default(),
         });
         let app = router(ctx.clone(), cfg.guest_dir);
         let (stop, mut stopped) = watch::channel(false);
@@ -247,6 +252,32 @@ impl LocalForge {
         serde_json::from_value(value).map_err(|e| LocalForgeError(e.to_string()))
     }
 
+    /// Test hook: adds labels to issue `number` as the owner (records `labeled` events).
+    pub fn add_labels(&self, number: u64, labels: &[&str]) -> Result<(), LocalForgeError> {
+        let names: Vec<String> = labels.iter().map(|l| l.to_string()).collect();
+        self.ctx
+            .store
+            .add_labels(self.ctx.store.owner_id, number, &names)?;
+        Ok(())
+    }
+
+    /// Closes (`open: false`) or re-opens issue `number` as `login`, as if through the API
+    /// (records `closed` / `reopened` events and GitHub's `state_reason`).
+    pub fn set_issue_open(
+        &self,
+        login: &str,
+        number: u64,
+        open: bool,
+    ) -> Result<Issue, LocalForgeError> {
+        let view = self.ctx.store.ensure_user(login)?;
+        let issue = self
+            .ctx
+            .store
+            .update_issue(view.id, number, None, None, Some(open))?;
+        let value = json::issue(&self.ctx.urls, &self.ctx.store, &issue);
+        serde_json::from_value(value).map_err(|e| LocalForgeError(e.to_string()))
+    }
+
     /// Test hook: `login` has `remaining` API requests left this hour (0 makes the API answer
     /// 403 with `x-ratelimit-remaining: 0`, as GitHub does).
     pub fn set_rate_limit_remaining(
@@ -317,7 +348,8 @@ fn router(ctx: Ctx, guest_dir: Option<PathBuf>) -> Router {
         .max_age(Duration::from_secs(86_400));
     let api = api::routes()
         .layer(from_fn_with_state(ctx.clone(), layers::api_layer))
-        .layer(cors);
+        .layer(cors)
+        .layer(from_fn_with_state(ctx.clone(), faults::fault_layer));
     let mut app = web::routes().merge(api);
     if let Some(dir) = guest_dir {
         let guest = Router::new()

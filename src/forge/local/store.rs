@@ -15,7 +15,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::forge::RepoName;
 
+mod events;
 mod issues;
+
+pub(crate) use events::EventView;
 
 /// Most issues the forge holds; creating more is refused with a clear message.
 pub(crate) const MAX_ISSUES: usize = 10_000;
@@ -102,6 +105,10 @@ pub(crate) struct IssueView {
     pub created_at: i64,
     pub updated_at: i64,
     pub closed_at: Option<i64>,
+    /// Label names, in the order they were added.
+    pub labels: Vec<String>,
+    /// GitHub's `state_reason`: `completed` when closed, `reopened` once re-opened.
+    pub state_reason: Option<&'static str>,
 }
 
 /// A comment with its author.
@@ -150,6 +157,10 @@ struct IssueRec {
     created_at: i64,
     updated_at: i64,
     closed_at: Option<i64>,
+    /// Label names (bounded by `events::MAX_LABELS`).
+    labels: Vec<String>,
+    /// `state_reason` as GitHub reports it.
+    state_reason: Option<&'static str>,
 }
 
 struct CommentRec {
@@ -172,6 +183,8 @@ struct State {
     issues: Vec<IssueRec>,
     /// Indexed by `id - FIRST_COMMENT_ID`.
     comments: Vec<CommentRec>,
+    /// Issue events (closed, reopened, labeled), oldest first, bounded.
+    events: Vec<events::EventRec>,
     /// Last timestamp handed out, so the clock never goes backwards.
     clock: i64,
     /// Bytes of all titles and bodies, bounded by `MAX_TEXT_BYTES`.
@@ -184,6 +197,8 @@ pub(crate) struct Store {
     pub repo: RepoName,
     /// Numeric id of the repository, stable for the run.
     pub repo_id: u64,
+    /// When the forge (and its repository) was created, unix seconds.
+    pub created_at: i64,
     /// The owner's account id (`host_login`), created at start.
     pub owner_id: u64,
     /// std mutex: short critical sections, never held across an `.await` (see module docs).
@@ -301,6 +316,8 @@ impl State {
             created_at: rec.created_at,
             updated_at: rec.updated_at,
             closed_at: rec.closed_at,
+            labels: rec.labels.clone(),
+            state_reason: rec.state_reason,
         })
     }
 
@@ -332,6 +349,7 @@ impl Store {
             tokens: HashMap::new(),
             issues: Vec::new(),
             comments: Vec::new(),
+            events: Vec::new(),
             clock: 0,
             text_bytes: 0,
         };
@@ -345,10 +363,11 @@ impl Store {
             .logins
             .insert(owner_login.to_ascii_lowercase(), FIRST_USER_ID);
         state.tokens.insert(token.clone(), FIRST_USER_ID);
-        state.tick();
+        let created_at = state.tick();
         let store = Store {
             repo,
             repo_id: 700_001,
+            created_at,
             owner_id: FIRST_USER_ID,
             state: Mutex::new(state),
         };

@@ -44,7 +44,13 @@ fn line_entry(line: &Line, guest: &str) -> Entry {
         LineKind::Host { delivered, .. } => ("you".to_string(), Tone::Host, Some(*delivered)),
         LineKind::Notice => ("*".to_string(), Tone::Notice, None),
     };
-    Entry { at: Some(line.at), who, tone, lines: vec![sanitize_for_terminal(&line.text)], tick }
+    Entry {
+        at: Some(line.at),
+        who,
+        tone,
+        lines: vec![sanitize_for_terminal(&line.text)],
+        tick,
+    }
 }
 
 fn activity_entry(a: &Activity) -> Entry {
@@ -58,7 +64,13 @@ fn activity_entry(a: &Activity) -> Entry {
         ActivityKind::Message { .. } => vec![sanitize_for_terminal(&a.text)],
         _ => a.text.lines().map(sanitize_for_terminal).collect(),
     };
-    Entry { at: Some(a.at), who, tone, lines, tick: None }
+    Entry {
+        at: Some(a.at),
+        who,
+        tone,
+        lines,
+        tick: None,
+    }
 }
 
 /// One screen row: the first row of an entry carries time and author.
@@ -82,17 +94,48 @@ pub fn visible_rows(entries: impl Iterator<Item = Entry>, width: usize, height: 
             break;
         }
         let time = e.at.map(fmt::clock).unwrap_or_default();
-        let sep = if matches!(e.tone, Tone::Guest | Tone::Host) { ": " } else { " " };
+        let sep = if matches!(e.tone, Tone::Guest | Tone::Host) {
+            ": "
+        } else {
+            " "
+        };
         let max_indent = (width / 2).max(10).min(width.saturating_sub(1));
-        let who = fmt::truncate(&e.who, max_indent.saturating_sub(time.len() + 1 + sep.len()));
-        let head_w = if time.is_empty() { 0 } else { time.len() + 1 } + fmt::width(&who) + if who.is_empty() { 0 } else { sep.len() };
+        let who = fmt::truncate(
+            &e.who,
+            max_indent.saturating_sub(time.len() + 1 + sep.len()),
+        );
+        let head_w = if time.is_empty() { 0 } else { time.len() + 1 }
+            + fmt::width(&who)
+            + if who.is_empty() { 0 } else { sep.len() };
         let indent = head_w.min(max_indent);
         let mut entry_rows = Vec::new();
         for (li, line) in e.lines.iter().enumerate() {
-            for (wi, text) in fmt::wrap(line, width.saturating_sub(indent).max(1)).into_iter().enumerate() {
-                let head = (li == 0 && wi == 0).then(|| (time.clone(), if who.is_empty() { String::new() } else { format!("{who}{sep}") }));
-                let row_indent = if head.is_some() { indent.saturating_sub(head_w) } else { indent };
-                entry_rows.push(Row { head, indent: row_indent, text, tone: e.tone, tick: None });
+            for (wi, text) in fmt::wrap(line, width.saturating_sub(indent).max(1))
+                .into_iter()
+                .enumerate()
+            {
+                let head = (li == 0 && wi == 0).then(|| {
+                    (
+                        time.clone(),
+                        if who.is_empty() {
+                            String::new()
+                        } else {
+                            format!("{who}{sep}")
+                        },
+                    )
+                });
+                let row_indent = if head.is_some() {
+                    indent.saturating_sub(head_w)
+                } else {
+                    indent
+                };
+                entry_rows.push(Row {
+                    head,
+                    indent: row_indent,
+                    text,
+                    tone: e.tone,
+                    tick: None,
+                });
             }
         }
         if let Some(last) = entry_rows.last_mut() {
@@ -115,7 +158,11 @@ pub struct ConversationView {
 }
 
 /// Entries of a conversation, newest first, skipping the `scroll` newest.
-fn conversation_entries<'a>(lines: &'a VecDeque<Line>, guest: &'a str, scroll: usize) -> impl Iterator<Item = Entry> + 'a {
+fn conversation_entries<'a>(
+    lines: &'a VecDeque<Line>,
+    guest: &'a str,
+    scroll: usize,
+) -> impl Iterator<Item = Entry> + 'a {
     let end = lines.len().saturating_sub(scroll);
     lines.range(..end).rev().map(move |l| line_entry(l, guest))
 }
@@ -130,15 +177,31 @@ pub fn entry_count(app: &State, shown: Option<PeerId>, banner: &[String]) -> usi
 
 /// The lines on top of the activity log: who we are, plus the caller's banner (demo URLs).
 fn banner_entries(app: &State, banner: &[String]) -> Vec<Entry> {
-    let intro = format!("Janus: serving chat requests on {} as {}. Press ? for the key map.", app.settings.repo, app.host.login);
+    let intro = format!(
+        "Janus: serving chat requests on {} as {}. Press ? for the key map.",
+        app.settings.repo, app.host.login
+    );
     std::iter::once(intro)
         .chain(banner.iter().cloned())
-        .map(|l| Entry { at: None, who: String::new(), tone: Tone::Info, lines: vec![sanitize_for_terminal(&l)], tick: None })
+        .map(|l| Entry {
+            at: None,
+            who: String::new(),
+            tone: Tone::Info,
+            lines: vec![sanitize_for_terminal(&l)],
+            tick: None,
+        })
         .collect()
 }
 
 /// Builds the window for buffer `shown` scrolled `scroll` entries up, in `width`×`height`.
-pub fn view(app: &State, shown: Option<PeerId>, scroll: usize, banner: &[String], width: usize, height: usize) -> ConversationView {
+pub fn view(
+    app: &State,
+    shown: Option<PeerId>,
+    scroll: usize,
+    banner: &[String],
+    width: usize,
+    height: usize,
+) -> ConversationView {
     match shown.and_then(|id| app.conversations.get(&id)) {
         Some(c) => {
             let state = match c.state {
@@ -146,15 +209,39 @@ pub fn view(app: &State, shown: Option<PeerId>, scroll: usize, banner: &[String]
                 PeerState::Open => "open",
                 PeerState::Closed => "closed",
             };
-            let code = c.verify_code.as_deref().map(|v| format!(" · code {v}")).unwrap_or_default();
-            let title = format!(" {} · #{} · {state}{code} ", sanitize_for_terminal(&c.guest), c.issue);
-            let rows = visible_rows(conversation_entries(&c.lines, &c.guest, scroll), width, height);
-            ConversationView { title, rows, scrolled: scroll }
+            let code = c
+                .verify_code
+                .as_deref()
+                .map(|v| format!(" · code {v}"))
+                .unwrap_or_default();
+            let title = format!(
+                " {} · #{} · {state}{code} ",
+                sanitize_for_terminal(&c.guest),
+                c.issue
+            );
+            let rows = visible_rows(
+                conversation_entries(&c.lines, &c.guest, scroll),
+                width,
+                height,
+            );
+            ConversationView {
+                title,
+                rows,
+                scrolled: scroll,
+            }
         }
         None => {
-            let newest_first = ActivityNewestFirst { activity: &app.activity, banner: banner_entries(app, banner), next: 0 };
+            let newest_first = ActivityNewestFirst {
+                activity: &app.activity,
+                banner: banner_entries(app, banner),
+                next: 0,
+            };
             let rows = visible_rows(newest_first.skip(scroll), width, height);
-            ConversationView { title: " Activity ".into(), rows, scrolled: scroll }
+            ConversationView {
+                title: " Activity ".into(),
+                rows,
+                scrolled: scroll,
+            }
         }
     }
 }
@@ -197,9 +284,17 @@ fn tone_style(tone: Tone) -> Style {
 
 /// Draws the window.
 pub fn draw(frame: &mut Frame, area: Rect, view: &ConversationView, focused: bool) {
-    let mut block = Block::bordered().title(view.title.as_str()).border_style(theme::border(focused));
+    let mut block = Block::bordered()
+        .title(view.title.as_str())
+        .border_style(theme::border(focused));
     if view.scrolled > 0 {
-        block = block.title_bottom(TextLine::from(Span::styled(format!(" ↑ {} newer · End follows ", view.scrolled), theme::warn())).right_aligned());
+        block = block.title_bottom(
+            TextLine::from(Span::styled(
+                format!(" ↑ {} newer · End follows ", view.scrolled),
+                theme::warn(),
+            ))
+            .right_aligned(),
+        );
     }
     let lines: Vec<TextLine> = view
         .rows

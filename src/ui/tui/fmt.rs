@@ -104,15 +104,23 @@ mod tests {
 
     #[test]
     fn wraps_at_spaces_and_inside_long_words() {
-        assert_eq!(wrap("the quick brown fox", 10), vec!["the quick", "brown fox"]);
+        assert_eq!(
+            wrap("the quick brown fox", 10),
+            vec!["the quick", "brown fox"]
+        );
         assert_eq!(wrap("abcdefghij", 4), vec!["abcd", "efgh", "ij"]);
         assert_eq!(wrap("", 5), vec![""]);
-        assert!(wrap("a very long line of text that goes on", 7).iter().all(|r| width(r) <= 7));
+        assert!(wrap("a very long line of text that goes on", 7)
+            .iter()
+            .all(|r| width(r) <= 7));
     }
 
     #[test]
     fn clocks_and_ages() {
         assert_eq!(clock(3600 * 13 + 60 * 7 + 5), "13:07");
-        assert_eq!((age(5), age(125), age(7200), age(200_000)), ("5s".into(), "2m".into(), "2h".into(), "2d".into()));
+        assert_eq!(
+            (age(5), age(125), age(7200), age(200_000)),
+            ("5s".into(), "2m".into(), "2h".into(), "2d".into())
+        );
     }
 }

@@ -9,7 +9,7 @@ use super::keys::BINDINGS;
 use super::{fmt, layout, theme};
 
 /// Width of the keys column.
-const KEYS: usize = 28;
+const KEYS: usize = 24;
 
 /// The overlay's text, one entry per line: `(is a heading, text)`.
 pub fn lines() -> Vec<(bool, String)> {
@@ -36,7 +36,13 @@ pub fn draw(frame: &mut Frame, size: Rect, scroll: usize) {
     let text: Vec<Line> = lines()
         .into_iter()
         .skip(scroll)
-        .map(|(heading, text)| if heading { Line::from(Span::styled(text, theme::warn())) } else { Line::from(text) })
+        .map(|(heading, text)| {
+            if heading {
+                Line::from(Span::styled(text, theme::warn()))
+            } else {
+                Line::from(text)
+            }
+        })
         .collect();
     frame.render_widget(Clear, area);
     frame.render_widget(Paragraph::new(text).block(block), area);

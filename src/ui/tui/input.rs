@@ -24,7 +24,9 @@ use crate::ui::commands;
 
 /// Words that make a typed line a console command, as in `--plain` (short aliases such as
 /// `r` or `ls` need the `/`, so that "r u there?" stays a message).
-pub const COMMAND_WORDS: &[&str] = &["list", "reply", "kick", "ban", "help", "quit", "accept", "decline"];
+pub const COMMAND_WORDS: &[&str] = &[
+    "list", "reply", "kick", "ban", "help", "quit", "accept", "decline",
+];
 
 /// The text being typed and the cursor (a char index).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -35,7 +37,10 @@ pub struct InputLine {
 
 impl InputLine {
     fn byte(&self, char_index: usize) -> usize {
-        self.text.char_indices().nth(char_index).map_or(self.text.len(), |(b, _)| b)
+        self.text
+            .char_indices()
+            .nth(char_index)
+            .map_or(self.text.len(), |(b, _)| b)
     }
 
     fn chars(&self) -> usize {
@@ -123,7 +128,11 @@ pub struct Submitted {
 
 /// Interprets a submitted line (see the module docs). `guest` is the shown conversation's
 /// guest, `request` the selected request. `Ok(None)` for a blank line; `Err` explains.
-pub fn interpret(line: &str, guest: Option<&str>, request: Option<u64>) -> Result<Option<Submitted>, String> {
+pub fn interpret(
+    line: &str,
+    guest: Option<&str>,
+    request: Option<u64>,
+) -> Result<Option<Submitted>, String> {
     let trimmed = line.trim();
     if trimmed.is_empty() {
         return Ok(None);
@@ -153,7 +162,11 @@ pub fn interpret(line: &str, guest: Option<&str>, request: Option<u64>) -> Resul
     message(trimmed)
 }
 
-fn command(text: &str, guest: Option<&str>, request: Option<u64>) -> Result<Option<Submitted>, String> {
+fn command(
+    text: &str,
+    guest: Option<&str>,
+    request: Option<u64>,
+) -> Result<Option<Submitted>, String> {
     let text = text.trim();
     let completed = match (text, guest, request) {
         ("kick" | "ban", Some(user), _) => format!("{text} {user}"),
@@ -162,7 +175,10 @@ fn command(text: &str, guest: Option<&str>, request: Option<u64>) -> Result<Opti
     };
     Ok(commands::parse(&completed)?.map(|command| {
         let show_activity = matches!(command, Command::List | Command::Help);
-        Submitted { command, show_activity }
+        Submitted {
+            command,
+            show_activity,
+        }
     }))
 }
 
@@ -199,19 +215,34 @@ pub struct Notice {
 
 pub fn draw_notice(frame: &mut Frame, area: Rect, notice: Option<&Notice>) {
     let Some(n) = notice else { return };
-    let style = if n.error { theme::error() } else { theme::dim() };
-    frame.render_widget(Paragraph::new(Span::styled(fmt::truncate(&n.text, area.width as usize), style)), area);
+    let style = if n.error {
+        theme::error()
+    } else {
+        theme::dim()
+    };
+    frame.render_widget(
+        Paragraph::new(Span::styled(
+            fmt::truncate(&n.text, area.width as usize),
+            style,
+        )),
+        area,
+    );
 }
 
 /// The input box: `title` says where Enter goes.
 pub fn draw_input(frame: &mut Frame, area: Rect, title: &str, input: &InputLine, focused: bool) {
-    let block = Block::bordered().title(title).border_style(theme::border(focused));
+    let block = Block::bordered()
+        .title(title)
+        .border_style(theme::border(focused));
     let room = area.width.saturating_sub(4) as usize;
     let (shown, cursor) = window(&input.text, input.cursor, room);
     let line = Line::from(vec![Span::styled("> ", theme::dim()), Span::raw(shown)]);
     frame.render_widget(Paragraph::new(line).block(block), area);
     if focused {
-        frame.set_cursor_position(Position { x: area.x + 3 + cursor as u16, y: area.y + 1 });
+        frame.set_cursor_position(Position {
+            x: area.x + 3 + cursor as u16,
+            y: area.y + 1,
+        });
     }
 }
 
@@ -220,38 +251,92 @@ mod tests {
     use super::*;
 
     fn reply(user: &str, text: &str) -> Option<Submitted> {
-        Some(Submitted { command: Command::Reply { user: user.into(), text: text.into() }, show_activity: false })
+        Some(Submitted {
+            command: Command::Reply {
+                user: user.into(),
+                text: text.into(),
+            },
+            show_activity: false,
+        })
     }
 
     #[test]
     fn plain_text_goes_to_the_shown_guest() {
-        assert_eq!(interpret("hello there", Some("alice"), None), Ok(reply("alice", "hello there")));
-        assert_eq!(interpret("r u there?", Some("alice"), None), Ok(reply("alice", "r u there?")));
-        assert!(interpret("hello", None, None).unwrap_err().contains("no conversation is shown"));
+        assert_eq!(
+            interpret("hello there", Some("alice"), None),
+            Ok(reply("alice", "hello there"))
+        );
+        assert_eq!(
+            interpret("r u there?", Some("alice"), None),
+            Ok(reply("alice", "r u there?"))
+        );
+        assert!(interpret("hello", None, None)
+            .unwrap_err()
+            .contains("no conversation is shown"));
         assert_eq!(interpret("   ", Some("alice"), None), Ok(None));
     }
 
     #[test]
     fn slash_commands_seed_words_and_escapes() {
-        let list = Some(Submitted { command: Command::List, show_activity: true });
+        let list = Some(Submitted {
+            command: Command::List,
+            show_activity: true,
+        });
         assert_eq!(interpret("/list", None, None), Ok(list.clone()));
         assert_eq!(interpret("/ls", None, None), Ok(list.clone()));
         assert_eq!(interpret("list", Some("alice"), None), Ok(list));
-        assert_eq!(interpret("@bob hi", Some("alice"), None), Ok(reply("bob", "hi")));
-        assert_eq!(interpret("reply bob hi", None, None), Ok(reply("bob", "hi")));
-        assert_eq!(interpret("/say list of things", Some("alice"), None), Ok(reply("alice", "list of things")));
-        assert_eq!(interpret("//shrug", Some("alice"), None), Ok(reply("alice", "/shrug")));
-        assert!(interpret("list now", Some("alice"), None).unwrap_err().contains("no arguments"));
-        assert!(interpret("/frob", None, None).unwrap_err().contains("unknown command"));
+        assert_eq!(
+            interpret("@bob hi", Some("alice"), None),
+            Ok(reply("bob", "hi"))
+        );
+        assert_eq!(
+            interpret("reply bob hi", None, None),
+            Ok(reply("bob", "hi"))
+        );
+        assert_eq!(
+            interpret("/say list of things", Some("alice"), None),
+            Ok(reply("alice", "list of things"))
+        );
+        assert_eq!(
+            interpret("//shrug", Some("alice"), None),
+            Ok(reply("alice", "/shrug"))
+        );
+        assert!(interpret("list now", Some("alice"), None)
+            .unwrap_err()
+            .contains("no arguments"));
+        assert!(interpret("/frob", None, None)
+            .unwrap_err()
+            .contains("unknown command"));
     }
 
     #[test]
     fn bare_kick_ban_accept_decline_use_the_selection() {
-        let cmd = |c| Ok(Some(Submitted { command: c, show_activity: false }));
-        assert_eq!(interpret("kick", Some("alice"), None), cmd(Command::Kick { user: "alice".into() }));
-        assert_eq!(interpret("/ban", Some("alice"), None), cmd(Command::Ban { user: "alice".into() }));
-        assert_eq!(interpret("accept", None, Some(7)), cmd(Command::Accept { issue: 7 }));
-        assert_eq!(interpret("decline", None, Some(7)), cmd(Command::Decline { issue: 7 }));
+        let cmd = |c| {
+            Ok(Some(Submitted {
+                command: c,
+                show_activity: false,
+            }))
+        };
+        assert_eq!(
+            interpret("kick", Some("alice"), None),
+            cmd(Command::Kick {
+                user: "alice".into()
+            })
+        );
+        assert_eq!(
+            interpret("/ban", Some("alice"), None),
+            cmd(Command::Ban {
+                user: "alice".into()
+            })
+        );
+        assert_eq!(
+            interpret("accept", None, Some(7)),
+            cmd(Command::Accept { issue: 7 })
+        );
+        assert_eq!(
+            interpret("decline", None, Some(7)),
+            cmd(Command::Decline { issue: 7 })
+        );
         assert!(interpret("kick", None, None).unwrap_err().contains("usage"));
     }
 

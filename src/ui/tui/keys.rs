@@ -154,21 +154,21 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
             ("Alt-0", "show the activity log"),
             ("Ctrl-N / Ctrl-P", "next / previous conversation"),
             ("PgUp / PgDn", "scroll the conversation"),
-            ("? or F1", "this help (? in the input line when it is empty)"),
-            ("Esc", "close the menu or help"),
+            ("? or F1", "this help (? only on an empty input line)"),
+            ("Esc", "close menu or help; back to the input line"),
             ("Ctrl-C", "quit politely (twice: at once)"),
-            ("mouse", "click a pane or item; right-click opens its menu; wheel scrolls"),
+            ("mouse", "click: pane/item; right-click: menu; wheel"),
         ],
     ),
     (
-        "Requests and peers lists",
+        "Requests and peers",
         &[
             ("j / k, ↓ / ↑", "move"),
             ("g / G, Home / End", "first / last"),
-            ("Enter", "request: accept (manual mode) or menu; peer: chat"),
-            ("m or →", "side menu: kick, ban, decline, issue URL, copy link"),
+            ("Enter", "request: accept (manual) or menu; peer: chat"),
+            ("m or →", "side menu: kick, ban, decline, URL, copy"),
             ("a / d", "accept / decline the selected request"),
-            ("i or /", "go to the input line (/ starts a command)"),
+            ("i or /", "to the input line (/ starts a command)"),
         ],
     ),
     (
@@ -176,16 +176,23 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
         &[
             ("j / k, ↓ / ↑", "scroll one message"),
             ("g / G, Home / End", "oldest / newest (follow)"),
-            ("m", "side menu for this guest"),
+            ("m or →", "side menu for this guest"),
         ],
     ),
     (
         "Input line",
         &[
             ("Enter", "send to the shown guest, or run a command"),
-            ("/cmd …", "a command: /list /kick /ban /accept /decline /help /quit"),
-            ("list, reply, @user, kick, …", "the console commands work as typed in --plain"),
-            ("/say text", "send text that starts with a command word"),
+            ("/cmd …", "a command: /list /kick /ban /accept /quit …"),
+            (
+                "list, @user msg, kick…",
+                "console commands, exactly as in --plain",
+            ),
+            ("kick, ban (no user)", "act on the shown guest"),
+            (
+                "/say text, //text",
+                "send text starting with a command word or /",
+            ),
             ("↑ / ↓", "previous / next line typed"),
             ("Ctrl-A / Ctrl-E", "start / end of line"),
             ("Ctrl-U / Ctrl-W", "clear the line / delete a word"),
@@ -193,7 +200,11 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
     ),
     (
         "Side menu",
-        &[("↑ / ↓, Enter", "choose"), ("letter", "the item's key, e.g. k kick, b ban"), ("Esc", "close")],
+        &[
+            ("↑ / ↓, Enter", "choose"),
+            ("letter", "the item's key: k kick, b ban, …"),
+            ("Esc", "close"),
+        ],
     ),
 ];
 
@@ -206,7 +217,12 @@ mod tests {
     }
 
     fn ctx(focus: Pane) -> KeyContext {
-        KeyContext { focus, menu_open: false, help_open: false, input_empty: true }
+        KeyContext {
+            focus,
+            menu_open: false,
+            help_open: false,
+            input_empty: true,
+        }
     }
 
     #[test]
@@ -216,7 +232,16 @@ mod tests {
         assert_eq!(resolve(j, ctx(Pane::Peers)), Some(Intent::Down));
         let q = key(KeyCode::Char('?'), KeyModifiers::NONE);
         assert_eq!(resolve(q, ctx(Pane::Input)), Some(Intent::Help));
-        assert_eq!(resolve(q, KeyContext { input_empty: false, ..ctx(Pane::Input) }), Some(Intent::Insert('?')));
+        assert_eq!(
+            resolve(
+                q,
+                KeyContext {
+                    input_empty: false,
+                    ..ctx(Pane::Input)
+                }
+            ),
+            Some(Intent::Insert('?'))
+        );
     }
 
     #[test]
@@ -225,13 +250,31 @@ mod tests {
         let ctrl_c = key(KeyCode::Char('c'), KeyModifiers::CONTROL);
         for focus in [Pane::Input, Pane::Requests, Pane::Peers, Pane::Conversation] {
             assert_eq!(resolve(alt3, ctx(focus)), Some(Intent::ShowBuffer(3)));
-            assert_eq!(resolve(ctrl_c, KeyContext { menu_open: true, ..ctx(focus) }), Some(Intent::Quit));
+            assert_eq!(
+                resolve(
+                    ctrl_c,
+                    KeyContext {
+                        menu_open: true,
+                        ..ctx(focus)
+                    }
+                ),
+                Some(Intent::Quit)
+            );
         }
     }
 
     #[test]
     fn menu_keys_are_hotkeys() {
         let k = key(KeyCode::Char('k'), KeyModifiers::NONE);
-        assert_eq!(resolve(k, KeyContext { menu_open: true, ..ctx(Pane::Peers) }), Some(Intent::Hotkey('k')));
+        assert_eq!(
+            resolve(
+                k,
+                KeyContext {
+                    menu_open: true,
+                    ..ctx(Pane::Peers)
+                }
+            ),
+            Some(Intent::Hotkey('k'))
+        );
     }
 }

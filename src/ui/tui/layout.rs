@@ -39,17 +39,36 @@ pub fn areas(size: Rect) -> Option<Areas> {
     if size.width < MIN_WIDTH || size.height < MIN_HEIGHT {
         return None;
     }
-    let [main, notice, input, status] =
-        Layout::vertical([Constraint::Min(6), Constraint::Length(1), Constraint::Length(3), Constraint::Length(1)]).areas(size);
+    let [main, notice, input, status] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(1),
+        Constraint::Length(3),
+        Constraint::Length(1),
+    ])
+    .areas(size);
     let side = (size.width / 3).clamp(26, 40);
-    let [left, conversation] = Layout::horizontal([Constraint::Length(side), Constraint::Min(20)]).areas(main);
-    let [requests, peers] = Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(left);
-    Some(Areas { requests, peers, conversation, notice, input, status })
+    let [left, conversation] =
+        Layout::horizontal([Constraint::Length(side), Constraint::Min(20)]).areas(main);
+    let [requests, peers] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(left);
+    Some(Areas {
+        requests,
+        peers,
+        conversation,
+        notice,
+        input,
+        status,
+    })
 }
 
 /// The inside of a bordered pane.
 pub fn inner(r: Rect) -> Rect {
-    Rect { x: r.x.saturating_add(1), y: r.y.saturating_add(1), width: r.width.saturating_sub(2), height: r.height.saturating_sub(2) }
+    Rect {
+        x: r.x.saturating_add(1),
+        y: r.y.saturating_add(1),
+        width: r.width.saturating_sub(2),
+        height: r.height.saturating_sub(2),
+    }
 }
 
 /// The side menu: along the right edge of the conversation pane, tall enough for `items`.
@@ -57,14 +76,24 @@ pub fn menu_area(a: &Areas, items: usize) -> Rect {
     let c = a.conversation;
     let width = MENU_WIDTH.min(c.width);
     let height = (items as u16 + 2).min(c.height);
-    Rect { x: c.x + c.width - width, y: c.y, width, height }
+    Rect {
+        x: c.x + c.width - width,
+        y: c.y,
+        width,
+        height,
+    }
 }
 
 /// The help overlay: centred, most of the screen.
 pub fn help_area(size: Rect) -> Rect {
     let width = size.width.saturating_sub(4).min(76);
     let height = size.height.saturating_sub(2);
-    Rect { x: size.x + (size.width - width) / 2, y: size.y + (size.height - height) / 2, width, height }
+    Rect {
+        x: size.x + (size.width - width) / 2,
+        y: size.y + (size.height - height) / 2,
+        width,
+        height,
+    }
 }
 
 /// First item shown in a list of `visible` slots so that `selected` is in view.

@@ -43,29 +43,75 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
     let mut out = Vec::new();
     match target {
         MenuTarget::Peer(id) => {
-            let Some(c) = app.conversations.get(&id) else { return out };
+            let Some(c) = app.conversations.get(&id) else {
+                return out;
+            };
             if c.state != PeerState::Closed {
                 out.push(item('k', "kick", MenuAction::Kick(c.guest.clone())));
             }
             out.push(item('b', "ban", MenuAction::Ban(c.guest.clone())));
             if let Some(r) = app.requests.get(&c.issue) {
-                out.push(item('u', "show issue URL", MenuAction::ShowUrl(r.issue.html_url.clone())));
-                out.push(item('c', "copy issue URL", MenuAction::Copy { what: "issue URL", text: r.issue.html_url.clone() }));
+                out.push(item(
+                    'u',
+                    "show issue URL",
+                    MenuAction::ShowUrl(r.issue.html_url.clone()),
+                ));
+                out.push(item(
+                    'c',
+                    "copy issue URL",
+                    MenuAction::Copy {
+                        what: "issue URL",
+                        text: r.issue.html_url.clone(),
+                    },
+                ));
             }
         }
         MenuTarget::Request(n) => {
-            let Some(r) = app.requests.get(&n) else { return out };
-            if matches!(r.stage, RequestStage::Pending | RequestStage::Expired | RequestStage::Ended) {
+            let Some(r) = app.requests.get(&n) else {
+                return out;
+            };
+            if matches!(
+                r.stage,
+                RequestStage::Pending | RequestStage::Expired | RequestStage::Ended
+            ) {
                 out.push(item('a', "accept", MenuAction::Accept(n)));
             }
-            if matches!(r.stage, RequestStage::Pending | RequestStage::Preparing | RequestStage::Posting | RequestStage::WaitingForAnswer) {
+            if matches!(
+                r.stage,
+                RequestStage::Pending
+                    | RequestStage::Preparing
+                    | RequestStage::Posting
+                    | RequestStage::WaitingForAnswer
+            ) {
                 out.push(item('d', "decline", MenuAction::Decline(n)));
             }
-            out.push(item('b', "ban", MenuAction::Ban(r.issue.user.login.clone())));
-            out.push(item('u', "show issue URL", MenuAction::ShowUrl(r.issue.html_url.clone())));
-            out.push(item('c', "copy issue URL", MenuAction::Copy { what: "issue URL", text: r.issue.html_url.clone() }));
+            out.push(item(
+                'b',
+                "ban",
+                MenuAction::Ban(r.issue.user.login.clone()),
+            ));
+            out.push(item(
+                'u',
+                "show issue URL",
+                MenuAction::ShowUrl(r.issue.html_url.clone()),
+            ));
+            out.push(item(
+                'c',
+                "copy issue URL",
+                MenuAction::Copy {
+                    what: "issue URL",
+                    text: r.issue.html_url.clone(),
+                },
+            ));
             if let Some(link) = &r.link {
-                out.push(item('l', "copy guest link", MenuAction::Copy { what: "guest link", text: link.clone() }));
+                out.push(item(
+                    'l',
+                    "copy guest link",
+                    MenuAction::Copy {
+                        what: "guest link",
+                        text: link.clone(),
+                    },
+                ));
             }
         }
     }
@@ -75,21 +121,42 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
 /// The menu's title for `target`.
 pub fn title(target: MenuTarget, app: &State) -> String {
     match target {
-        MenuTarget::Peer(id) => app.conversations.get(&id).map(|c| sanitize_for_terminal(&c.guest)).unwrap_or_default(),
-        MenuTarget::Request(n) => format!("#{n}"),
+        MenuTarget::Peer(id) => app
+            .conversations
+            .get(&id)
+            .map(|c| sanitize_for_terminal(&c.guest))
+            .unwrap_or_default(),
+        MenuTarget::Request(n) => match app.requests.get(&n) {
+            Some(r) => format!("#{n} {}", sanitize_for_terminal(&r.issue.user.login)),
+            None => format!("#{n}"),
+        },
     }
 }
 
 /// Draws the menu along the right edge of the conversation window.
-pub fn draw(frame: &mut Frame, areas: &layout::Areas, title: &str, items: &[MenuItem], cursor: usize) {
+pub fn draw(
+    frame: &mut Frame,
+    areas: &layout::Areas,
+    title: &str,
+    items: &[MenuItem],
+    cursor: usize,
+) {
     let area: Rect = layout::menu_area(areas, items.len());
     let width = layout::inner(area).width as usize;
-    let block = Block::bordered().title(format!(" {} ", fmt::truncate(title, width.saturating_sub(2)))).border_style(theme::border(true));
+    let block = Block::bordered()
+        .title(format!(
+            " {} ",
+            fmt::truncate(title, width.saturating_sub(2))
+        ))
+        .border_style(theme::border(true));
     let list: Vec<ListItem> = items
         .iter()
         .enumerate()
         .map(|(i, it)| {
-            let line = Line::from(vec![Span::styled(format!(" {} ", it.key), theme::warn()), Span::raw(it.label)]);
+            let line = Line::from(vec![
+                Span::styled(format!(" {} ", it.key), theme::warn()),
+                Span::raw(it.label),
+            ]);
             let li = ListItem::new(line);
             if i == cursor {
                 li.style(theme::selected(true))

@@ -15,7 +15,9 @@ use crate::rtc::peer::PeerId;
 /// What the conversation window can show, in list order: `None` is the activity log
 /// (notices, errors, `list`/`help` output), then every conversation in the order it began.
 pub fn buffers(app: &State) -> Vec<Option<PeerId>> {
-    std::iter::once(None).chain(app.conversations.keys().map(|id| Some(*id))).collect()
+    std::iter::once(None)
+        .chain(app.conversations.keys().map(|id| Some(*id)))
+        .collect()
 }
 
 /// How a connection state reads.
@@ -46,21 +48,42 @@ pub fn rows(app: &State) -> Vec<PeerRow> {
         .into_iter()
         .enumerate()
         .map(|(i, b)| {
-            let key = if i <= 9 { i.to_string() } else { " ".to_string() };
+            let key = if i <= 9 {
+                i.to_string()
+            } else {
+                " ".to_string()
+            };
             match b.and_then(|id| app.conversations.get(&id)) {
-                None => PeerRow { key, name: "activity".into(), state: "", tone: Tone::Activity, unread: 0, verified: false },
+                None => PeerRow {
+                    key,
+                    name: "activity".into(),
+                    state: "",
+                    tone: Tone::Activity,
+                    unread: 0,
+                    verified: false,
+                },
                 Some(c) => {
                     let (state, tone) = match c.state {
                         PeerState::Connecting => ("joining", Tone::Connecting),
                         PeerState::Open => ("open", Tone::Open),
                         PeerState::Closed => ("closed", Tone::Closed),
                     };
-                    PeerRow { key, name: sanitize_for_terminal(&c.guest), state, tone, unread: c.unread, verified: c.verify_code.is_some() }
+                    PeerRow {
+                        key,
+                        name: sanitize_for_terminal(&c.guest),
+                        state,
+                        tone,
+                        unread: c.unread,
+                        verified: c.verify_code.is_some(),
+                    }
                 }
             }
         })
         .collect()
 }
+
+/// Cells kept for the unread badge, so the columns line up.
+const BADGE: usize = 5;
 
 fn tone_style(tone: Tone) -> Style {
     match tone {
@@ -74,7 +97,9 @@ fn tone_style(tone: Tone) -> Style {
 /// Draws the list; `shown` indexes `rows` (the buffer on screen).
 pub fn draw(frame: &mut Frame, area: Rect, rows: &[PeerRow], shown: usize, focused: bool) {
     let open = rows.iter().filter(|r| r.tone == Tone::Open).count();
-    let block = Block::bordered().title(format!(" Peers ({open} open) ")).border_style(theme::border(focused));
+    let block = Block::bordered()
+        .title(format!(" Peers ({open} open) "))
+        .border_style(theme::border(focused));
     let inner = layout::inner(area);
     let width = inner.width as usize;
     let visible = inner.height.max(1) as usize;
@@ -86,12 +111,17 @@ pub fn draw(frame: &mut Frame, area: Rect, rows: &[PeerRow], shown: usize, focus
         .take(visible)
         .map(|(i, r)| {
             let mark = if r.verified { " ✓" } else { "" };
-            let badge = if r.unread > 0 { format!(" {} ", r.unread.min(999)) } else { String::new() };
-            let name_cells = width.saturating_sub(2 + 8 + fmt::width(&badge));
+            let badge = if r.unread > 0 {
+                format!(" {} ", r.unread.min(999))
+            } else {
+                String::new()
+            };
+            let name_cells = width.saturating_sub(2 + 8 + BADGE);
             let line = Line::from(vec![
                 Span::raw(format!("{} ", r.key)),
                 Span::raw(fmt::fit(&format!("{}{mark}", r.name), name_cells)),
                 Span::styled(format!(" {:<7}", r.state), tone_style(r.tone)),
+                Span::raw(" ".repeat(BADGE.saturating_sub(fmt::width(&badge)))),
                 Span::styled(badge, theme::badge()),
             ]);
             let item = ListItem::new(line);

@@ -18,7 +18,11 @@ pub fn queue(app: &State) -> Vec<&Request> {
         .filter(|r| {
             matches!(
                 r.stage,
-                RequestStage::Pending | RequestStage::Preparing | RequestStage::Posting | RequestStage::WaitingForAnswer | RequestStage::Connecting
+                RequestStage::Pending
+                    | RequestStage::Preparing
+                    | RequestStage::Posting
+                    | RequestStage::WaitingForAnswer
+                    | RequestStage::Connecting
             )
         })
         .collect()
@@ -27,10 +31,10 @@ pub fn queue(app: &State) -> Vec<&Request> {
 /// How a stage reads in the queue, and whether it needs the maintainer.
 fn stage_text(stage: &RequestStage) -> (&'static str, bool) {
     match stage {
-        RequestStage::Pending => ("⏸ press Enter to accept", true),
-        RequestStage::Preparing => ("… preparing link", false),
+        RequestStage::Pending => ("⏸ accept?", true),
+        RequestStage::Preparing => ("… preparing", false),
         RequestStage::Posting => ("… posting link", false),
-        RequestStage::WaitingForAnswer => ("◷ link posted, waiting", false),
+        RequestStage::WaitingForAnswer => ("◷ link posted", false),
         RequestStage::Connecting => ("⇄ connecting", false),
         other => (other.label(), false),
     }
@@ -66,7 +70,14 @@ pub fn rows(app: &State, now: u64) -> Vec<RequestRow> {
 }
 
 /// Draws the queue; `selected` indexes `rows`.
-pub fn draw(frame: &mut Frame, area: Rect, rows: &[RequestRow], selected: Option<usize>, focused: bool, manual: bool) {
+pub fn draw(
+    frame: &mut Frame,
+    area: Rect,
+    rows: &[RequestRow],
+    selected: Option<usize>,
+    focused: bool,
+    manual: bool,
+) {
     let mode = if manual { " manual " } else { " auto " };
     let block = Block::bordered()
         .title(format!(" Requests ({}) ", rows.len()))
@@ -75,7 +86,10 @@ pub fn draw(frame: &mut Frame, area: Rect, rows: &[RequestRow], selected: Option
     let inner = layout::inner(area);
     let width = inner.width as usize;
     if rows.is_empty() {
-        let empty = vec![ListItem::new(Span::styled("no requests waiting", theme::dim()))];
+        let empty = vec![ListItem::new(Span::styled(
+            "no requests waiting",
+            theme::dim(),
+        ))];
         frame.render_widget(List::new(empty).block(block), area);
         return;
     }
@@ -89,9 +103,16 @@ pub fn draw(frame: &mut Frame, area: Rect, rows: &[RequestRow], selected: Option
         .map(|(i, r)| {
             let head = format!("#{} {}", r.number, r.user);
             let head = format!("{}{:>5}", fmt::fit(&head, width.saturating_sub(5)), r.age);
-            let stage_style = if r.needs_you { theme::warn() } else { theme::dim() };
+            let stage_style = if r.needs_you {
+                theme::warn()
+            } else {
+                theme::dim()
+            };
             let tail = fmt::truncate(&format!("  {} · {}", r.stage, r.title), width);
-            let item = ListItem::new(vec![Line::from(head), Line::from(Span::styled(tail, stage_style))]);
+            let item = ListItem::new(vec![
+                Line::from(head),
+                Line::from(Span::styled(tail, stage_style)),
+            ]);
             if Some(i) == selected {
                 item.style(theme::selected(focused))
             } else {

@@ -13,7 +13,7 @@ use crate::app::{sanitize_for_terminal, State};
 /// How healthy the forge looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Health {
-    /// Not polled successfully yet.
+    /// Not polled successfully yet, or polling paused (rate limit reserve, backoff).
     Unknown,
     Ok,
     /// The last poll failed.
@@ -35,20 +35,53 @@ pub struct StatusModel {
 }
 
 pub fn model(app: &State, now: u64, quitting: bool) -> StatusModel {
-    let polled = app.last_poll_ok.map(|t| format!("polled {} ago", fmt::age(now.saturating_sub(t))));
-    let (health, forge) = match (&app.last_poll_error, polled) {
-        (Some(e), polled) => {
-            let when = polled.map(|p| format!(" (last ok: {p})")).unwrap_or_default();
-            (Health::Failing, format!("forge: {}{when}", sanitize_for_terminal(e)))
+    let polled = app
+        .last_poll_ok
+        .map(|t| format!("polled {} ago", fmt::age(now.saturating_sub(t))));
+    let (health, forge) = match (
+        app.forge.paused_until.filter(|until| *until > now),
+        &app.last_poll_error,
+        polled,
+    ) {
+        (Some(until), ..) => {
+            let why = app
+                .forge
+                .pause_reason
+                .as_deref()
+                .map(sanitize_for_terminal)
+                .unwrap_or_default();
+            (
+                Health::Unknown,
+                format!("forge paused {}: {why}", fmt::age(until - now)),
+            )
         }
-        (None, Some(p)) => (Health::Ok, format!("forge ok · {p}")),
-        (None, None) => (Health::Unknown, "forge: first poll…".to_string()),
+        (None, Some(e), polled) => {
+            let when = polled
+                .map(|p| format!(" (last ok: {p})"))
+                .unwrap_or_default();
+            (
+                Health::Failing,
+                format!("forge: {}{when}", sanitize_for_terminal(e)),
+            )
+        }
+        (None, None, Some(p)) => (Health::Ok, format!("forge ok · {p}")),
+        (None, None, None) => (Health::Unknown, "forge: first poll…".to_string()),
     };
     let rate = match app.rate_limit {
         Some(r) => format!("rate {}/{}", r.remaining, r.limit),
         None => "rate ?".to_string(),
     };
-    StatusModel { who: format!("{}@{}", sanitize_for_terminal(&app.host.login), app.settings.repo), health, forge, rate, quitting }
+    StatusModel {
+        who: format!(
+            "{}@{}",
+            sanitize_for_terminal(&app.host.login),
+            app.settings.repo
+        ),
+        health,
+        forge,
+        rate,
+        quitting,
+    }
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, m: &StatusModel) {
@@ -57,14 +90,22 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &StatusModel) {
         Health::Unknown => theme::warn(),
         Health::Failing => theme::error(),
     };
-    let right = if m.quitting { " quitting… " } else { " ? help " };
+    let right = if m.quitting {
+        " quitting… "
+    } else {
+        " ? help "
+    };
     let left_room = (area.width as usize).saturating_sub(fmt::width(right));
     let left = format!(" {} │ {} │ {} ", m.who, m.forge, m.rate);
     let left = fmt::fit(&left, left_room);
     // Colour the forge part by health; the rest plain.
     let split = fmt::width(&format!(" {} │ ", m.who)).min(fmt::width(&left));
     let (a, b) = split_at_cells(&left, split);
-    let line = Line::from(vec![Span::raw(a), Span::styled(b, health), Span::styled(right, Style::new().add_modifier(Modifier::BOLD))]);
+    let line = Line::from(vec![
+        Span::raw(a),
+        Span::styled(b, health),
+        Span::styled(right, Style::new().add_modifier(Modifier::BOLD)),
+    ]);
     frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
 }
 

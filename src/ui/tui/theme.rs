@@ -45,7 +45,10 @@ pub fn host() -> Style {
 }
 
 pub fn badge() -> Style {
-    Style::new().fg(Color::Black).bg(Color::Yellow).add_modifier(Modifier::BOLD)
+    Style::new()
+        .fg(Color::Black)
+        .bg(Color::Yellow)
+        .add_modifier(Modifier::BOLD)
 }
 
 pub fn status_bar() -> Style {

@@ -96,6 +96,8 @@ impl Store {
             created_at: now,
             updated_at: now,
             closed_at: None,
+            labels: Vec::new(),
+            state_reason: None,
         });
         let number = st.issues.len() as u64;
         st.issue_view(number, self.owner_id)
@@ -151,13 +153,24 @@ impl Store {
         if let Some(b) = body {
             rec.body = b.to_string();
         }
+        let mut changed_state = false;
         if let Some(open) = open {
             if open != rec.open {
                 rec.open = open;
                 rec.closed_at = if open { None } else { Some(now) };
+                rec.state_reason = Some(if open { "reopened" } else { "completed" });
+                changed_state = true;
             }
         }
         rec.updated_at = now;
+        if changed_state {
+            let kind = if open == Some(true) {
+                "reopened"
+            } else {
+                "closed"
+            };
+            st.record_event(number, user, kind, None, now);
+        }
         st.issue_view(number, self.owner_id)
             .ok_or(StoreError::NotFound)
     }

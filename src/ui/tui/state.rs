@@ -1,0 +1,560 @@
+//! The TUI's own view model: focus, selections, scroll, menu, help, input line, attention
+//! bookkeeping. The app core's [`State`] stays the truth about requests and conversations;
+//! this only remembers how the maintainer is looking at it.
+//!
+//! [`update`] is the one function that changes a [`TuiState`]: pure, given the core's state
+//! and one [`UiEvent`], it returns [`UiAction`]s (commands for the core, the bell, a
+//! clipboard copy) for the glue in `mod.rs` to carry out. Every key sequence is tested
+//! through it without a terminal.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use super::input::{self, InputLine};
+use super::keys::{self, Intent, KeyContext};
+use super::menu::{self, MenuAction, MenuTarget};
+use super::{conversation, help, layout, peers, requests};
+use crate::app::{sanitize_for_terminal, Command, RequestStage, State};
+use crate::rtc::peer::PeerId;
+
+/// The windows that can have the focus, in Tab order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Requests,
+    Peers,
+    Conversation,
+    Input,
+}
+
+const TAB_ORDER: [Pane; 4] = [Pane::Requests, Pane::Peers, Pane::Conversation, Pane::Input];
+
+/// An open side menu.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Menu {
+    pub target: MenuTarget,
+    /// Index of the highlighted item.
+    pub cursor: usize,
+}
+
+/// A message from the TUI itself (a mistake, a copied link), shown on the notice line until
+/// the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// How the maintainer is looking at the core's state.
+#[derive(Debug, Clone)]
+pub struct TuiState {
+    /// Where keys go; the input line by default, so typing just works.
+    pub focus: Pane,
+    /// The buffer in the conversation window: a conversation, or `None` for the activity log.
+    pub shown: Option<PeerId>,
+    /// The selected request (issue number); kept by number so arrivals do not move it.
+    pub request: Option<u64>,
+    /// Entries scrolled up from the newest in the shown buffer (0 = follow new ones).
+    pub scroll: usize,
+    pub menu: Option<Menu>,
+    /// Help overlay open, and its scroll.
+    pub help: Option<usize>,
+    pub input: InputLine,
+    /// Lines submitted, oldest first, for ↑/↓ recall.
+    pub history: Vec<String>,
+    /// Position while recalling history.
+    pub history_pos: Option<usize>,
+    pub flash: Option<Flash>,
+    /// Terminal size (columns, rows): layout for mouse hits and page size.
+    pub size: (u16, u16),
+    /// Ring the bell on a new request / a message elsewhere (config `bell`).
+    pub bell: bool,
+    /// Extra lines on top of the activity log (the demo's URLs).
+    pub banner: Vec<String>,
+    /// Quit was asked for; a second Ctrl-C forces it.
+    pub quitting: bool,
+    /// Requests (by peer id: one per request) and conversations seen, for attention.
+    known_requests: BTreeSet<PeerId>,
+    known_peers: BTreeSet<PeerId>,
+    /// Unread counts last seen per conversation: a rise elsewhere rings the bell.
+    unread_seen: BTreeMap<PeerId, usize>,
+    /// Entries in the shown buffer at the last sync, to keep a scrolled view still.
+    shown_len: usize,
+}
+
+impl TuiState {
+    pub fn new(size: (u16, u16), bell: bool, banner: Vec<String>) -> TuiState {
+        TuiState {
+            focus: Pane::Input,
+            shown: None,
+            request: None,
+            scroll: 0,
+            menu: None,
+            help: None,
+            input: InputLine::default(),
+            history: Vec::new(),
+            history_pos: None,
+            flash: None,
+            size,
+            bell,
+            banner,
+            quitting: false,
+            known_requests: BTreeSet::new(),
+            known_peers: BTreeSet::new(),
+            unread_seen: BTreeMap::new(),
+            shown_len: 0,
+        }
+    }
+
+    fn say(&mut self, text: impl Into<String>, error: bool) {
+        self.flash = Some(Flash {
+            text: text.into(),
+            error,
+        });
+    }
+}
+
+/// An input to the TUI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiEvent {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    Paste(String),
+    /// The core's state changed (called before each draw).
+    Refresh,
+}
+
+/// Something for the glue to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UiAction {
+    /// Hand a command to the core.
+    Send(Command),
+    /// Ring the terminal bell.
+    Bell,
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Second Ctrl-C: restore the terminal and exit now.
+    ForceQuit,
+}
+
+/// Applies one event; see the module docs.
+pub fn update(tui: &mut TuiState, app: &State, event: UiEvent) -> Vec<UiAction> {
+    let mut out = Vec::new();
+    match event {
+        UiEvent::Key(key) => {
+            let ctx = KeyContext {
+                focus: tui.focus,
+                menu_open: tui.menu.is_some(),
+                help_open: tui.help.is_some(),
+                input_empty: tui.input.text.is_empty(),
+            };
+            if let Some(intent) = keys::resolve(key, ctx) {
+                tui.flash = None;
+                apply(tui, app, intent, &mut out);
+            }
+        }
+        UiEvent::Mouse(m) => mouse(tui, app, m, &mut out),
+        UiEvent::Resize(w, h) => tui.size = (w, h),
+        UiEvent::Paste(text) => {
+            tui.focus = Pane::Input;
+            tui.input.insert_str(&text);
+        }
+        UiEvent::Refresh => {}
+    }
+    sync(tui, app, &mut out);
+    out
+}
+
+fn areas(tui: &TuiState) -> Option<layout::Areas> {
+    layout::areas(Rect::new(0, 0, tui.size.0, tui.size.1))
+}
+
+/// Half the conversation window's height: what PgUp/PgDn scroll by.
+fn page(tui: &TuiState) -> usize {
+    areas(tui).map_or(5, |a| {
+        (layout::inner(a.conversation).height as usize / 2).max(1)
+    })
+}
+
+fn show(tui: &mut TuiState, app: &State, buffer: Option<PeerId>) {
+    if tui.shown != buffer {
+        tui.shown = buffer;
+        tui.scroll = 0;
+        tui.shown_len = conversation::entry_count(app, buffer, &tui.banner);
+    }
+    tui.menu = None;
+}
+
+fn scroll_by(tui: &mut TuiState, app: &State, delta: isize) {
+    let max = conversation::entry_count(app, tui.shown, &tui.banner).saturating_sub(1);
+    tui.scroll = tui.scroll.saturating_add_signed(delta).min(max);
+}
+
+/// Index of the selected request in the queue.
+fn request_index(tui: &TuiState, app: &State) -> Option<usize> {
+    let q = requests::queue(app);
+    tui.request
+        .and_then(|n| q.iter().position(|r| r.issue.number == n))
+        .or((!q.is_empty()).then_some(0))
+}
+
+fn select_request(tui: &mut TuiState, app: &State, index: usize) {
+    let q = requests::queue(app);
+    if let Some(r) = q.get(index.min(q.len().saturating_sub(1))) {
+        tui.request = Some(r.issue.number);
+    }
+}
+
+fn move_request(tui: &mut TuiState, app: &State, delta: isize) {
+    let i = request_index(tui, app).unwrap_or(0);
+    select_request(tui, app, i.saturating_add_signed(delta));
+}
+
+fn buffer_index(tui: &TuiState, app: &State) -> usize {
+    peers::buffers(app)
+        .iter()
+        .position(|b| *b == tui.shown)
+        .unwrap_or(0)
+}
+
+fn move_buffer(tui: &mut TuiState, app: &State, delta: isize, wrap: bool) {
+    let bufs = peers::buffers(app);
+    let n = bufs.len() as isize;
+    let i = buffer_index(tui, app) as isize + delta;
+    let i = if wrap {
+        i.rem_euclid(n)
+    } else {
+        i.clamp(0, n - 1)
+    };
+    show(tui, app, bufs[i as usize]);
+}
+
+fn open_menu(tui: &mut TuiState, app: &State) {
+    let target = match tui.focus {
+        Pane::Requests => request_index(tui, app)
+            .map(|i| MenuTarget::Request(requests::queue(app)[i].issue.number)),
+        _ => tui.shown.map(MenuTarget::Peer),
+    };
+    match target {
+        Some(t) if !menu::items(t, app).is_empty() => {
+            tui.menu = Some(Menu {
+                target: t,
+                cursor: 0,
+            })
+        }
+        _ => tui.say(
+            "nothing selected for a menu: pick a guest or a request first",
+            true,
+        ),
+    }
+}
+
+fn activate_menu_item(tui: &mut TuiState, app: &State, index: usize, out: &mut Vec<UiAction>) {
+    let Some(menu) = tui.menu.take() else { return };
+    let Some(item) = menu::items(menu.target, app).into_iter().nth(index) else {
+        return;
+    };
+    match item.action {
+        MenuAction::Accept(issue) => out.push(UiAction::Send(Command::Accept { issue })),
+        MenuAction::Decline(issue) => out.push(UiAction::Send(Command::Decline { issue })),
+        MenuAction::Kick(user) => out.push(UiAction::Send(Command::Kick { user })),
+        MenuAction::Ban(user) => out.push(UiAction::Send(Command::Ban { user })),
+        MenuAction::ShowUrl(url) => tui.say(sanitize_for_terminal(&url), false),
+        MenuAction::Copy { what, text } => {
+            tui.say(
+                format!(
+                    "copied the {what} to the clipboard (OSC 52): {}",
+                    sanitize_for_terminal(&text)
+                ),
+                false,
+            );
+            out.push(UiAction::Copy(text));
+        }
+    }
+}
+
+fn apply(tui: &mut TuiState, app: &State, intent: Intent, out: &mut Vec<UiAction>) {
+    use Intent::*;
+    match intent {
+        Quit if tui.quitting => out.push(UiAction::ForceQuit),
+        Quit => {
+            tui.quitting = true;
+            out.push(UiAction::Send(Command::Quit));
+        }
+        NextPane | PrevPane => {
+            let i = TAB_ORDER.iter().position(|p| *p == tui.focus).unwrap_or(0);
+            let step = if intent == NextPane {
+                1
+            } else {
+                TAB_ORDER.len() - 1
+            };
+            tui.focus = TAB_ORDER[(i + step) % TAB_ORDER.len()];
+            tui.menu = None;
+        }
+        ShowBuffer(n) => match peers::buffers(app).get(n) {
+            Some(b) => show(tui, app, *b),
+            None => tui.say(format!("there is no conversation {n}"), true),
+        },
+        NextBuffer => move_buffer(tui, app, 1, true),
+        PrevBuffer => move_buffer(tui, app, -1, true),
+        PageUp => scroll_by(tui, app, page(tui) as isize),
+        PageDown => scroll_by(tui, app, -(page(tui) as isize)),
+        Help => tui.help = Some(0),
+        Close => {
+            if tui.help.take().is_none() && tui.menu.take().is_none() {
+                tui.focus = Pane::Input;
+            }
+        }
+        Up | Down | Top | Bottom => {
+            let delta: isize = match intent {
+                Up => -1,
+                Down => 1,
+                Top => isize::MIN / 2,
+                _ => isize::MAX / 2,
+            };
+            if let Some(scroll) = tui.help.as_mut() {
+                *scroll = scroll
+                    .saturating_add_signed(delta)
+                    .min(help::lines().len().saturating_sub(1));
+            } else if let Some(menu) = tui.menu.as_mut() {
+                let n = menu::items(menu.target, app).len().max(1);
+                menu.cursor = menu.cursor.saturating_add_signed(delta).min(n - 1);
+            } else {
+                match tui.focus {
+                    Pane::Requests => move_request(tui, app, delta),
+                    Pane::Peers => move_buffer(tui, app, delta, false),
+                    // Up is older: the scroll offset grows.
+                    Pane::Conversation => scroll_by(tui, app, -delta),
+                    Pane::Input => {}
+                }
+            }
+        }
+        Activate => {
+            if let Some(menu) = tui.menu {
+                activate_menu_item(tui, app, menu.cursor, out);
+                return;
+            }
+            match tui.focus {
+                Pane::Requests => match request_index(tui, app).map(|i| requests::queue(app)[i]) {
+                    Some(r) if r.stage == RequestStage::Pending => {
+                        out.push(UiAction::Send(Command::Accept {
+                            issue: r.issue.number,
+                        }))
+                    }
+                    Some(_) => open_menu(tui, app),
+                    None => {}
+                },
+                _ => tui.focus = Pane::Input,
+            }
+        }
+        OpenMenu => open_menu(tui, app),
+        Accept | Decline => match request_index(tui, app)
+            .map(|i| requests::queue(app)[i].issue.number)
+        {
+            Some(issue) if intent == Accept => out.push(UiAction::Send(Command::Accept { issue })),
+            Some(issue) => out.push(UiAction::Send(Command::Decline { issue })),
+            None => tui.say("no request selected", true),
+        },
+        FocusInput => tui.focus = Pane::Input,
+        StartCommand => {
+            tui.focus = Pane::Input;
+            if tui.input.text.is_empty() {
+                tui.input.insert('/');
+            }
+        }
+        Hotkey(c) => {
+            if let Some(menu) = tui.menu {
+                match menu::items(menu.target, app)
+                    .iter()
+                    .position(|it| it.key == c)
+                {
+                    Some(i) => activate_menu_item(tui, app, i, out),
+                    None if c == 'q' => tui.menu = None,
+                    None => {}
+                }
+            }
+        }
+        Insert(c) => tui.input.insert(c),
+        Backspace => tui.input.backspace(),
+        Delete => tui.input.delete(),
+        Left => tui.input.left(),
+        Right => tui.input.right(),
+        Home => tui.input.home(),
+        End => tui.input.end(),
+        ClearLine => tui.input = InputLine::default(),
+        DeleteWord => tui.input.delete_word(),
+        HistoryPrev | HistoryNext => recall(tui, intent == HistoryPrev),
+        Submit => submit(tui, app, out),
+    }
+}
+
+fn recall(tui: &mut TuiState, older: bool) {
+    let n = tui.history.len();
+    if n == 0 {
+        return;
+    }
+    tui.history_pos = match (tui.history_pos, older) {
+        (None, true) => Some(n - 1),
+        (None, false) => None,
+        (Some(p), true) => Some(p.saturating_sub(1)),
+        (Some(p), false) if p + 1 < n => Some(p + 1),
+        (Some(_), false) => None,
+    };
+    match tui.history_pos {
+        Some(p) => {
+            let line = tui.history[p].clone();
+            tui.input.set(&line);
+        }
+        None => tui.input = InputLine::default(),
+    }
+}
+
+fn submit(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
+    let line = tui.input.text.clone();
+    if line.trim().is_empty() {
+        return;
+    }
+    let guest = tui
+        .shown
+        .and_then(|id| app.conversations.get(&id))
+        .map(|c| c.guest.as_str());
+    let request = request_index(tui, app).map(|i| requests::queue(app)[i].issue.number);
+    match input::interpret(&line, guest, request) {
+        Ok(submitted) => {
+            tui.input.take();
+            if tui.history.last() != Some(&line) {
+                tui.history.push(line);
+            }
+            tui.history_pos = None;
+            if let Some(s) = submitted {
+                if s.show_activity {
+                    show(tui, app, None);
+                }
+                if s.command == Command::Quit {
+                    tui.quitting = true;
+                }
+                out.push(UiAction::Send(s.command));
+            }
+        }
+        // Keep the line so the mistake can be fixed.
+        Err(e) => tui.say(e, true),
+    }
+}
+
+fn mouse(tui: &mut TuiState, app: &State, m: MouseEvent, out: &mut Vec<UiAction>) {
+    let Some(a) = areas(tui) else { return };
+    let (x, y) = (m.column, m.row);
+    match m.kind {
+        MouseEventKind::Down(button) => {
+            if tui.help.take().is_some() {
+                return;
+            }
+            if let Some(menu) = tui.menu {
+                let area = layout::menu_area(&a, menu::items(menu.target, app).len());
+                if layout::contains(layout::inner(area), x, y) {
+                    activate_menu_item(tui, app, (y - area.y - 1) as usize, out);
+                }
+                tui.menu = None;
+                return;
+            }
+            if layout::contains(a.requests, x, y) {
+                tui.focus = Pane::Requests;
+                let inner = layout::inner(a.requests);
+                let visible = (inner.height / layout::REQUEST_ROWS).max(1) as usize;
+                let offset = request_index(tui, app).map_or(0, |s| layout::list_offset(s, visible));
+                if y >= inner.y {
+                    let i = offset + ((y - inner.y) / layout::REQUEST_ROWS) as usize;
+                    if i < requests::queue(app).len() {
+                        select_request(tui, app, i);
+                    }
+                }
+            } else if layout::contains(a.peers, x, y) {
+                tui.focus = Pane::Peers;
+                let inner = layout::inner(a.peers);
+                let offset =
+                    layout::list_offset(buffer_index(tui, app), inner.height.max(1) as usize);
+                if y >= inner.y {
+                    if let Some(b) = peers::buffers(app).get(offset + (y - inner.y) as usize) {
+                        show(tui, app, *b);
+                    }
+                }
+            } else if layout::contains(a.conversation, x, y) {
+                tui.focus = Pane::Conversation;
+            } else if layout::contains(a.input, x, y) {
+                tui.focus = Pane::Input;
+            }
+            if button == MouseButton::Right && tui.focus != Pane::Input {
+                open_menu(tui, app);
+            }
+        }
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+            let delta = if m.kind == MouseEventKind::ScrollUp {
+                -1
+            } else {
+                1
+            };
+            if layout::contains(a.conversation, x, y) {
+                scroll_by(tui, app, -3 * delta);
+            } else if layout::contains(a.requests, x, y) {
+                move_request(tui, app, delta);
+            } else if layout::contains(a.peers, x, y) {
+                move_buffer(tui, app, delta, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Keeps the view model consistent with the core after any event: attention (bell),
+/// showing a first conversation, read marks, a still view while scrolled up, selections
+/// and menus whose target went away.
+fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
+    let mut ring = false;
+    for r in app.requests.values() {
+        if tui.known_requests.insert(r.peer_id)
+            && matches!(r.stage, RequestStage::Pending | RequestStage::Preparing)
+        {
+            ring = true;
+        }
+    }
+    for c in app.conversations.values() {
+        if tui.known_peers.insert(c.peer_id) && tui.shown.is_none() && tui.input.text.is_empty() {
+            // Nothing else to look at: show the first guest who arrives.
+            show(tui, app, Some(c.peer_id));
+        }
+        let before = tui.unread_seen.insert(c.peer_id, c.unread).unwrap_or(0);
+        if c.unread > before && tui.shown != Some(c.peer_id) {
+            ring = true;
+        }
+    }
+    if let Some(c) = tui.shown.and_then(|id| app.conversations.get(&id)) {
+        if c.unread > 0 {
+            out.push(UiAction::Send(Command::MarkRead { peer_id: c.peer_id }));
+        }
+    }
+    let len = conversation::entry_count(app, tui.shown, &tui.banner);
+    if tui.scroll > 0 && len > tui.shown_len {
+        tui.scroll += len - tui.shown_len;
+    }
+    tui.scroll = tui.scroll.min(len.saturating_sub(1));
+    tui.shown_len = len;
+    if tui
+        .request
+        .is_some_and(|n| !requests::queue(app).iter().any(|r| r.issue.number == n))
+    {
+        tui.request = None;
+    }
+    if let Some(menu) = tui.menu.as_mut() {
+        let n = menu::items(menu.target, app).len();
+        if n == 0 {
+            tui.menu = None;
+        } else {
+            menu.cursor = menu.cursor.min(n - 1);
+        }
+    }
+    if ring && tui.bell {
+        out.push(UiAction::Bell);
+    }
+}

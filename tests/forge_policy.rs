@@ -1,0 +1,324 @@
+//! The request policy and polling frugality end to end: the host against the embedded
+//! forge over loopback. Idle polling is all 304s after the first tick; a re-opened issue
+//! is a new request; label and title filters; links left by a crashed run are taken down
+//! by the next one; `close_issue = "on-connect"` closes the issue when the chat connects.
+
+mod common;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use common::{guest, repo, rtc_loopback, ChannelView};
+use janus::app::policy::{Closing, RequestPolicy};
+use janus::app::{ActivityKind, Command, Settings};
+use janus::blog::BlogStore;
+use janus::forge::github::GitHubClient;
+use janus::forge::local::{LocalForge, LocalForgeConfig};
+use janus::forge::Forge;
+use janus::host::{self, HostSetup};
+use janus::rtc::peer::{self, PeerEvent};
+use janus::signal::link::GuestLink;
+use janus::signal::token::{self, SignalPayload, TokenKind};
+use tokio::sync::mpsc;
+
+async fn forge() -> LocalForge {
+    LocalForge::start(LocalForgeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        guest_dir: None,
+        host_login: "maintainer".into(),
+        repo: repo(),
+    })
+    .await
+    .expect("forge starts")
+}
+
+/// A host on `forge` with `policy`; its activity lines arrive on the returned receiver.
+struct Host {
+    commands: mpsc::Sender<Command>,
+    lines: mpsc::UnboundedReceiver<(ActivityKind, String)>,
+    task: tokio::task::JoinHandle<color_eyre::Result<()>>,
+    seen: Vec<String>,
+}
+
+async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -> Host {
+    let client: Arc<dyn Forge> =
+        Arc::new(GitHubClient::new(&forge.api_url(), Some(forge.host_token()), repo()).unwrap());
+    let identity = host::identify(client.as_ref()).await.unwrap();
+    let settings = Settings {
+        repo: repo(),
+        pages_url: forge.pages_url(),
+        link_api: Some(forge.api_url()),
+        link_ice: Some(vec![]),
+        offer_ttl_secs: 600,
+        backlog_secs: 600,
+        scrollback: 100,
+        policy,
+    };
+    let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
+    let setup = HostSetup {
+        forge: client,
+        settings,
+        rtc: rtc_loopback(),
+        blog,
+        poll_interval: poll,
+    };
+    let (tx, lines) = mpsc::unbounded_channel();
+    let (commands, rx) = mpsc::channel(16);
+    let task = tokio::spawn(host::run(
+        setup,
+        identity,
+        Box::new(ChannelView { tx, last: 0 }),
+        rx,
+    ));
+    Host {
+        commands,
+        lines,
+        task,
+        seen: Vec::new(),
+    }
+}
+
+impl Host {
+    async fn expect(&mut self, needle: &str) -> String {
+        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
+            return l.clone();
+        }
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
+                Ok(Some((_, line))) => {
+                    self.seen.push(line.clone());
+                    if line.contains(needle) {
+                        return line;
+                    }
+                }
+                other => panic!("no {needle:?} ({other:?}); saw {:#?}", self.seen),
+            }
+        }
+    }
+
+    /// Drains lines for `d` and returns whether any contained `needle`.
+    async fn saw_within(&mut self, needle: &str, d: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + d;
+        while let Ok(Some((_, line))) = tokio::time::timeout_at(deadline, self.lines.recv()).await {
+            self.seen.push(line);
+        }
+        self.seen.iter().any(|l| l.contains(needle))
+    }
+
+    async fn quit(self) {
+        let _ = self.commands.send(Command::Quit).await;
+        tokio::time::timeout(Duration::from_secs(15), self.task)
+            .await
+            .expect("host quits")
+            .unwrap()
+            .unwrap();
+    }
+}
+
+fn offer_link(body: &str) -> GuestLink {
+    let url = body
+        .split('(')
+        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
+        .expect("a link");
+    GuestLink::parse(url).unwrap()
+}
+
+/// The issue "requests counted over 60 s of idle polling": at a 50 ms tick, 60 ticks take
+/// 3 s (the same number of polls as 2 minutes at the default 2 s tick). After the first
+/// tick, every list poll must be a 304, so an idle host costs no rate limit at all.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_polling_is_all_304s_after_the_first_tick() {
+    let forge = forge().await;
+    forge
+        .open_issue("alice", "an issue before the host starts", "")
+        .unwrap();
+    let tick = Duration::from_millis(50);
+    let mut h = start_host(&forge, RequestPolicy::default(), tick).await;
+    h.expect("chat request #1 from alice").await;
+    h.expect("link posted on #1").await;
+    // Let the offer comment be seen once, then nothing changes any more.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    forge.clear_request_log();
+    tokio::time::sleep(tick * 60).await;
+    let log = forge.request_log();
+    let lists: Vec<_> = log
+        .iter()
+        .filter(|r| {
+            r.method == "GET"
+                && (r.path.contains("/issues?") || r.path.contains("/issues/comments?"))
+        })
+        .collect();
+    let counted: Vec<_> = log.iter().filter(|r| r.status != 304).collect();
+    println!(
+        "{} requests in {} ticks, {} not 304",
+        log.len(),
+        lists.len() / 2,
+        counted.len()
+    );
+    assert!(
+        lists.len() >= 40,
+        "the poller ran: {} list requests",
+        lists.len()
+    );
+    assert!(
+        counted.is_empty(),
+        "every idle poll is a free 304: {counted:#?}"
+    );
+    h.quit().await;
+    forge.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reopened_issue_is_a_new_request() {
+    let forge = forge().await;
+    let mut h = start_host(&forge, RequestPolicy::default(), Duration::from_millis(100)).await;
+    let alice = guest(&forge, "alice");
+    let n = alice.open_issue("Can we talk?").await;
+    h.expect(&format!("link posted on #{n}")).await;
+    h.commands
+        .send(Command::Decline { issue: n })
+        .await
+        .unwrap();
+    h.expect(&format!("declined request #{n}")).await;
+    // A comment is not a re-open, and the request is over: nothing new.
+    alice.client.post_comment(n, "ok, thanks").await.unwrap();
+    forge.set_issue_open("alice", n, false).unwrap();
+    assert!(!h.saw_within("re-opened", Duration::from_millis(600)).await);
+    forge.set_issue_open("alice", n, true).unwrap();
+    h.expect(&format!("#{n} was re-opened by alice: a new chat request"))
+        .await;
+    h.expect(&format!("link posted on #{n} for alice")).await;
+    let offers = alice
+        .comments(n)
+        .await
+        .into_iter()
+        .filter(|c| c.body.contains("janus1.o."))
+        .count();
+    assert_eq!(
+        offers, 1,
+        "one live link: the declined one was taken down, the new one posted"
+    );
+    h.quit().await;
+    forge.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn label_and_title_filters_pick_the_requests() {
+    let forge = forge().await;
+    let policy = RequestPolicy {
+        labels: vec!["chat".into()],
+        title_prefix: Some("[chat]".into()),
+        closing: Closing::Never,
+    };
+    let mut h = start_host(&forge, policy, Duration::from_millis(100)).await;
+    forge
+        .open_issue("alice", "[chat] no label yet", "")
+        .unwrap();
+    forge.open_issue("bob", "Crash on start", "").unwrap();
+    forge.add_labels(2, &["chat"]).unwrap();
+    assert!(
+        !h.saw_within("chat request", Duration::from_millis(800))
+            .await,
+        "{:#?}",
+        h.seen
+    );
+    forge.add_labels(1, &["Chat"]).unwrap();
+    h.expect("chat request #1 from alice").await;
+    assert!(
+        !h.saw_within("chat request #2", Duration::from_millis(500))
+            .await
+    );
+    h.quit().await;
+    forge.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_host_takes_down_the_links_of_the_crashed_one() {
+    let forge = forge().await;
+    let mut first = start_host(&forge, RequestPolicy::default(), Duration::from_millis(100)).await;
+    let alice = guest(&forge, "alice");
+    let n = alice.open_issue("hello").await;
+    first.expect(&format!("link posted on #{n}")).await;
+    let old = alice
+        .wait_comment(n, |c| c.body.contains("janus1.o."))
+        .await;
+    // A crash: no chance to edit anything.
+    first.task.abort();
+    let _ = first.task.await;
+
+    let mut second = start_host(&forge, RequestPolicy::default(), Duration::from_millis(100)).await;
+    second
+        .expect(&format!(
+            "took down a chat link on #{n} left by an earlier run"
+        ))
+        .await;
+    second.expect(&format!("link posted on #{n}")).await;
+    let after = alice.comments(n).await;
+    let old_now = after.iter().find(|c| c.id == old.id).unwrap();
+    assert!(
+        !old_now.body.contains("janus1.") && old_now.body.contains("restarted"),
+        "{}",
+        old_now.body
+    );
+    assert_eq!(
+        after
+            .iter()
+            .filter(|c| c.body.contains("janus1.o."))
+            .count(),
+        1,
+        "exactly one live link"
+    );
+    assert_eq!(after.len(), 2, "no duplicate comment");
+    second.quit().await;
+    forge.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closing_on_connect_closes_the_issue() {
+    let forge = forge().await;
+    let policy = RequestPolicy {
+        closing: Closing::OnConnect,
+        ..Default::default()
+    };
+    let mut h = start_host(&forge, policy, Duration::from_millis(100)).await;
+    let alice = guest(&forge, "alice");
+    let n = alice.open_issue("chat please").await;
+    let offer_comment = alice
+        .wait_comment(n, |c| c.body.contains("janus1.o."))
+        .await;
+    let offer = token::decode(&offer_link(&offer_comment.body).offer).unwrap();
+    let (tx, mut events) = mpsc::channel(64);
+    let (_peer, sdp) = peer::start_answerer(&rtc_loopback(), 900, &offer.payload.sdp, tx)
+        .await
+        .unwrap();
+    let answer = token::encode(
+        TokenKind::Answer,
+        &SignalPayload {
+            sid: offer.payload.sid,
+            sdp,
+            exp: None,
+        },
+    );
+    alice.client.post_comment(n, &answer).await.unwrap();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(20), events.recv()).await {
+            Ok(Some((_, PeerEvent::Open))) => break,
+            Ok(Some(_)) => {}
+            other => panic!("no channel: {other:?}"),
+        }
+    }
+    h.expect(&format!("closing #{n} (close_issue = \"on-connect\")"))
+        .await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while alice.client.issue(n).await.unwrap().state != "closed" {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the issue was not closed"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.quit().await;
+    forge.shutdown().await;
+}
