@@ -142,8 +142,14 @@ async fn flow_a_chat_and_blog_with_impersonation_and_replay_refused() {
     // Both signaling comments get scrubbed (they carried IP addresses); the writer does it
     // in the background, so wait for it (bounded).
     let (offer_id, answer_id) = (offer_comment.id, answer_comment.id);
-    alice.wait_comment(issue, |c| c.id == offer_id && !c.body.contains("janus1.") && c.body.contains("link was used")).await;
-    alice.wait_comment(issue, |c| c.id == answer_id && !c.body.contains("janus1.")).await;
+    alice
+        .wait_comment(issue, |c| {
+            c.id == offer_id && !c.body.contains("janus1.") && c.body.contains("link was used")
+        })
+        .await;
+    alice
+        .wait_comment(issue, |c| c.id == answer_id && !c.body.contains("janus1."))
+        .await;
 
     // Replaying the used answer is refused.
     alice.client.post_comment(issue, &answer).await.unwrap();

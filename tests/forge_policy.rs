@@ -255,8 +255,11 @@ async fn a_restarted_host_takes_down_the_links_of_the_crashed_one() {
         ))
         .await;
     second.expect(&format!("link posted on #{n}")).await;
+    // The edit is paced behind the new link (1 s between writes): wait for it.
+    let old_now = alice
+        .wait_comment(n, |c| c.id == old.id && !c.body.contains("janus1."))
+        .await;
     let after = alice.comments(n).await;
-    let old_now = after.iter().find(|c| c.id == old.id).unwrap();
     assert!(
         !old_now.body.contains("janus1.") && old_now.body.contains("restarted"),
         "{}",

@@ -71,8 +71,8 @@ pub struct RequestPolicy {
 /// What the policy remembers between events (part of `State`).
 #[derive(Debug, Clone, Default)]
 pub struct PolicyMemory {
-    /// Per issue, the re-open (server time, RFC 3339) already acted upon.
-    pub reopens: HashMap<u64, String>,
+    /// Per issue, the re-open (unix seconds, server clock) already acted upon.
+    pub reopens: HashMap<u64, i64>,
     /// Every offer `sid` this run created; other offer comments by the host are leftovers
     /// of an earlier run.
     pub offer_sids: HashSet<String>,
@@ -128,11 +128,10 @@ pub fn classify_issue(state: &mut State, issue: &Issue) -> IssueDecision {
     let window_start = state.started_at.saturating_sub(state.settings.backlog_secs);
     let reopen = issue
         .reopened_at
-        .clone()
-        .filter(|at| unix_of(at).is_some_and(|t| t >= window_start))
+        .filter(|at| u64::try_from(*at).is_ok_and(|t| t >= window_start))
         .filter(|at| state.policy_memory.reopens.get(&issue.number) != Some(at));
-    if let Some(at) = &reopen {
-        state.policy_memory.reopens.insert(issue.number, at.clone());
+    if let Some(at) = reopen {
+        state.policy_memory.reopens.insert(issue.number, at);
     }
     let filtered = matches_filters(&state.settings.policy, issue);
     match state.requests.get(&issue.number) {

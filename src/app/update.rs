@@ -828,7 +828,7 @@ fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effect>) {
         );
         return;
     };
-    let stage = req.stage.clone();
+    let stage = req.stage;
     if !matches!(
         stage,
         RequestStage::Pending

@@ -12,7 +12,7 @@ pub mod poll;
 pub mod types;
 
 pub use github::RateLimitStatus;
-pub use types::{Comment, Issue, Label, Permissions, RepoName, Repository, User};
+pub use types::{Comment, Issue, Label, Permissions, RepoName, Repository, StateReason, User};
 
 use std::time::Duration;
 

@@ -61,12 +61,29 @@ pub struct Issue {
     /// Why the state last changed: `"reopened"` once an issue has been re-opened,
     /// `"completed"` / `"not_planned"` on closed issues, `None` on a never-closed issue.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state_reason: Option<String>,
+    pub state_reason: Option<StateReason>,
     /// Not part of GitHub's JSON: set by the client when the repository's issue events show
-    /// that this issue was re-opened inside the polling window (RFC 3339, server clock).
-    /// The request policy treats such a re-open as a new chat request (DESIGN §5).
+    /// that this issue was re-opened (unix seconds of its latest `reopened` event, server
+    /// clock). The request policy treats a recent re-open as a new chat request (DESIGN §5).
     #[serde(skip)]
-    pub reopened_at: Option<String>,
+    pub reopened_at: Option<i64>,
+}
+
+/// GitHub's `state_reason` of an issue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StateReason {
+    /// Closed as done.
+    Completed,
+    /// Re-opened after being closed.
+    Reopened,
+    /// Closed as not planned.
+    NotPlanned,
+    /// Closed as a duplicate.
+    Duplicate,
+    /// A reason GitHub added later.
+    #[serde(other)]
+    Other,
 }
 
 /// A label as the issues API embeds it. GitHub sends objects (`{"name": …, "color": …}`);
@@ -266,7 +283,14 @@ mod tests {
         .unwrap();
         let names: Vec<&str> = i.labels.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["chat", "bug"]);
-        assert_eq!(i.state_reason.as_deref(), Some("reopened"));
+        assert_eq!(i.state_reason, Some(StateReason::Reopened));
+        let later: Issue = serde_json::from_value(serde_json::json!({
+            "id": 1, "number": 2, "title": "t", "user": {"login": "a", "id": 7},
+            "state": "closed", "html_url": "h", "created_at": "c", "updated_at": "u",
+            "state_reason": "some_new_reason"
+        }))
+        .unwrap();
+        assert_eq!(later.state_reason, Some(StateReason::Other));
         assert_eq!(i.reopened_at, None);
     }
 }

@@ -11,7 +11,9 @@
 //! `COMMAND_QUEUE` × 64 KiB + [`OUTBOX_LIMIT`] + `SEND_BUFFER_LIMIT`.
 //!
 //! Every exit path goes through [`Session::finish`], which closes the connection (releasing
-//! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once.
+//! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once. When
+//! the *remote* ended it (channel or connection closed), [`Session::drain_incoming`] first
+//! delivers the messages that came with the close: 0.21 reports the close before them.
 //!
 //! Connect latency: webrtc 0.21.1's driver loop runs `poll_writes → poll_events → poll_reads
 //! → select!`, so packets the core produces while handling an *event* (ICE connected → DTLS
@@ -20,7 +22,10 @@
 //! webrtc-rs/webrtc#901). Any data-channel setter wakes the driver, so while the offerer is
 //! connecting the session nudges it every [`NUDGE_INTERVAL`] until the channel opens. The
 //! answerer takes the DTLS server role (`peer.rs`), so every one of those steps is the
-//! offerer's, which holds the channel from the start.
+//! offerer's, which holds the channel from the start. (A browser answerer picks the DTLS
+//! client role itself; the host's own step left is then the DCEP OPEN.) The time to the first
+//! of those steps, ICE selecting a pair, is set by the ICE settings in `peer.rs`. The offerer
+//! logs its connect time at debug level ("answer applied → channel open").
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -406,7 +411,8 @@ impl Session {
                     self.open = true;
                     self.connect_deadline = None;
                     if let Some(at) = self.answered_at {
-                        tracing::debug!(peer = self.id, took = ?at.elapsed(), "answer applied → channel open");
+                        let took = at.elapsed();
+                        tracing::debug!(peer = self.id, ?took, "answer applied → channel open");
                     }
                     if let Some(channel) = &self.channel {
                         let _ = channel

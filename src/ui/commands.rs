@@ -52,10 +52,12 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         "decline" => Command::Decline {
             issue: issue_number(rest.trim(), "decline <issue>")?,
         },
-        other => return Err(format!(
+        other => {
+            return Err(format!(
             "unknown command `{}`; type `help` for the list (to message someone: @<user> <msg>)",
             crate::app::sanitize_for_terminal(other)
-        )),
+        ))
+        }
     };
     Ok(Some(command))
 }

@@ -10,6 +10,7 @@
 
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
 
 import { encodeToken } from '../../assets/guest/token.js';
 import { cleanLabel } from '../../assets/guest/protocol.js';
@@ -60,7 +61,8 @@ function armCanaries(context) {
     async check(what) {
       for (const page of context.pages()) {
         for (const frame of page.frames()) {
-          const hit = await frame.evaluate(() => window.__xss).catch(() => undefined);
+          // Bounded: a popup stuck before its first document never answers an evaluate.
+          const hit = await Promise.race([frame.evaluate(() => window.__xss).catch(() => undefined), sleep(2000).then(() => undefined)]);
           if (hit !== undefined) alarms.push(`window.__xss set in ${frame.url()}`);
         }
       }
@@ -90,7 +92,7 @@ test('corpus sanity: every payload embeds the canary', () => {
   }
 });
 
-test('xss: issue title, logins, comment bodies and a javascript: html_url from the API run nothing', async () => {
+test('xss: issue title, logins, comment bodies and a javascript: html_url from the API run nothing', { timeout: 60000 }, async () => {
   const { context, page, seen, canaries } = await newContext();
   const host = await fakeHost(context, server);
   issueNo += 1;
@@ -131,7 +133,7 @@ test('xss: issue title, logins, comment bodies and a javascript: html_url from t
   await context.close();
 });
 
-test('xss: logins and associations in a refused link, and in a foreign API that vouches, run nothing', async () => {
+test('xss: logins and associations in a refused link, and in a foreign API that vouches, run nothing', { timeout: 60000 }, async () => {
   const { context, page, seen, canaries } = await newContext();
   const offer = await encodeToken('o', { sid: '00000000000000ee', sdp: fakeOfferSdp(), exp: Math.floor(Date.now() / 1000) + 600 });
   issueNo += 1;
@@ -167,7 +169,7 @@ test('xss: logins and associations in a refused link, and in a foreign API that 
   await context.close();
 });
 
-test('xss: the corpus as chat text, names, notices, blog index and raw blog HTML runs nothing', async () => {
+test('xss: the corpus as chat text, names, notices, blog index and raw blog HTML runs nothing', { timeout: 60000 }, async () => {
   const { context, page, seen, canaries } = await newContext();
   const host = await fakeHost(context, server);
   issueNo += 1;
@@ -267,7 +269,7 @@ test('xss: the corpus as chat text, names, notices, blog index and raw blog HTML
   await context.close();
 });
 
-test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, no frame CSP), clicks included', async () => {
+test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, no frame CSP), clicks included', { timeout: 60000 }, async () => {
   // If the host's sanitizer AND the page's own pass both failed, the frame's sandbox (no
   // allow-scripts, no allow-same-origin) and the page's CSP are what is left: put the raw
   // corpus straight into #blog-frame and poke at it.
@@ -294,6 +296,7 @@ test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, n
   for (let y = 10; y < box.height; y += 60) await page.mouse.move(box.x + box.width / 2, box.y + y);
   await page.waitForTimeout(300);
   console.log(`  raw frame now at ${page.frames().find((f) => f.parentFrame() === page.mainFrame()).url()}; server saw ${server.requests.filter((r) => /refresh|evil|rel\b/.test(r)).join(', ') || 'no navigation'}`);
+  console.log(`  pages after the clicks: ${context.pages().map((p) => p.url()).join(' | ')}`);
   await canaries.check('raw HTML in the sandboxed frame');
   await context.close();
 });

@@ -48,8 +48,8 @@ fn issue(number: u64, title: &str, labels: &[&str], created: u64) -> Issue {
 }
 
 fn reopened(mut i: Issue, at: u64) -> Issue {
-    i.state_reason = Some("reopened".into());
-    i.reopened_at = Some(rfc3339(at));
+    i.state_reason = Some(crate::forge::StateReason::Reopened);
+    i.reopened_at = Some(at as i64);
     i.updated_at = rfc3339(at);
     i
 }

@@ -24,7 +24,7 @@ use serde::Deserialize;
 
 use super::wire::{next_link, parse_rfc3339, rfc3339, server_date};
 use super::{lock, GitHubClient};
-use crate::forge::{Comment, ForgeError, Issue};
+use crate::forge::{Comment, ForgeError, Issue, StateReason};
 
 /// Pages fetched per poll at most (100 items each); the rest waits for the next tick.
 pub(super) const MAX_PAGES: usize = 10;
@@ -210,14 +210,14 @@ impl GitHubClient {
         };
         if fresh
             .iter()
-            .any(|i| i.state_reason.as_deref() == Some("reopened"))
+            .any(|i| i.state_reason == Some(StateReason::Reopened))
         {
             let reopens = self.reopen_times(since).await?;
             for issue in fresh
                 .iter_mut()
-                .filter(|i| i.state_reason.as_deref() == Some("reopened"))
+                .filter(|i| i.state_reason == Some(StateReason::Reopened))
             {
-                issue.reopened_at = reopens.get(&issue.number).cloned();
+                issue.reopened_at = reopens.get(&issue.number).and_then(|t| parse_rfc3339(t));
             }
         }
         // Everything worked: commit the cursor and the de-duplication memory.

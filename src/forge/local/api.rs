@@ -202,10 +202,10 @@ async fn current_user(State(ctx): State<Ctx>, Extension(caller): Extension<Calle
 
 async fn rate_limit(State(ctx): State<Ctx>, Extension(key): Extension<RateKey>) -> Response {
     let s = ctx.limiter.status(key, ctx.store.now());
-    let core = json!({ "limit": s.limit, "remaining": s.remaining(), "reset": s.reset, "used": s.used, "resource": "core" });
+    let core =
+        json!({ "limit": s.limit, "remaining": s.remaining(), "reset": s.reset, "used": s.used });
     // The forge does not search; its search bucket is GitHub's default, never used.
-    let search =
-        json!({ "limit": 30, "remaining": 30, "reset": s.reset, "used": 0, "resource": "search" });
+    let search = json!({ "limit": 30, "remaining": 30, "reset": s.reset, "used": 0 });
     Json(json!({ "resources": { "core": core, "search": search }, "rate": core })).into_response()
 }
 

@@ -142,7 +142,6 @@ pub(crate) fn validation(resource: &str, field: &str, code: &str, message: &str)
         "message": "Validation Failed",
         "errors": [{ "resource": resource, "field": field, "code": code, "message": message }],
         "documentation_url": DOCS_URL,
-        "status": "422",
     });
     (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(body)).into_response()
 }

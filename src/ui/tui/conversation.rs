@@ -30,7 +30,9 @@ pub enum Tone {
 pub struct Entry {
     /// Unix seconds; `None` for the banner.
     pub at: Option<u64>,
+    /// Author label (`carol`, `you`, `*`, `!`), sanitized: guests choose their names.
     pub who: String,
+    /// Colours the author and, for notices and errors, the text.
     pub tone: Tone,
     /// One or more lines (only `list`/`help` output has several).
     pub lines: Vec<String>,
@@ -76,9 +78,11 @@ fn activity_entry(a: &Activity) -> Entry {
 /// One screen row: the first row of an entry carries time and author.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
+    /// `(time, "who: ")` on an entry's first row; `None` on continuation rows.
     pub head: Option<(String, String)>,
     /// Blank cells before `text` (continuation rows line up under the first row's text).
     pub indent: usize,
+    /// This row's slice of the wrapped text.
     pub text: String,
     pub tone: Tone,
     /// Set on an entry's last row.
@@ -151,7 +155,9 @@ pub fn visible_rows(entries: impl Iterator<Item = Entry>, width: usize, height: 
 /// Everything the window shows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConversationView {
+    /// Guest, issue, state and verification code (or "Activity").
     pub title: String,
+    /// Exactly the rows that fit, oldest first.
     pub rows: Vec<Row>,
     /// Entries scrolled up from the newest (0 = following).
     pub scrolled: usize,

@@ -32,6 +32,7 @@ pub const COMMAND_WORDS: &[&str] = &[
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct InputLine {
     pub text: String,
+    /// In chars, not bytes, so editing never splits a UTF-8 sequence.
     pub cursor: usize,
 }
 
@@ -209,7 +210,9 @@ pub fn window(text: &str, cursor: usize, cells: usize) -> (String, usize) {
 /// The notice line: a message from the TUI, or the newest entry of the activity log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Notice {
+    /// Already sanitized.
     pub text: String,
+    /// Drawn in red: something the maintainer should read.
     pub error: bool,
 }
 

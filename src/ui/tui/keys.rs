@@ -59,9 +59,13 @@ pub enum Intent {
 /// What `resolve` needs to know besides the key.
 #[derive(Debug, Clone, Copy)]
 pub struct KeyContext {
+    /// Letters type in the input line but move in lists.
     pub focus: Pane,
+    /// An open menu takes letters as item keys.
     pub menu_open: bool,
+    /// The help overlay takes only scrolling and closing keys.
     pub help_open: bool,
+    /// `?` opens help only on an empty line, so it can still be typed in a message.
     pub input_empty: bool,
 }
 

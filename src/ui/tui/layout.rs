@@ -26,11 +26,17 @@ const MENU_WIDTH: u16 = 30;
 /// The rectangles of the main screen (each pane's border included).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Areas {
+    /// Top left: the request queue.
     pub requests: Rect,
+    /// Bottom left: activity log and guests.
     pub peers: Rect,
+    /// Right: the shown buffer (the side menu overlays its right edge).
     pub conversation: Rect,
+    /// One row above the input: the newest event or the TUI's own message.
     pub notice: Rect,
+    /// Three rows: bordered input line.
     pub input: Rect,
+    /// Last row: the status bar.
     pub status: Rect,
 }
 

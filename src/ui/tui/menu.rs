@@ -32,8 +32,10 @@ pub enum MenuAction {
 /// One menu line: its key, its label, its action.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MenuItem {
+    /// Chooses the item directly (`k` kick…).
     pub key: char,
     pub label: &'static str,
+    /// Carries what it acts on (login, issue, URL), resolved when the menu was built.
     pub action: MenuAction,
 }
 

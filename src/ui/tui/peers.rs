@@ -34,9 +34,12 @@ pub enum Tone {
 pub struct PeerRow {
     /// `0`…`9` for Alt-digit, blank beyond.
     pub key: String,
+    /// The guest's login, sanitized.
     pub name: String,
+    /// `joining`, `open`, `closed` (empty for the activity log).
     pub state: &'static str,
     pub tone: Tone,
+    /// Guest messages not yet seen: the badge.
     pub unread: usize,
     /// The conversation has a verification code (both DTLS fingerprints known, answer by
     /// the issue author): shown as ✓.

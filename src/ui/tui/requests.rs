@@ -43,10 +43,15 @@ fn stage_text(stage: &RequestStage) -> (&'static str, bool) {
 /// One request as shown: every field already sanitized.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestRow {
+    /// Issue number: how the maintainer and the commands name a request.
     pub number: u64,
+    /// The issue author's login.
     pub user: String,
+    /// The issue title (untrusted, sanitized).
     pub title: String,
+    /// Time since the request arrived (`42s`, `5m`).
     pub age: String,
+    /// Glyph and words for the stage.
     pub stage: &'static str,
     /// Waiting for the maintainer (manual accept): highlighted.
     pub needs_you: bool,

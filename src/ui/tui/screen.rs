@@ -64,7 +64,11 @@ pub fn draw(frame: &mut Frame, tui: &TuiState, app: &State, now: u64) {
         &tui.input,
         tui.focus == Pane::Input && tui.menu.is_none() && tui.help.is_none(),
     );
-    status::draw(frame, a.status, &status::model(app, now, tui.quitting));
+    status::draw(
+        frame,
+        a.status,
+        &status::model(app, now, tui.quitting || app.quitting),
+    );
 
     if let Some(m) = tui.menu {
         menu::draw(
@@ -104,7 +108,7 @@ fn notice(tui: &TuiState, app: &State) -> Option<Notice> {
 
 /// Where Enter sends the line.
 fn input_title(tui: &TuiState, app: &State) -> String {
-    if tui.quitting {
+    if tui.quitting || app.quitting {
         return " quitting: closing conversations… ".into();
     }
     match tui.shown.and_then(|id| app.conversations.get(&id)) {

@@ -42,7 +42,9 @@ pub struct Menu {
 /// the next key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Flash {
+    /// Already sanitized.
     pub text: String,
+    /// A mistake (red) rather than information.
     pub error: bool,
 }
 
