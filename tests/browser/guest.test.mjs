@@ -52,7 +52,7 @@ const blogFrameEval = (page, fn) => page.frames().find((f) => f.parentFrame() ==
 const state = (page) => page.locator('#verification').getAttribute('data-state');
 const phase = (page) => page.locator('body').getAttribute('data-phase');
 
-test('intro: the page explains itself when opened without a link', async () => {
+test('intro: the page explains itself when opened without a link', { timeout: 60000 }, async () => {
   const { context, page, seen } = await guestPage();
   await page.goto(server.url);
   await page.waitForSelector('#intro:not([hidden])', { timeout: 10000 });
@@ -64,7 +64,7 @@ test('intro: the page explains itself when opened without a link', async () => {
   await context.close();
 });
 
-test('invalid: a damaged offer is refused with a reason, no connection', async () => {
+test('invalid: a damaged offer is refused with a reason, no connection', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const n = newIssue([]);
   await page.goto(guestLink(server.url, { offer: 'janus1.o.AAAAAAAA', repo: 'maintainer/demo', issue: n, api: server.api, ice: '' }));
@@ -74,7 +74,7 @@ test('invalid: a damaged offer is refused with a reason, no connection', async (
   await context.close();
 });
 
-test('expired: an expired offer says what to do next, no connection', async () => {
+test('expired: an expired offer says what to do next, no connection', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const offer = await encodeToken('o', { sid: '00000000000000aa', sdp: fakeOfferSdp(), exp: Math.floor(Date.now() / 1000) - 60 });
   const n = newIssue([{ user: { login: 'maintainer' }, author_association: 'OWNER', body: offer }]);
@@ -86,7 +86,7 @@ test('expired: an expired offer says what to do next, no connection', async () =
   await context.close();
 });
 
-test('refused: offer found only in a non-maintainer comment → no RTCPeerConnection', async () => {
+test('refused: offer found only in a non-maintainer comment → no RTCPeerConnection', { timeout: 60000 }, async () => {
   const { context, page, seen } = await guestPage();
   const offer = await encodeToken('o', { sid: '00000000000000bb', sdp: fakeOfferSdp(), exp: Math.floor(Date.now() / 1000) + 600 });
   const n = newIssue([{ user: { login: 'mallory' }, author_association: 'CONTRIBUTOR', body: `click ${server.url}#offer=${offer}` }]);
@@ -103,7 +103,7 @@ test('refused: offer found only in a non-maintainer comment → no RTCPeerConnec
   await context.close();
 });
 
-test('refused: offer in no comment at all, and issue that does not exist', async () => {
+test('refused: offer in no comment at all, and issue that does not exist', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const offer = await encodeToken('o', { sid: '00000000000000cc', sdp: fakeOfferSdp(), exp: Math.floor(Date.now() / 1000) + 600 });
   const n = newIssue([{ user: { login: 'maintainer' }, author_association: 'OWNER', body: 'no link here' }]);
@@ -118,7 +118,7 @@ test('refused: offer in no comment at all, and issue that does not exist', async
   await context.close();
 });
 
-test('unverifiable: API on a closed port → asks before connecting', async () => {
+test('unverifiable: API on a closed port → asks before connecting', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const host = await makeHost(context);
   const port = await closedPort();
@@ -135,7 +135,7 @@ test('unverifiable: API on a closed port → asks before connecting', async () =
   await context.close();
 });
 
-test('unverifiable: a verified answer from a foreign API is not trusted blindly', async () => {
+test('unverifiable: a verified answer from a foreign API is not trusted blindly', { timeout: 60000 }, async () => {
   // Served without the forge's header CSP (connect-src 'self' would block the foreign API
   // outright, which is unverifiable for a different reason).
   const other = await startGuestServer();
@@ -156,7 +156,7 @@ test('unverifiable: a verified answer from a foreign API is not trusted blindly'
   }
 });
 
-test('verified across paginated comments (Link rel=next)', async () => {
+test('verified across paginated comments (Link rel=next)', { timeout: 60000 }, async () => {
   const paged = await startGuestServer({ pageSize: 1, cspHeader: FORGE_CSP });
   try {
     const { context, page } = await guestPage();
@@ -181,7 +181,7 @@ test('verified across paginated comments (Link rel=next)', async () => {
   }
 });
 
-test('full flow against a fake host: verify, answer, chat both ways, acks, blog, bye', async () => {
+test('full flow against a fake host: verify, answer, chat both ways, acks, blog, bye', { timeout: 60000 }, async () => {
   const { context, page, seen } = await guestPage({ width: 360, height: 740 }, { permissions: ['clipboard-read', 'clipboard-write'] });
   const host = await makeHost(context);
   const link = guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: 0, api: server.api, ice: '' });
@@ -295,7 +295,7 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
   assert.equal(await remote.getAttribute('href'), 'https://images.example.org/cat.png');
   assert.equal(await frame.locator('img[alt="dot"]').count(), 1, 'data: images stay');
   assert.equal(await frame.locator('td[align="right"]').count(), 1, 'table alignment survives as align=');
-  assert.equal(await blogFrameEval(page, () => getComputedStyle(document.querySelector('td')).textAlign), '-webkit-right', 'align=right is honoured (Chromium spells it -webkit-right)');
+  assert.equal(await blogFrameEval(page, () => getComputedStyle(document.querySelector('td')).textAlign), '-webkit-right', 'align=right is honoured (Chromium computes -webkit-right)');
   // The frame's stylesheet loaded (the tiny CSS): body margin is 0 from blog-frame.css.
   const blogFrame = page.frames().find((f) => f.parentFrame() === page.mainFrame());
   assert.equal(await blogFrame.evaluate(() => getComputedStyle(document.body).marginTop), '0px', 'blog-frame.css applied');
@@ -342,7 +342,7 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
   await context.close();
 });
 
-test('copy falls back to selecting the answer when the clipboard is refused', async () => {
+test('copy falls back to selecting the answer when the clipboard is refused', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const host = await makeHost(context);
   const n = newIssue([]);
@@ -364,7 +364,7 @@ test('copy falls back to selecting the answer when the clipboard is refused', as
   await context.close();
 });
 
-test('connection failure: answer posted but the host never connects → TURN hint', async () => {
+test('connection failure: answer posted but the host never connects → TURN hint', { timeout: 60000 }, async () => {
   const { context, page } = await guestPage();
   const host = await makeHost(context);
   const n = newIssue([]);
