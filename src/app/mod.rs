@@ -6,13 +6,17 @@
 //! terminals here: the current time arrives as an argument (unix seconds), random values
 //! (offer `sid`s) arrive inside events, so every rule is tested with plain unit tests.
 
+mod commands;
+mod conversations;
 mod effect;
 mod event;
 pub mod policy;
+mod requests;
 mod state;
 mod text;
 mod update;
 
+pub use commands::list_text;
 pub use effect::{Effect, WritePurpose};
 pub use event::{Command, Event};
 pub use state::{
@@ -20,7 +24,6 @@ pub use state::{
     RequestStage, Settings, State,
 };
 pub use text::{offer_comment_body, sanitize_for_terminal, sdp_fingerprint, verification_code};
-pub use update::list_text;
 pub use update::update;
 
 #[cfg(test)]

@@ -1,0 +1,183 @@
+//! Conversations: the data channel opening, frames from guests, closing. Called only
+//! from `update`.
+
+use crate::rtc::peer::PeerId;
+use crate::rtc::protocol::{Frame, FEATURES, PROTOCOL_VERSION};
+
+use super::effect::{Effect, WritePurpose};
+use super::state::*;
+use super::text;
+
+pub(super) fn peer_open(state: &mut State, now: u64, peer_id: PeerId, fx: &mut Vec<Effect>) {
+    let Some(conv) = state.conversations.get_mut(&peer_id) else {
+        return;
+    };
+    conv.state = PeerState::Open;
+    conv.lines.push_back(Line {
+        at: now,
+        kind: LineKind::Notice,
+        text: "connected".into(),
+    });
+    let guest = conv.guest.clone();
+    let issue = conv.issue;
+    fx.push(Effect::Send {
+        peer_id,
+        frame: Frame::Hello {
+            v: PROTOCOL_VERSION,
+            host: state.host.login.clone(),
+            guest: guest.clone(),
+            features: FEATURES.iter().map(|f| f.to_string()).collect(),
+        },
+    });
+    if let Some(req) = state
+        .requests
+        .get_mut(&issue)
+        .filter(|r| r.peer_id == peer_id)
+    {
+        req.stage = RequestStage::Connected;
+        if let Some(id) = req.offer_comment_id {
+            fx.push(Effect::EditComment {
+                comment_id: id,
+                body: text::offer_used_body(&guest, &req.sid, now),
+                purpose: WritePurpose::Edit { issue },
+            });
+        }
+        if let Some(id) = req.answer_comment_id {
+            fx.push(Effect::EditComment {
+                comment_id: id,
+                body: text::answer_scrubbed_body(now),
+                purpose: WritePurpose::Edit { issue },
+            });
+        }
+    }
+    state.log(
+        now,
+        ActivityKind::Notice,
+        format!("{guest} connected (#{issue})"),
+    );
+    super::policy::on_connected(state, now, issue, fx);
+}
+
+pub(super) fn push_line(state: &mut State, peer_id: PeerId, line: Line) {
+    let limit = state.settings.scrollback.max(1);
+    if let Some(conv) = state.conversations.get_mut(&peer_id) {
+        conv.lines.push_back(line);
+        while conv.lines.len() > limit {
+            conv.lines.pop_front();
+        }
+    }
+}
+
+pub(super) fn peer_frame(
+    state: &mut State,
+    now: u64,
+    peer_id: PeerId,
+    frame: Frame,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(conv) = state.conversations.get_mut(&peer_id) else {
+        return;
+    };
+    if conv.state != PeerState::Open {
+        return;
+    }
+    let guest = conv.guest.clone();
+    match frame {
+        Frame::Chat { id, text, .. } => {
+            conv.unread += 1;
+            push_line(
+                state,
+                peer_id,
+                Line {
+                    at: now,
+                    kind: LineKind::Guest,
+                    text: text.clone(),
+                },
+            );
+            state.log(now, ActivityKind::Message { from: guest }, text);
+            fx.push(Effect::Send {
+                peer_id,
+                frame: Frame::Ack { id },
+            });
+        }
+        Frame::Ack { id } => {
+            for line in conv.lines.iter_mut().rev() {
+                if let LineKind::Host {
+                    id: sent,
+                    delivered,
+                } = &mut line.kind
+                {
+                    if sent.as_str() == id {
+                        *delivered = true;
+                        break;
+                    }
+                }
+            }
+        }
+        Frame::BlogList => fx.push(Effect::SendBlogIndex { peer_id }),
+        Frame::BlogGet { slug } => fx.push(Effect::SendBlogPost { peer_id, slug }),
+        Frame::Bye { reason } => {
+            let reason = if reason.is_empty() {
+                "left".to_string()
+            } else {
+                reason
+            };
+            fx.push(Effect::ClosePeer {
+                peer_id,
+                reason: format!("guest said bye: {reason}"),
+            });
+        }
+        // Host-only frames from a guest carry no meaning here.
+        Frame::Hello { .. }
+        | Frame::Notice { .. }
+        | Frame::BlogIndex { .. }
+        | Frame::BlogPost { .. } => {}
+    }
+}
+
+pub(super) fn close_conversation(
+    state: &mut State,
+    now: u64,
+    peer_id: PeerId,
+) -> Option<(String, u64)> {
+    let conv = state.conversations.get_mut(&peer_id)?;
+    if conv.state == PeerState::Closed {
+        return None;
+    }
+    conv.state = PeerState::Closed;
+    conv.lines.push_back(Line {
+        at: now,
+        kind: LineKind::Notice,
+        text: "disconnected".into(),
+    });
+    Some((conv.guest.clone(), conv.issue))
+}
+
+pub(super) fn peer_closed(
+    state: &mut State,
+    now: u64,
+    peer_id: PeerId,
+    reason: &str,
+    fx: &mut Vec<Effect>,
+) {
+    let was_open = state
+        .conversations
+        .get(&peer_id)
+        .is_some_and(|c| c.state == PeerState::Open);
+    if let Some(req) = state.requests.values_mut().find(|r| r.peer_id == peer_id) {
+        if matches!(
+            req.stage,
+            RequestStage::Connecting | RequestStage::Connected
+        ) {
+            req.stage = RequestStage::Ended;
+        }
+    }
+    if let Some((guest, issue)) = close_conversation(state, now, peer_id) {
+        state.log(
+            now,
+            ActivityKind::Notice,
+            format!("{guest} disconnected (#{issue}): {reason}"),
+        );
+        super::policy::on_chat_ended(state, now, issue, was_open, fx);
+    }
+}
