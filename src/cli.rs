@@ -54,6 +54,22 @@ pub enum CommandLine {
         #[arg(long = "user")]
         users: Vec<String>,
     },
+    /// The guest page (built into this binary): publish it for your guests.
+    Pages {
+        #[command(subcommand)]
+        action: PagesAction,
+    },
+}
+
+/// `janus pages …`
+#[derive(Debug, Subcommand)]
+pub enum PagesAction {
+    /// Write the guest page's files into DIR (created if missing; other files are left
+    /// alone), e.g. a `docs/` folder published with GitHub Pages.
+    Export {
+        /// Directory to write index.html, the styles and the scripts into.
+        dir: PathBuf,
+    },
 }
 
 /// Flags shared by every subcommand; each overrides the config file.

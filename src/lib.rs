@@ -20,6 +20,7 @@ pub mod demo;
 pub mod doctor;
 pub mod forge;
 pub mod host;
+pub mod pages;
 pub mod rtc;
 pub mod signal;
 pub mod ui;

@@ -5,6 +5,7 @@
 //! - `janus demo`: the embedded forge [`janus::forge::local`] + the same host, offline
 //!   (`--guest-bot` adds the scripted guest of [`janus::demo`]);
 //! - `janus forge`: only the embedded forge.
+//! - `janus pages export DIR`: the guest page built into the binary ([`janus::pages`]), written to DIR.
 //!
 //! Decisions live in [`janus::app`] (`update`), IO in [`janus::host`].
 
@@ -58,6 +59,7 @@ fn main() -> std::process::ExitCode {
                 users,
             } => forge_only(listen, &repo, &users).await,
             CommandLine::Doctor { offline } => janus::doctor::run(&cli.overrides, offline).await,
+            CommandLine::Pages { action: janus::cli::PagesAction::Export { dir } } => pages_export(&dir),
         }
     });
     // Background tasks (peer drivers, the stdin reader) must not keep the process alive.
@@ -78,7 +80,7 @@ fn full_screen(command: &CommandLine) -> bool {
     use std::io::IsTerminal;
     let plain = match command {
         CommandLine::Run { plain } | CommandLine::Demo { plain, .. } => *plain,
-        CommandLine::Forge { .. } | CommandLine::Doctor { .. } => true,
+        CommandLine::Forge { .. } | CommandLine::Doctor { .. } | CommandLine::Pages { .. } => true,
     };
     !plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
@@ -130,7 +132,7 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
         eyre!("no repository configured. Set REPO_URL=owner/repo, pass --repo owner/repo, or put `repo = \"owner/repo\"` in the config file")
     })?;
     let token = cfg.token.0.clone().ok_or_else(|| {
-        eyre!("no GitHub token. Create a fine-grained token with Issues read/write on {repo} and set GH_ACCESS_TOKEN (or `token` in the config file); `janus demo` runs without one")
+        eyre!("no GitHub token. Create a fine-grained token with Issues read/write on {repo} and set GH_ACCESS_TOKEN (or `token` in the config file, or log in with `gh auth login`); `janus doctor` checks the setup, `janus demo` runs without one")
     })?;
     let pages_url = cfg.pages_url.clone().ok_or_else(|| {
         eyre!("no pages_url: publish assets/guest/ (see the README, \"Publishing the guest page\") and pass --pages-url https://you.github.io/janus/ or set `pages_url` in the config file")
@@ -308,4 +310,13 @@ async fn forge_only(listen: std::net::SocketAddr, repo: &str, users: &[String]) 
         repo,
     };
     janus::forge::local::run_standalone(cfg, users).await
+}
+
+/// `janus pages export DIR`: the guest page built into this binary, written to DIR.
+fn pages_export(dir: &std::path::Path) -> Result<()> {
+    let done = janus::pages::export(dir)?;
+    for line in janus::pages::report(dir, &done) {
+        println!("{line}");
+    }
+    Ok(())
 }

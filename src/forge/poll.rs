@@ -199,6 +199,8 @@ mod tests {
     struct Scripted {
         issues: Mutex<Vec<Result<Vec<Issue>, ForgeError>>>,
         calls: AtomicUsize,
+        /// Answered once by `poll_pause`.
+        pause: Mutex<Option<(Duration, String)>>,
     }
 
     fn issue(n: u64) -> Issue {
@@ -258,12 +260,51 @@ mod tests {
         async fn find_comment(&self, _: u64, _: &str) -> Result<Option<Comment>, ForgeError> {
             unimplemented!()
         }
+        fn poll_pause(&self) -> Option<(Duration, String)> {
+            self.pause.lock().unwrap().take()
+        }
+    }
+
+    #[tokio::test]
+    async fn waits_out_a_rate_limit_pause_and_reports_it() {
+        let forge = scripted(vec![Ok(vec![issue(1)])]);
+        *forge.pause.lock().unwrap() = Some((Duration::from_millis(300), "reserve".into()));
+        let (tx, mut rx) = mpsc::channel(16);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let started = tokio::time::Instant::now();
+        let task = tokio::spawn(run_poller(
+            forge.clone(),
+            Duration::from_millis(50),
+            tx,
+            stop_rx,
+        ));
+        match rx.recv().await.unwrap() {
+            ForgeEvent::Status(s) => {
+                assert_eq!(s.pause_reason.as_deref(), Some("reserve"));
+                assert!(s.paused_until.is_some());
+            }
+            other => panic!("expected the pause first, got {}", describe(other)),
+        }
+        assert_eq!(
+            forge.calls.load(Ordering::SeqCst),
+            0,
+            "no poll during the pause"
+        );
+        loop {
+            if let ForgeEvent::IssueSeen(_) = rx.recv().await.unwrap() {
+                break;
+            }
+        }
+        assert!(started.elapsed() >= Duration::from_millis(300));
+        stop_tx.send(true).unwrap();
+        task.await.unwrap();
     }
 
     fn scripted(script: Vec<Result<Vec<Issue>, ForgeError>>) -> Arc<Scripted> {
         Arc::new(Scripted {
             issues: Mutex::new(script),
             calls: AtomicUsize::new(0),
+            pause: Mutex::new(None),
         })
     }
 

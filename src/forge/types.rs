@@ -46,8 +46,9 @@ pub struct Issue {
     pub state: String,
     /// Browser URL of the issue.
     pub html_url: String,
-    /// RFC 3339 timestamps as sent by the server.
+    /// When it was created (RFC 3339, server clock).
     pub created_at: String,
+    /// When it last changed (RFC 3339, server clock); moves on every edit.
     pub updated_at: String,
     /// Present (with any content) when this "issue" is a pull request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -121,8 +122,9 @@ pub struct Comment {
     pub body: String,
     /// The author, compared by `id` against the issue author.
     pub user: User,
-    /// RFC 3339 timestamps as sent by the server.
+    /// When it was created (RFC 3339, server clock).
     pub created_at: String,
+    /// When it last changed (RFC 3339, server clock); moves on every edit.
     pub updated_at: String,
     /// What the guest page checks to trust an offer: OWNER, MEMBER or COLLABORATOR.
     #[serde(default = "default_association")]
@@ -150,9 +152,11 @@ impl Issue {
 /// The repository as `GET /repos/{o}/{r}` describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Repository {
+    /// Global repository id.
     pub id: u64,
     /// `owner/name`.
     pub full_name: String,
+    /// Browser URL of the repository.
     pub html_url: String,
     /// Whether issues are enabled; signaling needs them.
     #[serde(default = "yes")]
@@ -169,14 +173,19 @@ fn yes() -> bool {
 /// Permissions of the authenticated user on a repository.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Permissions {
+    /// Full control.
     #[serde(default)]
     pub admin: bool,
+    /// Manage the repository without admin rights.
     #[serde(default)]
     pub maintain: bool,
+    /// Write access.
     #[serde(default)]
     pub push: bool,
+    /// Manage issues and pull requests (edit others' comments, close).
     #[serde(default)]
     pub triage: bool,
+    /// Read access.
     #[serde(default)]
     pub pull: bool,
 }
@@ -187,6 +196,7 @@ pub struct Permissions {
     "`{input}` is not a repository name: expected `owner/repo` or https://github.com/owner/repo"
 )]
 pub struct BadRepoName {
+    /// What was given.
     pub input: String,
 }
 

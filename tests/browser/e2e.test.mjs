@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 import { encodeToken, decodeToken, findTokens } from '../../assets/guest/token.js';
-import { ROOT, launchChromium, watchPage, waitUntil, artifactsDir, closedPort, fakeOfferSdp } from './helpers.mjs';
+import { ROOT, launchChromium, startRecordingProxy, offLoopback, watchPage, waitUntil, artifactsDir, closedPort, fakeOfferSdp } from './helpers.mjs';
 
 const BIN = process.env.JANUS_BIN || join(ROOT, 'target', 'debug', 'janus');
 const REPO = 'maintainer/demo';
@@ -109,6 +109,7 @@ class Janus {
 
 let janus;
 let browser;
+let proxy; // every HTTP(S) request the browser makes, from any frame
 let origin; // http://127.0.0.1:PORT
 let api; // http://127.0.0.1:PORT/api/v3
 
@@ -160,12 +161,18 @@ before(async () => {
   api = `${origin}/api/v3`;
   // JANUS_E2E_CHROMIUM_ARGS: extra flags, e.g. --disable-features=WebRtcHideLocalIpsWithMdns to
   // compare timings without mDNS-obfuscated host candidates (real browsers obfuscate).
-  browser = await launchChromium((process.env.JANUS_E2E_CHROMIUM_ARGS || '').split(/\s+/).filter(Boolean));
+  proxy = await startRecordingProxy();
+  browser = await launchChromium((process.env.JANUS_E2E_CHROMIUM_ARGS || '').split(/\s+/).filter(Boolean), { proxy });
 });
 
 after(async () => {
   await browser?.close().catch(() => {});
   await janus?.stop();
+  await proxy?.close();
+  if (proxy) {
+    assert.ok(proxy.requests.some((u) => u.includes('/guest/')), 'the proxy saw the guest page load');
+    assert.deepEqual(offLoopback(proxy.requests), [], 'the guest page requested nothing off this machine');
+  }
 });
 
 test('e2e: alice opens an issue, verifies the host, answers, chats both ways, reads the blog', { timeout: 180000 }, async () => {

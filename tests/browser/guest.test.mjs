@@ -8,12 +8,13 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { encodeToken } from '../../assets/guest/token.js';
-import { launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir, fakeHost, offLoopback } from './helpers.mjs';
+import { startRecordingProxy, launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir, fakeHost, offLoopback } from './helpers.mjs';
 
 const FORGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self' blob:; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
 let browser;
+let proxy; // every HTTP(S) request the browser makes, from any frame
 let server;
 let issueNo = 0;
 
@@ -22,12 +23,17 @@ before(async () => {
   server = await startGuestServer({ cspHeader: FORGE_CSP });
   // Two pages of one browser talk to each other here: without mDNS obfuscation their host
   // candidates are plain loopback/LAN addresses and need no resolver.
-  browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns']);
+  proxy = await startRecordingProxy();
+  browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns'], { proxy });
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
+  await proxy?.close();
+  // Network-level truth for the whole file: nothing was requested off this machine.
+  assert.ok(proxy.requests.length > 0, 'the proxy saw the traffic');
+  assert.deepEqual(offLoopback(proxy.requests), [], 'no request left 127.0.0.1');
 });
 
 async function guestPage(viewport = { width: 1000, height: 800 }, options = {}) {

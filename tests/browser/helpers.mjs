@@ -2,7 +2,7 @@
 // downloaded browser), a tiny static server for assets/guest with a fake forge API, and
 // bounded waiting. Everything listens on 127.0.0.1 only.
 
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
@@ -56,16 +56,95 @@ export async function ensureChromium({ timeoutMs = 5 * 60000 } = {}) {
   return CHROMIUM;
 }
 
-/** Launches headless Debian chromium. `extraArgs` are appended to CHROMIUM_ARGS. */
-export async function launchChromium(extraArgs = []) {
+/**
+ * Launches headless Debian chromium. `extraArgs` are appended to CHROMIUM_ARGS. With
+ * `proxy` (from startRecordingProxy), every HTTP(S) request the browser makes — from any
+ * page, popup or out-of-process frame (Playwright does not report requests of sandboxed
+ * frames) — goes through that proxy, loopback included, so the test sees all of them.
+ */
+export async function launchChromium(extraArgs = [], { proxy } = {}) {
   const { chromium } = await import('playwright-core');
   const executablePath = await ensureChromium();
-  return chromium.launch({
-    executablePath,
-    headless: true,
-    args: [...CHROMIUM_ARGS, ...extraArgs],
-    timeout: 60000,
+  const proxyArgs = proxy ? [`--proxy-server=http://127.0.0.1:${proxy.port}`, '--proxy-bypass-list=<-loopback>'] : [];
+  // Chromium honours only the last --disable-features, which replaces playwright-core's own
+  // list: merge ours into one flag that keeps the browser's background chatter down.
+  const features = new Set();
+  const args = [...CHROMIUM_ARGS, ...proxyArgs, ...extraArgs].filter((a) => {
+    const m = /^--disable-features=(.*)$/.exec(a);
+    if (m) m[1].split(',').filter(Boolean).forEach((f) => features.add(f));
+    return !m;
   });
+  if (features.size) QUIET_FEATURES.forEach((f) => features.add(f));
+  if (features.size) args.push(`--disable-features=${[...features].join(',')}`);
+  return chromium.launch({ executablePath, headless: true, args, timeout: 60000 });
+}
+
+/** Background services of Chromium itself, off while testing (see launchChromium). */
+const QUIET_FEATURES = [
+  'NetworkTimeServiceQuerying',
+  'OptimizationHints',
+  'OptimizationHintsFetching',
+  'OptimizationGuideModelDownloading',
+  'AutofillServerCommunication',
+  'MediaRouter',
+  'LensOverlay',
+  'PaintHolding',
+];
+
+/**
+ * Chromium's own service endpoints (sign-in, component updates, time), which the browser
+ * contacts by itself whatever the page does. Only these exact hosts are excused: a page
+ * request to a CDN, a font service or any other host still counts as leaving the machine.
+ */
+export const BROWSER_SERVICE_HOSTS = ['accounts.google.com', 'clients2.google.com', 'update.googleapis.com', 'content-autofill.googleapis.com', 'optimizationguide-pa.googleapis.com', 'safebrowsing.googleapis.com'];
+
+/**
+ * A recording HTTP proxy on 127.0.0.1: forwards requests for 127.0.0.1 and refuses anything
+ * else (502, or 403 for CONNECT tunnels), recording every URL (`host:port` for CONNECT) in
+ * `requests`. Resolves to {port, requests, close()}.
+ */
+export async function startRecordingProxy() {
+  const requests = [];
+  const server = createServer((req, res) => {
+    requests.push(req.url);
+    let target;
+    try {
+      target = new URL(req.url);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    if (target.protocol !== 'http:' || target.hostname !== '127.0.0.1') {
+      res.writeHead(502, { 'Content-Type': 'text/plain' }).end('refused by the test proxy: not loopback');
+      return;
+    }
+    const upstream = httpRequest(
+      { host: '127.0.0.1', port: target.port || 80, method: req.method, path: `${target.pathname}${target.search}`, headers: req.headers },
+      (up) => {
+        res.writeHead(up.statusCode, up.headers);
+        up.pipe(res);
+      },
+    );
+    upstream.on('error', () => {
+      if (!res.headersSent) res.writeHead(502);
+      res.end();
+    });
+    req.pipe(upstream);
+  });
+  server.on('connect', (req, socket) => {
+    requests.push(`CONNECT ${req.url}`);
+    socket.end('HTTP/1.1 403 Forbidden\r\n\r\n');
+  });
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    port: server.address().port,
+    requests,
+    close: () =>
+      new Promise((r) => {
+        server.closeAllConnections?.();
+        server.close(() => r());
+      }),
+  };
 }
 
 /**
@@ -101,9 +180,22 @@ export async function watchPage(page) {
   return seen;
 }
 
-/** Requests in `urls` that leave this machine (anything but 127.0.0.1, data: and about:). */
+/**
+ * Requests in `urls` that leave this machine: anything but 127.0.0.1, data: and about:
+ * (and, for the proxy's log, Chromium's own BROWSER_SERVICE_HOSTS).
+ */
 export function offLoopback(urls) {
-  return urls.filter((u) => !/^(?:http:\/\/127\.0\.0\.1:\d+\/|data:|about:)/.test(u));
+  return urls.filter((u) => {
+    if (/^(?:http:\/\/127\.0\.0\.1:\d+\/|data:|about:)/.test(u)) return false;
+    const host = /^CONNECT ([^:]+):\d+$/.exec(u)?.[1] ?? (() => {
+      try {
+        return new URL(u).hostname;
+      } catch {
+        return '';
+      }
+    })();
+    return !BROWSER_SERVICE_HOSTS.includes(host);
+  });
 }
 
 /**

@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { encodeToken } from '../../assets/guest/token.js';
 import { cleanLabel } from '../../assets/guest/protocol.js';
-import { launchChromium, startGuestServer, watchPage, guestLink, fakeHost, fakeOfferSdp, offLoopback, waitUntil } from './helpers.mjs';
+import { startRecordingProxy, launchChromium, startGuestServer, watchPage, guestLink, fakeHost, fakeOfferSdp, offLoopback, waitUntil } from './helpers.mjs';
 import { xssCorpus, namePayloads, CANARY } from './xss-corpus.mjs';
 
 const CORPUS = xssCorpus();
@@ -22,17 +22,23 @@ const NAMES = namePayloads();
 const ALL_HTML = CORPUS.map(([name, p]) => `<h2>${name.replace(/[<>&]/g, '')}</h2>${p}`).join('\n<hr>\n');
 
 let browser;
+let proxy; // every HTTP(S) request the browser makes, from any frame
 let server;
 let issueNo = 0;
 
 before(async () => {
   server = await startGuestServer();
-  browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns']);
+  proxy = await startRecordingProxy();
+  browser = await launchChromium(['--disable-features=WebRtcHideLocalIpsWithMdns'], { proxy });
 });
 
 after(async () => {
   await browser?.close();
   await server?.close();
+  await proxy?.close();
+  // Network-level truth for the whole file: nothing was requested off this machine.
+  assert.ok(proxy.requests.length > 0, 'the proxy saw the traffic');
+  assert.deepEqual(offLoopback(proxy.requests), [], 'no request left 127.0.0.1');
 });
 
 /**
@@ -56,6 +62,7 @@ function armCanaries(context) {
   context.on('page', watch);
   context.on('request', (r) => requests.push(r.url()));
   const serverMark = server.requests.length;
+  const proxyMark = proxy.requests.length;
   return {
     requests,
     async check(what) {
@@ -68,7 +75,7 @@ function armCanaries(context) {
       }
       const canaryHits = server.requests.slice(serverMark).filter((r) => /^\w+ \/canary(?:\?|$)/.test(r));
       assert.deepEqual([...alarms, ...canaryHits], [], `no payload ran (${what})`);
-      assert.deepEqual(offLoopback(requests), [], `no request left 127.0.0.1 (${what})`);
+      assert.deepEqual(offLoopback([...requests, ...proxy.requests.slice(proxyMark)]), [], `no request left 127.0.0.1 (${what})`);
     },
   };
 }
@@ -83,6 +90,29 @@ async function newContext(options = {}) {
 
 /** Tag names used anywhere inside `selector`: the page builds only these itself. */
 const tagsIn = (page, selector) => page.evaluate((sel) => [...new Set([...document.querySelectorAll(`${sel} *`)].map((e) => e.localName))].sort(), selector);
+
+test("harness: the recording proxy sees a page's third-party requests (positive control)", { timeout: 30000 }, async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const mark = proxy.requests.length;
+  await page.goto(`${server.origin}/blank.html`); // no CSP here
+  await page.evaluate(() => {
+    fetch('http://cdn.example.invalid/lib.js').catch(() => {});
+    const img = new Image();
+    img.src = 'https://fonts.example.invalid/font.woff2';
+  });
+  const caught = await waitUntil(
+    () => {
+      const off = offLoopback(proxy.requests.slice(mark));
+      return off.some((u) => u.includes('cdn.example.invalid')) && off.some((u) => u.includes('fonts.example.invalid')) && off;
+    },
+    { timeoutMs: 10000, what: 'the proxy to log both third-party requests' },
+  );
+  assert.ok(caught.length >= 2);
+  // Take the control's own requests back out of the file-wide log checked in after().
+  for (let i = proxy.requests.length - 1; i >= mark; i--) if (/example\.invalid/.test(proxy.requests[i])) proxy.requests.splice(i, 1);
+  await context.close();
+});
 
 test('corpus sanity: every payload embeds the canary', () => {
   assert.ok(CORPUS.length >= 50, `${CORPUS.length} payloads`);
