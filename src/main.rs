@@ -59,7 +59,9 @@ fn main() -> std::process::ExitCode {
                 users,
             } => forge_only(listen, &repo, &users).await,
             CommandLine::Doctor { offline } => janus::doctor::run(&cli.overrides, offline).await,
-            CommandLine::Pages { action: janus::cli::PagesAction::Export { dir } } => pages_export(&dir),
+            CommandLine::Pages {
+                action: janus::cli::PagesAction::Export { dir },
+            } => pages_export(&dir),
         }
     });
     // Background tasks (peer drivers, the stdin reader) must not keep the process alive.

@@ -26,7 +26,10 @@ pub struct GuestFile {
 
 macro_rules! guest_file {
     ($name:literal) => {
-        GuestFile { name: $name, bytes: include_bytes!(concat!("../assets/guest/", $name)) }
+        GuestFile {
+            name: $name,
+            bytes: include_bytes!(concat!("../assets/guest/", $name)),
+        }
     };
 }
 
@@ -85,7 +88,10 @@ pub fn export(dir: &Path) -> Result<Vec<(PathBuf, Outcome)>, ExportError> {
     if dir.exists() && !dir.is_dir() {
         return Err(ExportError::NotADirectory(dir.to_path_buf()));
     }
-    std::fs::create_dir_all(dir).map_err(|source| ExportError::CreateDir { path: dir.to_path_buf(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| ExportError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut done = Vec::with_capacity(GUEST_FILES.len());
     for file in GUEST_FILES {
         let path = dir.join(file.name);
@@ -96,7 +102,10 @@ pub fn export(dir: &Path) -> Result<Vec<(PathBuf, Outcome)>, ExportError> {
             Err(source) => return Err(ExportError::Write { path, source }),
         };
         if outcome != Outcome::Unchanged {
-            write_atomically(&path, file.bytes).map_err(|source| ExportError::Write { path: path.clone(), source })?;
+            write_atomically(&path, file.bytes).map_err(|source| ExportError::Write {
+                path: path.clone(),
+                source,
+            })?;
         }
         done.push((path, outcome));
     }
@@ -116,9 +125,19 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
 
 /// The lines `janus pages export` prints: one per file, then what to do next.
 pub fn report(dir: &Path, done: &[(PathBuf, Outcome)]) -> Vec<String> {
-    let mut lines: Vec<String> = done.iter().map(|(path, outcome)| format!("  {outcome:<9} {}", path.display())).collect();
-    let changed = done.iter().filter(|(_, o)| *o != Outcome::Unchanged).count();
-    lines.push(format!("Exported the guest page to {} ({changed} of {} files changed).", dir.display(), done.len()));
+    let mut lines: Vec<String> = done
+        .iter()
+        .map(|(path, outcome)| format!("  {outcome:<9} {}", path.display()))
+        .collect();
+    let changed = done
+        .iter()
+        .filter(|(_, o)| *o != Outcome::Unchanged)
+        .count();
+    lines.push(format!(
+        "Exported the guest page to {} ({changed} of {} files changed).",
+        dir.display(),
+        done.len()
+    ));
     lines.push(
         "Next: publish that folder (e.g. GitHub Pages from a `docs/` folder), then set `pages_url` in the config file \
          (or pass --pages-url) to the address where its index.html is served, e.g. https://you.github.io/project/."
@@ -135,18 +154,39 @@ mod tests {
     fn every_file_is_non_empty_and_named_plainly() {
         for f in GUEST_FILES {
             assert!(!f.bytes.is_empty(), "{} is empty", f.name);
-            assert!(!f.name.contains('/') && !f.name.starts_with('.'), "{}", f.name);
+            assert!(
+                !f.name.contains('/') && !f.name.starts_with('.'),
+                "{}",
+                f.name
+            );
         }
         assert!(GUEST_FILES.iter().any(|f| f.name == "index.html"));
     }
 
     #[test]
     fn the_page_keeps_its_csp_and_sandbox() {
-        let index = GUEST_FILES.iter().find(|f| f.name == "index.html").map(|f| String::from_utf8_lossy(f.bytes)).unwrap_or_default();
-        assert!(index.contains("http-equiv=\"Content-Security-Policy\""), "index.html lost its CSP");
-        assert!(index.contains("script-src 'self'"), "the CSP no longer limits scripts to the page's own files");
-        let sandbox = index.split("sandbox=\"").nth(1).and_then(|s| s.split('"').next()).unwrap_or_default();
+        let index = GUEST_FILES
+            .iter()
+            .find(|f| f.name == "index.html")
+            .map(|f| String::from_utf8_lossy(f.bytes))
+            .unwrap_or_default();
+        assert!(
+            index.contains("http-equiv=\"Content-Security-Policy\""),
+            "index.html lost its CSP"
+        );
+        assert!(
+            index.contains("script-src 'self'"),
+            "the CSP no longer limits scripts to the page's own files"
+        );
+        let sandbox = index
+            .split("sandbox=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or_default();
         assert!(index.contains("id=\"blog-frame\""));
-        assert!(!sandbox.contains("allow-scripts") && !sandbox.contains("allow-same-origin"), "blog frame sandbox: {sandbox}");
+        assert!(
+            !sandbox.contains("allow-scripts") && !sandbox.contains("allow-same-origin"),
+            "blog frame sandbox: {sandbox}"
+        );
     }
 }
