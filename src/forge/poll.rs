@@ -228,13 +228,13 @@ mod tests {
     #[async_trait]
     impl Forge for Scripted {
         async fn current_user(&self) -> Result<User, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn repository(&self) -> Result<Repository, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn issue(&self, _: u64) -> Result<Issue, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn poll_issues(&self) -> Result<Vec<Issue>, ForgeError> {
             self.calls.fetch_add(1, Ordering::SeqCst);
@@ -249,16 +249,16 @@ mod tests {
             Ok(vec![])
         }
         async fn post_comment(&self, _: u64, _: &str) -> Result<Comment, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn edit_comment(&self, _: u64, _: &str) -> Result<Comment, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn close_issue(&self, _: u64) -> Result<(), ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         async fn find_comment(&self, _: u64, _: &str) -> Result<Option<Comment>, ForgeError> {
-            unimplemented!()
+            unreachable!("the poller only polls")
         }
         fn poll_pause(&self) -> Option<(Duration, String)> {
             self.pause.lock().unwrap().take()
