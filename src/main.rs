@@ -137,7 +137,7 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
         eyre!("no GitHub token. Create a fine-grained token with Issues read/write on {repo} and set GH_ACCESS_TOKEN (or `token` in the config file, or log in with `gh auth login`); `janus doctor` checks the setup, `janus demo` runs without one")
     })?;
     let pages_url = cfg.pages_url.clone().ok_or_else(|| {
-        eyre!("no pages_url: publish assets/guest/ (see the README, \"Publishing the guest page\") and pass --pages-url https://you.github.io/janus/ or set `pages_url` in the config file")
+        eyre!("no pages_url: publish the guest page (`janus pages export DIR` writes it into a GitHub Pages folder; see the README, \"The guest page\") and pass --pages-url https://you.github.io/janus/ or set `pages_url` in the config file")
     })?;
     for warning in &cfg.warnings {
         eprintln!("janus: warning: {warning}");
@@ -215,6 +215,9 @@ fn asset_dir(name: &str) -> Option<PathBuf> {
     candidates.into_iter().find(|p| p.is_dir())
 }
 
+/// The sample blog post shipped in `assets/blog/`.
+const SAMPLE_POST: &str = include_str!("../assets/blog/welcome.md");
+
 /// `janus demo`: the embedded forge, the guest page and the host on one machine.
 async fn demo(
     flags: &Overrides,
@@ -223,10 +226,18 @@ async fn demo(
     guest_bot: bool,
 ) -> Result<()> {
     let repo = RepoName::parse("maintainer/demo").map_err(|e| eyre!("{e}"))?;
-    let guest_dir = asset_dir("guest");
-    if guest_dir.is_none() {
-        eprintln!("! assets/guest not found: run the demo from a Janus checkout so the guest page can be served");
-    }
+    // From a checkout, serve assets/ as they are (edits show on reload); from an installed
+    // binary, write the copies built into it to a scratch folder.
+    let scratch = std::env::temp_dir().join(format!("janus-demo-{}", std::process::id()));
+    let guest_dir = match asset_dir("guest") {
+        Some(dir) => dir,
+        None => {
+            let dir = scratch.join("guest");
+            janus::pages::export(&dir).wrap_err("cannot write the guest page for the demo")?;
+            dir
+        }
+    };
+    let guest_dir = Some(guest_dir);
     let forge = LocalForge::start(LocalForgeConfig { listen, guest_dir, host_login: "maintainer".into(), repo: repo.clone() })
         .await
         .wrap_err_with(|| format!("cannot start the embedded forge on {listen}; pass --listen 127.0.0.1:0 to pick a free port"))?;
@@ -241,7 +252,16 @@ async fn demo(
         .blog_dir
         .clone()
         .or_else(|| asset_dir("blog"))
-        .unwrap_or_else(|| PathBuf::from("blog"));
+        .unwrap_or_else(|| {
+            // The sample post, built into the binary, for a demo outside a checkout.
+            let dir = scratch.join("blog");
+            let written = std::fs::create_dir_all(&dir)
+                .and_then(|()| std::fs::write(dir.join("welcome.md"), SAMPLE_POST));
+            if let Err(e) = written {
+                tracing::warn!("cannot write the sample blog post: {e}");
+            }
+            dir
+        });
     let poll = flags.poll_interval.unwrap_or(1.0).clamp(0.1, 60.0);
     let settings = Settings {
         repo: repo.clone(),
@@ -299,6 +319,8 @@ async fn demo(
         .await
     };
     forge.shutdown().await;
+    // Only the scratch copies (if any) go; assets/ of a checkout are never touched.
+    let _ = std::fs::remove_dir_all(&scratch);
     result
 }
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 
 import { encodeToken } from '../../assets/guest/token.js';
-import { startRecordingProxy, launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir, fakeHost, offLoopback } from './helpers.mjs';
+import { startRecordingProxy, launchChromium, startGuestServer, watchPage, guestLink, closedPort, fakeOfferSdp, waitUntil, artifactsDir, fakeHost, connectGuest, offLoopback } from './helpers.mjs';
 
 const FORGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; font-src 'self'; connect-src 'self'; frame-src 'self' blob:; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
@@ -389,5 +389,55 @@ test('connection failure: answer posted but the host never connects → TURN hin
   await page.clock.runFor(21000);
   await page.waitForSelector('body[data-phase="failed"]', { timeout: 5000 });
   assert.match(await page.textContent('#wait-hint'), /relay \(TURN/);
+  await context.close();
+});
+
+test('waiting: the offer expires before the answer shows up on the issue → says so and what to do', { timeout: 60000 }, async () => {
+  const { context, page } = await guestPage();
+  const host = await makeHost(context);
+  const n = newIssue([]);
+  const link = guestLink(server.url, { offer: host.offer, repo: 'maintainer/demo', issue: n, api: server.api, ice: '' });
+  server.issues.get(`maintainer/demo#${n}`).comments.push({ user: { login: 'maintainer' }, author_association: 'OWNER', body: link });
+  await page.clock.install();
+  await page.goto(link);
+  await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 10000 });
+  assert.match(await page.textContent('#offer-expiry'), /Post it before/);
+  await page.clock.fastForward('10:05'); // the fake host's offer lives 10 minutes
+  await page.clock.runFor(2000);
+  await page.waitForFunction(() => /offer has expired/.test(document.getElementById('wait-hint').textContent), null, { timeout: 5000 });
+  assert.match(await page.textContent('#wait-hint'), /ask for a new link/);
+  await context.close();
+});
+
+test('disconnected: the connection drops without a bye → a clear closed state', { timeout: 60000 }, async () => {
+  const { context, page, seen } = await guestPage();
+  const { host } = await connectGuest(page, context, server);
+  await host.send({ t: 'hello', v: 1, host: 'maintainer', guest: 'alice', features: ['chat'] });
+  await page.waitForFunction(() => document.getElementById('peer-name').textContent === '@maintainer', null, { timeout: 5000 });
+  await host.page.evaluate(() => window.host.pc.close());
+  await page.waitForSelector('body[data-phase="closed"]', { timeout: 15000 });
+  assert.equal(await page.getAttribute('#conn-state', 'data-state'), 'closed');
+  assert.equal(await page.textContent('#conn-state'), 'closed');
+  assert.equal(await page.isDisabled('#chat-input'), true);
+  assert.equal(await page.isDisabled('#chat-send'), true);
+  assert.match(await page.textContent('#chat-log'), /Disconnected: the connection closed\./);
+  assert.match(await page.textContent('#chat-log'), /ask for a new link/);
+  assert.deepEqual(seen.errors, []);
+  await context.close();
+});
+
+test('unverifiable: the API is rate limited (403/429) → says so, and asks before connecting', { timeout: 60000 }, async () => {
+  const { context, page } = await guestPage();
+  const offer = await encodeToken('o', { sid: '00000000000000f1', sdp: fakeOfferSdp(), exp: Math.floor(Date.now() / 1000) + 600 });
+  for (const status of [403, 429]) {
+    const n = newIssue([]);
+    server.issues.get(`maintainer/demo#${n}`).status = status;
+    await page.goto('about:blank');
+    await page.goto(guestLink(server.url, { offer, repo: 'maintainer/demo', issue: n, api: server.api, ice: '' }));
+    await page.waitForSelector('#verification[data-state="unverifiable"]', { timeout: 10000 });
+    assert.match(await page.textContent('#status-detail'), new RegExp(`HTTP ${status}, probably its rate limit`));
+    assert.equal(await page.isVisible('#continue-unverified'), true);
+    assert.equal(await page.evaluate(() => window.__pcCount), 0);
+  }
   await context.close();
 });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 
 import { encodeToken, decodeToken, findTokens, isExpired, deflateRaw, base64UrlEncode, TokenError } from '../../assets/guest/token.js';
 import { parseFragment, DEFAULT_API, DEFAULT_ICE, LinkError } from '../../assets/guest/link.js';
-import { parseFrame, charCount, frames, MAX_FRAME_BYTES } from '../../assets/guest/protocol.js';
+import { parseFrame, charCount, frames, cleanLabel, MAX_FRAME_BYTES } from '../../assets/guest/protocol.js';
 import { verifyOffer, parseLinkHeader, findAnswerComment } from '../../assets/guest/verify.js';
 import { fakeOfferSdp } from './helpers.mjs';
 
@@ -171,4 +171,22 @@ test('verify: answer comment lookup', async () => {
   assert.match(f.calls[0], /since=2030-01-01T00%3A00%3A00Z/);
   assert.deepEqual(await findAnswerComment(link, 'janus1.a.OTHER', '', f), { found: false });
   assert.deepEqual(await findAnswerComment(link, 'x', '', fakeFetch(() => ({ status: 429, body: {} }))), { error: 'limited' });
+});
+
+test('cleanLabel: names and titles lose control and invisible characters, stay bounded', () => {
+  assert.equal(cleanLabel('alice'), 'alice');
+  assert.equal(cleanLabel('\u202Eevil\u202C'), 'evil', 'bidi override and pop removed');
+  assert.equal(cleanLabel('a\u2066b\u2069c'), 'abc', 'bidi isolates removed');
+  assert.equal(cleanLabel('zero\u200Bwidth\uFEFF'), 'zerowidth');
+  assert.equal(cleanLabel('two\nlines\r\tand\u0000nul'), 'two lines and nul');
+  assert.equal(cleanLabel('line\u2028sep'), 'line sep');
+  assert.equal(cleanLabel('  spaced   out  '), 'spaced out');
+  assert.equal(cleanLabel(''), '?');
+  assert.equal(cleanLabel(null), '?');
+  assert.equal(cleanLabel('\u202E'), '?');
+  assert.equal(cleanLabel('<img src=x onerror=alert(1)>'), '<img src=x onerror=alert(1)>', 'markup is left as text (it is shown with textContent)');
+  const long = cleanLabel('x'.repeat(500), 40);
+  assert.equal([...long].length, 40);
+  assert.ok(long.endsWith('…'));
+  assert.equal([...cleanLabel('😀'.repeat(50), 10)].length, 10, 'counted in characters, not UTF-16 units');
 });

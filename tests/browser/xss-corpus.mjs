@@ -47,11 +47,20 @@ export function xssCorpus(c = CANARY) {
     ['meta refresh to javascript:', `<meta http-equiv="refresh" content="0;url=javascript:${c}">`],
     ['meta refresh to a same-site page', `<meta http-equiv="refresh" content="0;url=/meta-refresh">`],
     ['base href hijack', `<base href="http://evil.invalid/"><a href="rel">relative</a>`],
+    ['link that navigates the frame itself', `<a href="http://evil.invalid/phish" target="_self">navigate the frame</a>`],
     // Style tricks.
     ['style url(javascript:)', `<div style="background:url(javascript:${c})">style url</div>`],
     ['style expression()', `<div style="width:expression(${c})">expression</div>`],
     ['style element import', `<style>@import 'http://evil.invalid/x.css';body{background:url(javascript:${c})}</style>`],
     ['link stylesheet', `<link rel=stylesheet href="http://evil.invalid/x.css">`],
+    // Requests to a third party without any script (tracking pixels and the like).
+    ['network: remote image', `<img src="http://evil.invalid/pixel.gif" alt="pixel">`],
+    ['network: video poster', `<video poster="http://evil.invalid/poster.png" src="http://evil.invalid/v.mp4"></video>`],
+    ['network: input type=image', `<input type="image" src="http://evil.invalid/input.png" alt="i">`],
+    ['network: svg image', `<svg><image href="http://evil.invalid/svg.png" width="10" height="10"/></svg>`],
+    ['network: css background', `<div style="background:url(http://evil.invalid/bg.png)">bg</div>`],
+    ['network: prefetch', `<link rel="prefetch" href="http://evil.invalid/prefetch">`],
+    ['network: picture source', `<picture><source srcset="http://evil.invalid/src.png"><img alt="p"></picture>`],
     // Mutation XSS (parse → serialize → parse differs).
     ['mXSS math/style', `<math><mtext><table><mglyph><style><img src=x onerror=${c}>`],
     ['mXSS noscript', `<noscript><p title="</noscript><img src=x onerror=${c}>">`],

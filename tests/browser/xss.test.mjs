@@ -48,7 +48,6 @@ after(async () => {
  */
 function armCanaries(context) {
   const alarms = [];
-  const requests = [];
   const watch = (page) => {
     page.on('dialog', (d) => {
       alarms.push(`dialog (${d.type()}) on ${page.url()}: ${d.message()}`);
@@ -60,12 +59,10 @@ function armCanaries(context) {
   };
   context.pages().forEach(watch);
   context.on('page', watch);
-  context.on('request', (r) => requests.push(r.url()));
   const serverMark = server.requests.length;
   const proxyMark = proxy.requests.length;
   return {
-    requests,
-    async check(what) {
+    async check(what, { network = true } = {}) {
       for (const page of context.pages()) {
         for (const frame of page.frames()) {
           // Bounded: a popup stuck before its first document never answers an evaluate.
@@ -75,7 +72,9 @@ function armCanaries(context) {
       }
       const canaryHits = server.requests.slice(serverMark).filter((r) => /^\w+ \/canary(?:\?|$)/.test(r));
       assert.deepEqual([...alarms, ...canaryHits], [], `no payload ran (${what})`);
-      assert.deepEqual(offLoopback([...requests, ...proxy.requests.slice(proxyMark)]), [], `no request left 127.0.0.1 (${what})`);
+      // The proxy is the network-level truth. (Playwright's request events also list loads
+      // the frame's CSP then blocks before they reach the network, so they are not used here.)
+      if (network) assert.deepEqual(offLoopback(proxy.requests.slice(proxyMark)), [], `no request left 127.0.0.1 (${what})`);
     },
   };
 }
@@ -117,7 +116,7 @@ test("harness: the recording proxy sees a page's third-party requests (positive 
 test('corpus sanity: every payload embeds the canary', () => {
   assert.ok(CORPUS.length >= 50, `${CORPUS.length} payloads`);
   for (const [name, p] of CORPUS) {
-    if (name.startsWith('meta refresh to a same-site') || name.startsWith('base href') || name.startsWith('link stylesheet')) continue;
+    if (['network:', 'meta refresh to a same-site', 'base href', 'link stylesheet', 'link that navigates'].some((n) => name.startsWith(n))) continue;
     assert.ok(p.includes(CANARY), name);
   }
 });
@@ -305,6 +304,7 @@ test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, n
   // allow-scripts, no allow-same-origin) and the page's CSP are what is left: put the raw
   // corpus straight into #blog-frame and poke at it.
   const { context, page, canaries } = await newContext();
+  const mark = proxy.requests.length;
   await page.goto(server.url);
   await page.waitForSelector('body[data-phase="intro"]', { timeout: 10000 });
   await page.evaluate((html) => {
@@ -317,7 +317,8 @@ test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, n
   await frame.locator('#top').waitFor({ timeout: 5000 });
   await page.waitForTimeout(300); // let load/error events fire, if any could
   // Click every link and button whose target is a script or a document of its own.
-  const targets = frame.locator('a[href*="script:" i], a[href^="data:" i], button, summary');
+  // Also the links that would navigate the frame itself to another site (frame-src stops them).
+  const targets = frame.locator('a[href*="script:" i], a[href^="data:" i], a[href="rel"], a[target="_self"], button, summary');
   const count = await targets.count();
   assert.ok(count >= 6, `${count} links and buttons to click`);
   for (let i = 0; i < count; i++) {
@@ -326,8 +327,15 @@ test('xss: the sandboxed frame alone holds raw hostile HTML (no page pre-pass, n
   const box = await page.locator('#blog-frame').boundingBox();
   for (let y = 10; y < box.height; y += 60) await page.mouse.move(box.x + box.width / 2, box.y + y);
   await page.waitForTimeout(300);
-  console.log(`  raw frame now at ${page.frames().find((f) => f.parentFrame() === page.mainFrame()).url()}; server saw ${server.requests.filter((r) => /refresh|evil|rel\b/.test(r)).join(', ') || 'no navigation'}`);
-  console.log(`  pages after the clicks: ${context.pages().map((p) => p.url()).join(' | ')}`);
-  await canaries.check('raw HTML in the sandboxed frame');
+  assert.equal(context.pages().length, 1, 'no popup opened');
+  // Execution only. Requests are another matter without the page's own pass: Chromium
+  // fetches a <link rel=prefetch> whatever the CSP says, and (rarely) a raw
+  // <link rel=stylesheet> before the inherited policy applies. That is why the page drops
+  // such elements itself and gives the frame its own <meta> CSP first thing (checked,
+  // network included, in the test above).
+  await canaries.check('raw HTML in the sandboxed frame', { network: false });
+  const leaked = offLoopback(proxy.requests.slice(mark));
+  if (leaked.length) console.log(`  raw frame, no page defences: Chromium requested ${leaked.join(', ')} (not script execution; see above)`);
+  for (let i = proxy.requests.length - 1; i >= mark; i--) if (leaked.includes(proxy.requests[i])) proxy.requests.splice(i, 1);
   await context.close();
 });
