@@ -16,7 +16,7 @@ pub fn clock(unix: u64) -> String {
 pub fn offer_comment_body(guest: &str, link: &str, sid: &str, expires_at: u64) -> String {
     format!(
         "Hi @{guest}! The maintainer is online and can chat with you live, peer to peer.\n\n\
-         **[Open the chat]({link})**\n\n\
+         [Open the chat]({link})\n\n\
          The page checks that this link was posted by the maintainer, then asks you to post \
          one reply here to connect. The link works once and expires at {}.\n\n{}",
         clock(expires_at),

@@ -59,13 +59,28 @@ pub(crate) fn render_text(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     let mut rest = text.as_str();
     loop {
-        let next = ["http://", "https://"]
+        let next = ["http://", "https://", "["]
             .iter()
             .filter_map(|p| rest.find(p))
             .min();
         let Some(start) = next else { break };
         out.push_str(&escape(&rest[..start]));
         let tail = &rest[start..];
+        if tail.starts_with('[') {
+            // A Markdown link `[label](http…)`, as GitHub renders it; anything else is text.
+            if let Some((label, url, used)) = markdown_link(tail) {
+                out.push_str(&format!(
+                    "<a href=\"{}\" rel=\"nofollow noopener noreferrer\">{}</a>",
+                    escape(url),
+                    escape(label)
+                ));
+                rest = &tail[used..];
+            } else {
+                out.push('[');
+                rest = &tail[1..];
+            }
+            continue;
+        }
         let mut end = tail.find(ends_url).unwrap_or(tail.len());
         while end > 0
             && tail[..end].ends_with(['.', ',', ';', ':', '!', '?', ')', ']', '}', '*', '_'])
@@ -87,6 +102,24 @@ pub(crate) fn render_text(text: &str) -> String {
     }
     out.push_str(&escape(rest));
     out
+}
+
+/// Parses `[label](url)` at the start of `s` when the label is on one line and the url is
+/// an http(s) URL without spaces or quotes. Returns the label, the url and the bytes used.
+fn markdown_link(s: &str) -> Option<(&str, &str, usize)> {
+    let close = s.find("](")?;
+    let label = &s[1..close];
+    if label.is_empty() || label.contains(['\n', '[', ']']) {
+        return None;
+    }
+    let after = &s[close + 2..];
+    let end = after.find(')')?;
+    let url = &after[..end];
+    let scheme_ok = url.starts_with("https://") || url.starts_with("http://");
+    if !scheme_ok || url.len() <= 8 || url.contains(|c: char| ends_url(c) || c == '(') {
+        return None;
+    }
+    Some((label, url, close + 2 + end + 1))
 }
 
 /// A complete page: `title` is plain text (escaped here), `body` is trusted HTML built by
@@ -248,6 +281,20 @@ mod tests {
         assert!(!html.contains("\"onmouseover"), "{html}");
         assert_eq!(render_text("http://"), "http://");
         assert_eq!(render_text("ünïcode http://é.fr/ü ok"), "ünïcode <a href=\"http://é.fr/ü\" rel=\"nofollow noopener noreferrer\">http://é.fr/ü</a> ok");
+    }
+
+    #[test]
+    fn renders_markdown_links_with_their_label_and_nothing_else() {
+        assert_eq!(
+            render_text("go [Open the chat](http://h/g/#offer=x&y=1) now"),
+            "go <a href=\"http://h/g/#offer=x&amp;y=1\" rel=\"nofollow noopener noreferrer\">Open the chat</a> now"
+        );
+        let html = render_text("[<b>](http://x.y/\"onclick=1) [x](javascript:alert(1)) [a]");
+        assert!(
+            !html.contains("<b>") && !html.contains("href=\"javascript"),
+            "{html}"
+        );
+        assert!(html.ends_with("[a]"), "{html}");
     }
 
     #[test]
