@@ -170,6 +170,40 @@ async fn idle_polling_is_all_304s_after_the_first_tick() {
     forge.shutdown().await;
 }
 
+/// The same, literally as the issue asks: 60 s of idle polling at the default 2 s tick.
+/// Slow by design (a minute of wall time, run in parallel with the rest of the suite).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sixty_seconds_of_idle_polling_at_the_default_tick_cost_no_counted_request() {
+    let forge = forge().await;
+    let tick = Duration::from_secs(2);
+    let mut h = start_host(&forge, RequestPolicy::default(), tick).await;
+    // The first tick establishes the baseline (ETags); everything after it must be a 304.
+    tokio::time::sleep(tick + Duration::from_millis(500)).await;
+    forge.clear_request_log();
+    tokio::time::sleep(Duration::from_secs(60)).await;
+    let log = forge.request_log();
+    let polls = log
+        .iter()
+        .filter(|r| r.method == "GET" && r.path.contains("/issues"))
+        .count();
+    let counted: Vec<_> = log.iter().filter(|r| r.status != 304).collect();
+    println!(
+        "60 s idle at a 2 s tick: {} requests ({polls} list polls), {} not 304",
+        log.len(),
+        counted.len()
+    );
+    assert!(
+        polls >= 50,
+        "the poller ran every tick: {polls} list requests in 60 s"
+    );
+    assert!(
+        counted.is_empty(),
+        "every idle poll is a free 304: {counted:#?}"
+    );
+    h.quit().await;
+    forge.shutdown().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reopened_issue_is_a_new_request() {
     let forge = forge().await;
