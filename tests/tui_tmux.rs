@@ -179,3 +179,61 @@ fn tui_under_tmux_chats_with_the_guest_bot() {
         "the TUI is gone from the screen after exit:\n{after}"
     );
 }
+
+/// Closing the terminal (the window goes away, SIGHUP) ends janus instead of leaving it
+/// behind: crossterm's reader never returns on a dead terminal, so the console must not
+/// wait for it when it quits.
+#[test]
+fn closing_the_terminal_ends_janus() {
+    if !tmux_installed() {
+        eprintln!("SKIPPED closing_the_terminal_ends_janus: tmux is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tmux = Tmux {
+        socket: dir.path().join("tmux.sock"),
+        log: dir.path().join("data").join("janus.log"),
+    };
+    let command = format!(
+        "exec {} demo --listen 127.0.0.1:0 --data-dir {}",
+        shell_quote(Path::new(env!("CARGO_BIN_EXE_janus"))),
+        shell_quote(&dir.path().join("data"))
+    );
+    let started = tmux.run(&[
+        "new-session",
+        "-d",
+        "-s",
+        SESSION,
+        "-x",
+        "120",
+        "-y",
+        "40",
+        &command,
+    ]);
+    assert!(
+        started.status.success(),
+        "tmux new-session: {}",
+        String::from_utf8_lossy(&started.stderr)
+    );
+    tmux.wait_for("Requests (", Duration::from_secs(30));
+    let pid = tmux.display("#{pane_pid}");
+    let proc_dir = Path::new("/proc").join(&pid);
+    assert!(
+        !pid.is_empty() && proc_dir.exists(),
+        "janus runs as pid {pid:?}"
+    );
+    let killed = tmux.run(&["kill-server"]);
+    assert!(killed.status.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while proc_dir.exists() {
+        let state = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break; // exited; only the zombie entry is left until its parent reaps it
+        }
+        assert!(
+            Instant::now() < deadline,
+            "janus (pid {pid}) still runs after its terminal closed"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}

@@ -241,7 +241,17 @@ impl Drop for TuiView {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::SeqCst);
         if let Some(reader) = self.reader.take() {
-            let _ = reader.join();
+            // The reader notices `stop` within one 100 ms poll. When the terminal is gone
+            // (window closed, SIGHUP) crossterm's poll never returns, so wait a little and
+            // then leave the thread behind: the process is about to exit, and a join here
+            // would hang it forever.
+            let deadline = std::time::Instant::now() + Duration::from_millis(500);
+            while !reader.is_finished() && std::time::Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            if reader.is_finished() {
+                let _ = reader.join();
+            }
         }
         restore_terminal();
     }
