@@ -54,6 +54,12 @@ pub enum CommandLine {
         #[arg(long = "user")]
         users: Vec<String>,
     },
+    /// List the chat transcripts, or print every conversation with USER (kept in
+    /// `<data_dir>/transcripts/`, readable by you only; `transcripts = false` turns them off).
+    Transcripts {
+        /// A guest's login: print their conversations instead of the list.
+        user: Option<String>,
+    },
     /// The guest page (built into this binary): publish it for your guests.
     Pages {
         #[command(subcommand)]

@@ -32,6 +32,8 @@ pub struct FileConfig {
     pub backlog: Option<u64>,
     pub ice_servers: Option<Vec<String>>,
     pub gather_timeout: Option<f64>,
+    /// Local address WebRTC sockets bind to (default: every interface).
+    pub rtc_bind: Option<std::net::IpAddr>,
     pub accept: Option<String>,
     pub bell: Option<bool>,
     /// Only issues with one of these labels are chat requests.
@@ -100,6 +102,8 @@ pub struct Config {
     pub backlog: u64,
     pub ice_servers: Vec<String>,
     pub gather_timeout: Duration,
+    /// Local address WebRTC sockets bind to; `None`: every non-loopback interface.
+    pub rtc_bind: Option<std::net::IpAddr>,
     /// The file that was read, if any.
     pub source: Option<PathBuf>,
     /// `accept = "manual"`: requests wait for the maintainer's `accept` (default: automatic).
@@ -264,6 +268,7 @@ pub fn resolve(
         backlog: file.backlog.unwrap_or(600),
         ice_servers,
         gather_timeout: Duration::from_secs_f64(gather),
+        rtc_bind: file.rtc_bind,
         source,
         manual_accept,
         bell: file.bell.unwrap_or(true),

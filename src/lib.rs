@@ -10,6 +10,7 @@
 //! - [`host`]: the tasks that run effects and feed events back;
 //! - [`ui`]: the plain console, the full-screen TUI and the command parser they share;
 //! - [`config`]: configuration file, environment and flags;
+//! - [`transcript`]: the per-conversation JSONL transcripts and `janus transcripts`;
 //! - [`demo`]: the scripted guest of `janus demo --guest-bot`.
 
 pub mod app;
@@ -23,4 +24,5 @@ pub mod host;
 pub mod pages;
 pub mod rtc;
 pub mod signal;
+pub mod transcript;
 pub mod ui;

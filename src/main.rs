@@ -62,6 +62,7 @@ fn main() -> std::process::ExitCode {
             CommandLine::Pages {
                 action: janus::cli::PagesAction::Export { dir },
             } => pages_export(&dir),
+            CommandLine::Transcripts { user } => transcripts(&cli.overrides, user.as_deref()),
         }
     });
     // Background tasks (peer drivers, the stdin reader) must not keep the process alive.
@@ -82,7 +83,10 @@ fn full_screen(command: &CommandLine) -> bool {
     use std::io::IsTerminal;
     let plain = match command {
         CommandLine::Run { plain } | CommandLine::Demo { plain, .. } => *plain,
-        CommandLine::Forge { .. } | CommandLine::Doctor { .. } | CommandLine::Pages { .. } => true,
+        CommandLine::Forge { .. }
+        | CommandLine::Doctor { .. }
+        | CommandLine::Pages { .. }
+        | CommandLine::Transcripts { .. } => true,
     };
     !plain && std::io::stdin().is_terminal() && std::io::stdout().is_terminal()
 }
@@ -167,6 +171,7 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
     let rtc = RtcConfig {
         ice_servers: cfg.ice_servers.clone(),
         gather_timeout: cfg.gather_timeout,
+        bind_addr: cfg.rtc_bind.unwrap_or(RtcConfig::default().bind_addr),
         ..RtcConfig::default()
     };
     let setup = HostSetup {
@@ -197,7 +202,7 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
         setup,
         identity,
         Box::new(PlainView::new(std::io::stdout())),
-        spawn_stdin_commands(),
+        host::signals::plain_commands(spawn_stdin_commands()),
         startup,
     )
     .await
@@ -314,7 +319,7 @@ async fn demo(
             setup,
             identity,
             Box::new(PlainView::new(std::io::stdout())),
-            spawn_stdin_commands(),
+            host::signals::plain_commands(spawn_stdin_commands()),
         )
         .await
     };
@@ -334,6 +339,29 @@ async fn forge_only(listen: std::net::SocketAddr, repo: &str, users: &[String]) 
         repo,
     };
     janus::forge::local::run_standalone(cfg, users).await
+}
+
+/// `janus transcripts [USER]`: the list, or every conversation with USER, sanitized.
+fn transcripts(flags: &Overrides, user: Option<&str>) -> Result<()> {
+    let cfg = config::load(flags)?;
+    let dir = cfg.data_dir.join("transcripts");
+    let mut out = std::io::stdout().lock();
+    match user {
+        None => janus::transcript::list(&dir, &mut out)
+            .wrap_err_with(|| format!("cannot read the transcripts in {}", dir.display()))?,
+        Some(user) => {
+            let n = janus::transcript::print(&dir, user, &mut out)
+                .wrap_err_with(|| format!("cannot read the transcripts in {}", dir.display()))?;
+            if n == 0 {
+                return Err(eyre!(
+                    "no transcripts of {} in {}; `janus transcripts` lists whose there are",
+                    janus::app::sanitize_for_terminal(user),
+                    dir.display()
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// `janus pages export DIR`: the guest page built into this binary, written to DIR.

@@ -7,6 +7,7 @@
 //! order: pending comment edits first (bounded), then peers, then the poller.
 
 mod peers;
+pub mod signals;
 mod writer;
 
 use std::sync::Arc;
