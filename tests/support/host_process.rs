@@ -39,7 +39,9 @@ impl HostProcess {
         let config = home.path().join("janus.toml");
         std::fs::write(
             &config,
-            format!("ice_servers = []\nrtc_bind = \"127.0.0.1\"\npoll_interval = 0.2\n{extra_config}\n"),
+            format!(
+                "ice_servers = []\nrtc_bind = \"127.0.0.1\"\npoll_interval = 0.2\n{extra_config}\n"
+            ),
         )
         .unwrap();
         let mut child = Command::new(BIN)
@@ -86,7 +88,13 @@ impl HostProcess {
     pub fn wait_line(&self, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Some(l) = self.lines.lock().unwrap().iter().find(|l| l.contains(needle)) {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
                 return l.clone();
             }
             assert!(
@@ -151,7 +159,9 @@ pub async fn connect(
     peer_id: u64,
 ) -> (u64, Comment, PeerHandle, mpsc::Receiver<(u64, PeerEvent)>) {
     let issue = guest.open_issue("Can we chat?").await;
-    let offer_comment = guest.wait_comment(issue, |c| c.body.contains("janus1.o.")).await;
+    let offer_comment = guest
+        .wait_comment(issue, |c| c.body.contains("janus1.o."))
+        .await;
     let url = offer_comment
         .body
         .split('(')

@@ -1,0 +1,103 @@
+//! The whole process, stopped by a signal: SIGTERM, SIGINT and SIGHUP in the plain console
+//! behave like `quit` (live links taken down by editing, `bye` to every guest, exit 0).
+
+mod common;
+#[path = "support/host_process.rs"]
+mod host_process;
+
+use std::time::Duration;
+
+use common::*;
+use host_process::{connect, next_event, HostProcess};
+use janus::forge::local::{LocalForge, LocalForgeConfig};
+use janus::rtc::peer::PeerEvent;
+use janus::rtc::protocol::Frame;
+
+async fn forge() -> LocalForge {
+    LocalForge::start(LocalForgeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        guest_dir: None,
+        host_login: "maintainer".into(),
+        repo: repo(),
+    })
+    .await
+    .expect("forge starts")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_takes_links_down_says_bye_to_guests_and_exits_0() {
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut host = HostProcess::start(&forge, data.path(), "");
+    let alice = guest(&forge, "alice");
+    let bob = guest(&forge, "bob");
+    let (_issue, _offer, _peer, mut alice_events) = connect(&alice, 1).await;
+    host.wait_line("alice connected");
+    // Bob's link is live (posted, not answered) when the signal comes.
+    let bob_issue = bob.open_issue("me too").await;
+    let bob_offer = bob
+        .wait_comment(bob_issue, |c| c.body.contains("janus1.o."))
+        .await;
+
+    host.signal("TERM");
+    let status = host.wait_exit(Duration::from_secs(20));
+    assert_eq!(status, Some(0), "{}", host.output());
+
+    // The guest heard the goodbye before the connection went away.
+    let mut saw_bye = None;
+    loop {
+        match next_event(&mut alice_events).await {
+            PeerEvent::Frame(Frame::Bye { reason }) => saw_bye = Some(reason),
+            PeerEvent::Closed { .. } => break,
+            _ => {}
+        }
+    }
+    assert!(
+        saw_bye.as_deref().is_some_and(|r| r.contains("offline")),
+        "bye: {saw_bye:?}"
+    );
+    // The live link was taken down before the process ended (the forge outlives it).
+    let edited = bob
+        .comments(bob_issue)
+        .await
+        .into_iter()
+        .find(|c| c.id == bob_offer.id)
+        .expect("offer comment still there");
+    assert!(
+        !edited.body.contains("janus1.o."),
+        "token left in the comment after SIGTERM: {}",
+        edited.body
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigint_and_sighup_run_the_same_orderly_shutdown() {
+    let forge = forge().await;
+    for (n, signal) in ["INT", "HUP"].into_iter().enumerate() {
+        let data = tempfile::tempdir().unwrap();
+        let mut host = HostProcess::start(&forge, data.path(), "");
+        let carol = guest(&forge, &format!("carol{n}"));
+        let issue = carol.open_issue("a question").await;
+        let offer = carol
+            .wait_comment(issue, |c| c.body.contains("janus1.o."))
+            .await;
+        host.signal(signal);
+        assert_eq!(
+            host.wait_exit(Duration::from_secs(20)),
+            Some(0),
+            "SIG{signal}: {}",
+            host.output()
+        );
+        let after = carol
+            .comments(issue)
+            .await
+            .into_iter()
+            .find(|c| c.id == offer.id)
+            .unwrap();
+        assert!(
+            !after.body.contains("janus1.o."),
+            "SIG{signal}: {}",
+            after.body
+        );
+    }
+}
