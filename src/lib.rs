@@ -11,11 +11,14 @@
 //! - [`ui`]: the plain console, the full-screen TUI and the command parser they share;
 //! - [`config`]: configuration file, environment and flags;
 //! - [`transcript`]: the per-conversation JSONL transcripts and `janus transcripts`;
-//! - [`demo`]: the scripted guest of `janus demo --guest-bot`.
+//! - [`demo`]: the scripted guest of `janus demo --guest-bot`;
+//! - [`clock`] and [`backoff`]: the one clock, RFC 3339 helper and backoff rule.
 
 pub mod app;
+pub mod backoff;
 pub mod blog;
 pub mod cli;
+pub mod clock;
 pub mod config;
 pub mod demo;
 pub mod doctor;

@@ -146,7 +146,12 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
     for warning in &cfg.warnings {
         eprintln!("janus: warning: {warning}");
     }
-    let forge: Arc<dyn Forge> = Arc::new(GitHubClient::for_run(&cfg, token, repo.clone())?);
+    // The first poll reaches back over the backlog window and at least one offer lifetime,
+    // so links a previous run left behind are seen and taken down.
+    let mut client = GitHubClient::new(&cfg.api_url, Some(token), repo.clone())?;
+    client.set_backlog(Duration::from_secs(cfg.backlog.max(cfg.offer_ttl)));
+    client.set_reserve(cfg.rate_reserve);
+    let forge: Arc<dyn Forge> = Arc::new(client);
     let identity = host::identify(forge.as_ref()).await?;
     if !tui {
         println!(

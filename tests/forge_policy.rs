@@ -176,7 +176,7 @@ async fn idle_polling_is_all_304s_after_the_first_tick() {
 async fn sixty_seconds_of_idle_polling_at_the_default_tick_cost_no_counted_request() {
     let forge = forge().await;
     let tick = Duration::from_secs(2);
-    let mut h = start_host(&forge, RequestPolicy::default(), tick).await;
+    let h = start_host(&forge, RequestPolicy::default(), tick).await;
     // The first tick establishes the baseline (ETags); everything after it must be a 304.
     tokio::time::sleep(tick + Duration::from_millis(500)).await;
     forge.clear_request_log();

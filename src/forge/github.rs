@@ -17,9 +17,14 @@
 //!   time from the issue events.
 //! - **Rate limits.** `x-ratelimit-*` is read on every response
 //!   ([`GitHubClient::last_rate_limit`]); a 403/429 rate limit (primary, or secondary with
-//!   `Retry-After`) pauses polling until the server's time; and when only the reserve
+//!   `Retry-After`) met by a read pauses polling until the server's time (one met by a
+//!   write pauses only the writer: polling keeps its tick); and when only the reserve
 //!   ([`GitHubClient::set_reserve`]) is left, polling pauses until the window resets so the
 //!   remaining requests serve the writes of chats in progress ([`Forge::poll_pause`]).
+//! - **Server numbers are clamped**: every wait taken from `Retry-After` or
+//!   `x-ratelimit-reset` is at most one hour ([`crate::backoff::MAX_SERVER_WAIT`]), page
+//!   counts are capped (`lists::MAX_PAGES`), bodies are bounded, and all arithmetic on
+//!   server times saturates.
 //! - Statuses map to [`ForgeError`]s that say what to do. Nothing is retried here (a
 //!   retried `POST` could duplicate a comment); the poller and the writer own retries.
 //!
@@ -33,14 +38,17 @@ use async_trait::async_trait;
 use http::header::{ACCEPT, AUTHORIZATION, IF_NONE_MATCH, USER_AGENT};
 use http::{HeaderMap, HeaderValue, Method, StatusCode};
 use http_body_util::BodyExt;
-use octocrab::service::middleware::retry::RetryConfig;
 use octocrab::Octocrab;
 use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
+/// Kept here too while callers move to `crate::forge::RateLimitStatus`.
+pub use super::RateLimitStatus;
 use super::{Comment, Forge, ForgeError, ForgeStatus, Issue, RepoName, Repository, User};
+use crate::backoff::{server_wait, server_wait_until};
+use crate::clock::{format_rfc3339 as rfc3339, unix_now_i64 as local_unix};
 use lists::{Cursor, Reopens};
-use wire::{classify, error_chain, header_u64, origin_of, rfc3339, server_date, Reply, Seen};
+use wire::{classify, error_chain, header_u64, origin_of, server_date, Reply, Seen};
 
 mod lists;
 mod wire;
@@ -55,17 +63,6 @@ const MAX_RESPONSE: usize = 16 * 1024 * 1024;
 const FIND_WINDOW_SECS: i64 = 900;
 /// Default backlog window for the first poll.
 const DEFAULT_BACKLOG: Duration = Duration::from_secs(600);
-
-/// The rate limit as the last response reported it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct RateLimitStatus {
-    /// Requests allowed per window.
-    pub limit: u64,
-    /// Requests left in this window.
-    pub remaining: u64,
-    /// When the window resets, unix seconds (server clock).
-    pub reset: u64,
-}
 
 /// A token that never shows up in `Debug` output or logs.
 #[derive(Clone)]
@@ -129,14 +126,6 @@ pub struct GitHubClient {
     me: Mutex<Option<u64>>,
 }
 
-/// The local clock, unix seconds.
-fn local_unix() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
@@ -174,7 +163,6 @@ impl GitHubClient {
         let octo = Octocrab::builder()
             .base_uri(base.as_str())
             .map_err(|e| bad(&error_chain(&e)))?
-            .add_retry_config(RetryConfig::None)
             .set_connect_timeout(Some(Duration::from_secs(10)))
             .set_read_timeout(Some(REQUEST_TIMEOUT))
             .set_write_timeout(Some(REQUEST_TIMEOUT))
@@ -203,20 +191,6 @@ impl GitHubClient {
             clock_offset: Mutex::new(None),
             me: Mutex::new(None),
         })
-    }
-
-    /// The client `janus run` uses: `cfg`'s API base, rate reserve, and a first poll that
-    /// reaches back over the backlog window and at least one offer lifetime, so links a
-    /// previous run left behind are seen and taken down.
-    pub fn for_run(
-        cfg: &crate::config::Config,
-        token: String,
-        repo: RepoName,
-    ) -> Result<Self, ForgeError> {
-        let mut client = GitHubClient::new(&cfg.api_url, Some(token), repo)?;
-        client.set_backlog(Duration::from_secs(cfg.backlog.max(cfg.offer_ttl)));
-        client.set_reserve(cfg.rate_reserve);
-        Ok(client)
     }
 
     /// How far back the first poll looks, measured on the server's clock (default 10 min).
@@ -288,6 +262,7 @@ impl GitHubClient {
             url: url.to_string(),
             reason,
         };
+        let is_read = method == Method::GET;
         // octocrab adds `X-GitHub-Api-Version: 2022-11-28` itself (and a second User-Agent).
         let mut builder = http::Request::builder()
             .method(method)
@@ -338,10 +313,13 @@ impl GitHubClient {
             return Ok(reply);
         }
         let error = classify(&reply, what);
-        if let ForgeError::RateLimited { retry_after_secs } = &error {
+        // A limit met by a read pauses polling; one met by a write pauses only the writer
+        // (which waits on its own), so polling keeps its tick.
+        if let (ForgeError::RateLimited { retry_after_secs }, true) = (&error, is_read) {
             let now = server_date(&reply.headers).unwrap_or_else(|| self.server_now());
             let reason = format!("rate limited by the forge while {what}");
-            *lock(&self.blocked_until) = Some((now + *retry_after_secs as i64, reason));
+            let wait = i64::try_from(server_wait(*retry_after_secs).as_secs()).unwrap_or(0);
+            *lock(&self.blocked_until) = Some((now.saturating_add(wait), reason));
         }
         Err(error)
     }
@@ -349,13 +327,13 @@ impl GitHubClient {
     /// The server's clock now: the local clock corrected by the offset the latest `Date`
     /// header showed (so waits for a reset are right even when the clocks disagree).
     fn server_now(&self) -> i64 {
-        local_unix() + lock(&self.clock_offset).unwrap_or(0)
+        local_unix().saturating_add(lock(&self.clock_offset).unwrap_or(0))
     }
 
     fn note_headers(&self, h: &HeaderMap) {
         if let Some(d) = server_date(h) {
             *lock(&self.last_date) = Some(d);
-            *lock(&self.clock_offset) = Some(d - local_unix());
+            *lock(&self.clock_offset) = Some(d.saturating_sub(local_unix()));
         }
         if let (Some(limit), Some(remaining), Some(reset)) = (
             header_u64(h, "x-ratelimit-limit"),
@@ -469,7 +447,10 @@ impl Forge for GitHubClient {
         let mut url = format!("{}/issues/{issue}/comments?per_page=100", self.repo_url());
         // Only recent comments matter: the write being retried started moments ago.
         if let Some(date) = *lock(&self.last_date) {
-            url.push_str(&format!("&since={}", rfc3339(date - FIND_WINDOW_SECS)));
+            url.push_str(&format!(
+                "&since={}",
+                rfc3339(date.saturating_sub(FIND_WINDOW_SECS))
+            ));
         }
         let me = *lock(&self.me);
         let Some(pages) = self
@@ -499,16 +480,17 @@ impl Forge for GitHubClient {
         let now = self.server_now();
         let blocked = lock(&self.blocked_until).clone();
         if let Some((until, reason)) = blocked.filter(|(until, _)| *until > now) {
-            return Some((Duration::from_secs((until - now) as u64), reason));
+            return Some((server_wait_until(until, now), reason));
         }
         let rate = self.last_rate_limit()?;
-        let reset = rate.reset as i64;
+        let reset = i64::try_from(rate.reset).unwrap_or(i64::MAX);
         (self.reserve > 0 && rate.remaining <= self.reserve && reset > now).then(|| {
             let reason = format!(
                 "only {} of {} requests left until the rate limit resets; keeping them for replies",
                 rate.remaining, rate.limit
             );
-            (Duration::from_secs((reset - now) as u64), reason)
+            // At most an hour, however far away the server says the reset is.
+            (server_wait_until(reset, now), reason)
         })
     }
 }

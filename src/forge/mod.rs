@@ -11,8 +11,9 @@ pub mod local;
 pub mod poll;
 pub mod types;
 
-pub use github::RateLimitStatus;
-pub use types::{Comment, Issue, Label, Permissions, RepoName, Repository, StateReason, User};
+pub use types::{
+    Comment, Issue, Label, Permissions, RateLimitStatus, RepoName, Repository, StateReason, User,
+};
 
 use std::time::Duration;
 

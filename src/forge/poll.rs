@@ -9,19 +9,23 @@
 //!
 //! Before each tick it asks the forge whether the rate limit allows polling
 //! ([`Forge::poll_pause`]: a limit was hit, or only the reserve kept for writes is left) and
-//! waits as long as that says. After each tick it reports [`ForgeEvent::Status`] (rate
+//! waits as long as that says, at most an hour ([`MAX_SERVER_WAIT`]); a rate limit met by a
+//! write does not pause polling (the client only pauses for limits met by reads). Backoff
+//! is the shared [`Backoff`]; all waits saturate, so no server number can overflow them. After each tick it reports [`ForgeEvent::Status`] (rate
 //! limit, request counters, any pause) for the views.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use rand::Rng;
 use tokio::sync::{mpsc, watch};
 
 use super::{Forge, ForgeError, ForgeEvent, ForgeStatus};
+use crate::backoff::{jitter, server_wait, Backoff, MAX_SERVER_WAIT};
 
 /// Longest wait between attempts after errors (rate limits may ask for longer).
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
+/// At most this much is added to a server's reset time, to land after it rather than on it.
+const RESET_JITTER: Duration = Duration::from_secs(1);
 
 /// What a tick's outcome means for the loop.
 enum Flow {
@@ -31,8 +35,14 @@ enum Flow {
 
 /// Polls `forge` every `interval` and sends what it finds on `events`.
 ///
-/// Returns when `shutdown` becomes `true` (or its sender is dropped), or when the receiver
-/// of `events` is dropped.
+/// Returns (`()`) only when `shutdown` becomes `true` (or its sender is dropped), or when
+/// the receiver of `events` is dropped: errors of the forge never end it. So a poller task
+/// that ended while shutdown is `false` and the receiver lives has died (a panic), and a
+/// supervisor may simply call `run_poller` again with the same `forge`: everything that
+/// must survive a restart lives in the forge client (list cursors, ETags, the
+/// de-duplication memory), which commits a poll only after it fully succeeded and never
+/// holds a lock across a panic-prone step, so a restarted poller neither repeats nor skips
+/// events. The only state of its own, the count of failures in a row, starts again at 0.
 pub async fn run_poller(
     forge: Arc<dyn Forge>,
     interval: Duration,
@@ -46,8 +56,11 @@ pub async fn run_poller(
             return;
         }
         if let Some((wait, reason)) = forge.poll_pause() {
-            // Land after the reset, not on it.
-            let wait = wait + Duration::from_millis(rand::rng().random_range(0..1000));
+            // Land after the reset, not on it; never longer than an hour, whatever the forge
+            // said (the next tick asks again).
+            let wait = wait
+                .min(MAX_SERVER_WAIT)
+                .saturating_add(jitter(RESET_JITTER));
             tracing::debug!("polling paused for {wait:?}: {reason}");
             let status = status_of(forge.as_ref(), Some((wait, reason)));
             if send(&events, &mut shutdown, ForgeEvent::Status(status))
@@ -120,11 +133,10 @@ pub async fn run_poller(
 fn status_of(forge: &dyn Forge, pause: Option<(Duration, String)>) -> ForgeStatus {
     let mut status = forge.status();
     if let Some((wait, reason)) = pause {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        status.paused_until = Some(now + wait.as_secs_f64().ceil() as u64);
+        let secs = wait
+            .as_secs()
+            .saturating_add(u64::from(wait.subsec_nanos() > 0));
+        status.paused_until = Some(crate::clock::unix_now().saturating_add(secs));
         status.pause_reason = Some(reason);
     }
     status
@@ -168,21 +180,13 @@ async fn stopped(shutdown: &mut watch::Receiver<bool>) {
 
 /// How long to wait after the `failures`-th failure in a row.
 fn backoff(error: &ForgeError, interval: Duration, failures: u32) -> Duration {
-    let mut rng = rand::rng();
     match error {
-        // The server said how long; add a little so we land after the reset, not on it.
-        ForgeError::RateLimited { retry_after_secs } => {
-            Duration::from_secs(*retry_after_secs).max(interval)
-                + Duration::from_millis(rng.random_range(0..1000))
-        }
-        e if e.is_transient() => {
-            let exp = interval
-                .saturating_mul(2u32.saturating_pow(failures.min(16)))
-                .min(MAX_BACKOFF);
-            // "Equal jitter": between half and all of the exponential delay.
-            let half = exp / 2;
-            half + half.mul_f64(rng.random_range(0.0..=1.0))
-        }
+        // The server said how long (clamped to an hour); add a little so we land after the
+        // reset, not on it.
+        ForgeError::RateLimited { retry_after_secs } => server_wait(*retry_after_secs)
+            .max(interval)
+            .saturating_add(jitter(RESET_JITTER)),
+        e if e.is_transient() => Backoff::new(interval, MAX_BACKOFF).delay(failures),
         _ => MAX_BACKOFF,
     }
 }
@@ -416,9 +420,7 @@ mod tests {
             reason: "r".into(),
         };
         for failures in 1..30 {
-            let exp = i
-                .saturating_mul(2u32.saturating_pow(failures.min(16)))
-                .min(MAX_BACKOFF);
+            let exp = Backoff::new(i, MAX_BACKOFF).ceiling(failures);
             let d = backoff(&net, i, failures);
             assert!(d >= exp / 2 && d <= exp, "{failures}: {d:?}");
         }
@@ -432,5 +434,39 @@ mod tests {
             ) >= Duration::from_secs(300)
         );
         assert_eq!(backoff(&ForgeError::BadToken, i, 1), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn absurd_rate_limit_waits_are_clamped_not_overflowed() {
+        // Before the clamp, `Duration::from_secs(u64::MAX) + jitter` panicked here.
+        let huge = ForgeError::RateLimited {
+            retry_after_secs: u64::MAX,
+        };
+        let d = backoff(&huge, Duration::from_secs(2), 1);
+        assert!(
+            d >= MAX_SERVER_WAIT && d <= MAX_SERVER_WAIT + RESET_JITTER,
+            "{d:?}"
+        );
+        let status = status_of(scripted(vec![]).as_ref(), Some((Duration::MAX, "x".into())));
+        assert_eq!(status.paused_until, Some(u64::MAX));
+    }
+
+    #[tokio::test]
+    async fn an_absurd_pause_from_the_forge_is_capped_at_an_hour() {
+        let forge = scripted(vec![]);
+        *forge.pause.lock().unwrap() = Some((Duration::MAX, "forever".into()));
+        let (tx, mut rx) = mpsc::channel(16);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let task = tokio::spawn(run_poller(forge, Duration::from_millis(50), tx, stop_rx));
+        match rx.recv().await.unwrap() {
+            ForgeEvent::Status(s) => {
+                let until = s.paused_until.unwrap();
+                let now = crate::clock::unix_now();
+                assert!(until <= now + 3602, "{until} vs {now}");
+            }
+            other => panic!("expected the pause, got {}", describe(other)),
+        }
+        stop_tx.send(true).unwrap();
+        task.await.expect("the poller did not panic");
     }
 }

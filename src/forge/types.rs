@@ -241,6 +241,18 @@ impl std::fmt::Display for RepoName {
     }
 }
 
+/// The rate limit as the latest response reported it (`x-ratelimit-*`), for the views.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimitStatus {
+    /// Requests allowed per window.
+    pub limit: u64,
+    /// Requests left in this window.
+    pub remaining: u64,
+    /// When the window resets, unix seconds (server clock). As the server sent it: users
+    /// of it clamp waits (`backoff::server_wait_until`).
+    pub reset: u64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

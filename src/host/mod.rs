@@ -6,12 +6,15 @@
 //! for WebRTC sessions, the blog store for posts. On quit, [`Shutdown`] stops the tasks in
 //! order: pending comment edits first (bounded), then peers, then the poller.
 
+pub mod journal;
+pub mod pace;
 mod peers;
 pub mod signals;
+mod write_job;
 mod writer;
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use color_eyre::eyre::{eyre, Result};
 use tokio::sync::{mpsc, watch};
@@ -26,12 +29,7 @@ pub use peers::Peers;
 pub use writer::{Writer, WriterConfig};
 
 /// Current unix time in seconds; the only clock read the host makes for the core.
-pub fn unix_now() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
+pub use crate::clock::unix_now;
 
 /// A terminal input (key, mouse, resize, paste) read by a full-screen view.
 pub type TerminalEvent = crossterm::event::Event;

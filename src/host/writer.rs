@@ -1,56 +1,73 @@
-//! The forge writer: one task that posts and edits comments and closes issues, in order, so
-//! writes are paced and never race each other, and reports each result back to the core.
+//! The forge writer: one task that posts and edits comments and closes issues, one write at
+//! a time, and reports each result back to the core. How one write is paced, retried and
+//! kept from duplicating is in [`super::write_job`]; this module decides what goes next.
 //!
-//! - **Pacing.** At least [`WriterConfig::spacing`] (1 s) between two writes, as GitHub asks
-//!   of clients that create content, so bursts do not trip its secondary rate limits.
-//! - **Rate limits.** A 403/429 with `Retry-After` or an exhausted `x-ratelimit-reset` means
-//!   the write did not happen: wait as long as the server says (up to
-//!   [`WriterConfig::max_wait`]) and try again.
-//! - **Other failures** (network errors, timeouts, 5xx, unreadable answers) back off
-//!   exponentially with jitter. Edits and closes are idempotent and simply retried.
-//! - **No duplicate comment, ever.** Every posted body carries a hidden marker: the offer
-//!   marker `<!-- janus:offer sid=… -->` the core writes, or a random
-//!   `<!-- janus:post key=… -->` added here. When an attempt failed in a way that may have
-//!   landed, the writer first asks the forge for a comment of its own with that marker on
-//!   the issue and posts again only if there is none; if it cannot ask, it does not post.
+//! - **Scrubs first.** Every `EditComment` takes signaling tokens out of a public comment (a
+//!   "scrub"). Scrubs go ahead of posts and closes; within each class the order is the
+//!   submission order, so two edits of the same comment land in the order the core made
+//!   them. A job already running is not interrupted.
+//! - **Journaled.** A scrub is written to the [`Journal`] (`WriterConfig::journal`) as soon
+//!   as the writer receives it, which it does at once even while a write is in flight, and
+//!   leaves it once the forge confirmed or refused the edit for good. Scrubs a previous run
+//!   left there run first, before any new work; their results are logged, not reported to
+//!   this run's core, which never asked for them.
+//! - **Pacing** follows GitHub's documented limits for content-creating requests: at most
+//!   80 a minute and 500 an hour, in sliding windows ([`super::pace`]).
+//! - **Nothing dropped.** Results go to the core through an unbounded hand-over and an
+//!   awaited send, so a full events queue delays a result but never loses it; once the
+//!   writer is draining (quit), or the receiver is gone, results are offered without
+//!   waiting, so shutdown never hangs on a core that stopped reading.
+//! - **A panic in one job** is caught: reported as a `WriteFailed`, counted
+//!   ([`Writer::panicked_jobs`]), and the writer goes on with the next job.
 
-use std::sync::Arc;
+use std::collections::VecDeque;
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use rand::Rng;
-use tokio::sync::mpsc;
+use futures::future::{BoxFuture, OptionFuture};
+use futures::FutureExt;
+use tokio::sync::{mpsc, watch};
 use tokio::time::Instant;
 
+use super::journal::Journal;
+use super::pace::{PaceLimit, Pacer, GITHUB_CONTENT_LIMITS};
+use super::write_job::{execute, purpose_of, JobContext};
 use crate::app::{Effect, Event, WritePurpose};
 use crate::forge::{Forge, ForgeError};
 
-/// How the writer paces and retries.
+/// How the writer paces, retries and remembers.
 #[derive(Debug, Clone)]
 pub struct WriterConfig {
-    /// Least time between two write requests.
+    /// Least time between two write requests, on top of `limits` (default none).
     pub spacing: Duration,
+    /// Sliding windows every write request must fit in; GitHub's 80/min and 500/h.
+    pub limits: Vec<PaceLimit>,
     /// Attempts per write before it is reported as failed.
     pub attempts: u32,
     /// First backoff after a transient failure; doubles per attempt (with jitter).
     pub backoff: Duration,
     /// Longest wait for a rate limit to reset; a longer one fails the write at once (an
-    /// offer would expire meanwhile anyway).
+    /// offer would expire meanwhile anyway; a scrub stays journaled for the next start).
     pub max_wait: Duration,
+    /// File of pending scrubs (see [`super::journal`]); `None`: in memory only.
+    pub journal: Option<PathBuf>,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
         WriterConfig {
-            spacing: Duration::from_secs(1),
+            spacing: Duration::ZERO,
+            limits: GITHUB_CONTENT_LIMITS.to_vec(),
             attempts: 6,
             backoff: Duration::from_secs(1),
             max_wait: Duration::from_secs(15 * 60),
+            journal: None,
         }
     }
 }
-
-/// Longest backoff between attempts after transient failures.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Handle to the writer task.
 pub struct Writer {
@@ -59,47 +76,98 @@ pub struct Writer {
     jobs: mpsc::UnboundedSender<Effect>,
     /// Finishes when every submitted job is done and the sender is dropped.
     task: tokio::task::JoinHandle<()>,
+    /// Pending scrubs, shared with the task: what `drain` reports as unfinished.
+    journal: Arc<Mutex<Journal>>,
+    /// Set when draining starts: results are then offered without waiting.
+    draining: watch::Sender<bool>,
+    /// Jobs that panicked and were reported as failed.
+    panicked: Arc<AtomicU64>,
+}
+
+/// A job waiting its turn.
+struct Job {
+    /// The write.
+    effect: Effect,
+    /// Its journal entry, for scrubs.
+    scrub: Option<u64>,
+    /// Left by a previous run: the result is logged, not reported to the core.
+    restored: bool,
+}
+
+/// Jobs by class: scrubs before everything else, FIFO within each.
+#[derive(Default)]
+struct Queue {
+    /// Comment edits that take tokens down.
+    scrubs: VecDeque<Job>,
+    /// Posts and closes.
+    others: VecDeque<Job>,
+}
+
+impl Queue {
+    fn push(&mut self, job: Job) {
+        match job.scrub {
+            Some(_) => self.scrubs.push_back(job),
+            None => self.others.push_back(job),
+        }
+    }
+
+    fn pop(&mut self) -> Option<Job> {
+        self.scrubs.pop_front().or_else(|| self.others.pop_front())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.scrubs.is_empty() && self.others.is_empty()
+    }
+}
+
+/// What a finished job hands back to the loop.
+struct Finished {
+    /// Its journal entry, if a scrub.
+    scrub: Option<u64>,
+    /// Whether the result goes to the core.
+    restored: bool,
+    /// What it was for.
+    purpose: WritePurpose,
+    /// The outcome; `Err(None)` when the job panicked.
+    result: Result<Option<u64>, Option<ForgeError>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 impl Writer {
-    /// Starts the writer with the default pacing and retries.
+    /// Starts the writer with the default pacing and retries, without a journal.
     pub fn spawn(forge: Arc<dyn Forge>, events: mpsc::Sender<Event>) -> Writer {
         Writer::spawn_with(forge, events, WriterConfig::default())
     }
 
-    /// Starts the writer with `config`.
+    /// Starts the writer with `config`. Scrubs left in `config.journal` run first.
     pub fn spawn_with(
         forge: Arc<dyn Forge>,
         events: mpsc::Sender<Event>,
         config: WriterConfig,
     ) -> Writer {
-        let (jobs, mut rx) = mpsc::unbounded_channel::<Effect>();
-        let task = tokio::spawn(async move {
-            let mut pace = Pace {
-                spacing: config.spacing,
-                last: None,
-            };
-            while let Some(job) = rx.recv().await {
-                let Some((purpose, result)) =
-                    execute(forge.as_ref(), job, &config, &mut pace).await
-                else {
-                    continue;
-                };
-                let event = match result {
-                    Ok(comment_id) => Event::Written {
-                        purpose,
-                        comment_id,
-                    },
-                    Err(e) => Event::WriteFailed {
-                        purpose,
-                        error: e.to_string(),
-                    },
-                };
-                // The core may be gone during shutdown; the write itself is what mattered.
-                let _ = events.try_send(event);
-            }
-        });
-        Writer { jobs, task }
+        let journal = Arc::new(Mutex::new(Journal::open(config.journal.clone())));
+        let (draining, draining_rx) = watch::channel(false);
+        let (results_tx, results_rx) = mpsc::unbounded_channel();
+        tokio::spawn(forward(results_rx, events, draining_rx));
+        let ctx = JobContext {
+            pacer: Arc::new(Mutex::new(Pacer::new(&config.limits, config.spacing))),
+            forge,
+            config: Arc::new(config),
+            origin: Instant::now(),
+        };
+        let (jobs, rx) = mpsc::unbounded_channel::<Effect>();
+        let panicked = Arc::new(AtomicU64::new(0));
+        let task = tokio::spawn(run(ctx, rx, journal.clone(), results_tx, panicked.clone()));
+        Writer {
+            jobs,
+            task,
+            journal,
+            draining,
+            panicked,
+        }
     }
 
     /// Queues a `PostComment`, `EditComment` or `CloseIssue` effect.
@@ -107,251 +175,225 @@ impl Writer {
         let _ = self.jobs.send(effect);
     }
 
-    /// Waits up to `limit` for queued writes to finish.
-    pub async fn drain(self, limit: Duration) {
+    /// Scrubs submitted (or left by a previous run) and not finished yet.
+    pub fn pending_scrubs(&self) -> usize {
+        lock(&self.journal).len()
+    }
+
+    /// Jobs that panicked so far (each was reported as a `WriteFailed`).
+    pub fn panicked_jobs(&self) -> u64 {
+        self.panicked.load(Ordering::Relaxed)
+    }
+
+    /// Waits up to `limit` for queued writes to finish, then stops the writer. Returns how
+    /// many scrubs remain unfinished: they stay in the journal and the next start (with the
+    /// same journal) finishes them first.
+    pub async fn drain(self, limit: Duration) -> usize {
+        let _ = self.draining.send(true);
         drop(self.jobs);
         let mut task = self.task;
         if tokio::time::timeout(limit, &mut task).await.is_err() {
-            tracing::warn!("gave up on pending forge writes after {limit:?}");
             task.abort();
+            let _ = task.await;
+        }
+        let left = lock(&self.journal).len();
+        if left > 0 {
+            tracing::warn!(
+                "gave up on pending forge writes after {limit:?}; {left} link edit(s) pending, the next start finishes them"
+            );
+        }
+        let panicked = self.panicked.load(Ordering::Relaxed);
+        if panicked > 0 {
+            tracing::warn!("{panicked} forge write(s) failed with an internal error this run");
+        }
+        left
+    }
+}
+
+/// The writer task: takes jobs as they come (journaling scrubs at once) and runs them one
+/// at a time, scrubs first.
+async fn run(
+    ctx: JobContext,
+    mut rx: mpsc::UnboundedReceiver<Effect>,
+    journal: Arc<Mutex<Journal>>,
+    results: mpsc::UnboundedSender<Event>,
+    panicked: Arc<AtomicU64>,
+) {
+    let mut queue = Queue::default();
+    for scrub in lock(&journal).pending() {
+        queue.push(Job {
+            effect: Effect::EditComment {
+                comment_id: scrub.comment_id,
+                body: scrub.body.clone(),
+                purpose: WritePurpose::Edit { issue: scrub.issue },
+            },
+            scrub: Some(scrub.seq),
+            restored: true,
+        });
+    }
+    if !queue.is_empty() {
+        tracing::info!(
+            "finishing {} link edit(s) a previous run left pending",
+            queue.scrubs.len()
+        );
+    }
+    let mut open = true;
+    let mut current: Option<BoxFuture<'static, Finished>> = None;
+    loop {
+        // Everything submitted so far is queued (and journaled) before the next job is
+        // chosen, so a scrub submitted together with posts goes first.
+        while open {
+            match rx.try_recv() {
+                Ok(effect) => queue.push(accept(effect, &journal)),
+                Err(mpsc::error::TryRecvError::Empty) => break,
+                Err(mpsc::error::TryRecvError::Disconnected) => open = false,
+            }
+        }
+        if current.is_none() {
+            current = queue.pop().map(|job| start(ctx.clone(), job));
+        }
+        if current.is_none() && !open {
+            return;
+        }
+        tokio::select! {
+            biased;
+            job = rx.recv(), if open => match job {
+                Some(effect) => queue.push(accept(effect, &journal)),
+                None => open = false,
+            },
+            Some(done) = OptionFuture::from(current.as_mut()), if current.is_some() => {
+                current = None;
+                finish(done, &journal, &results, &panicked);
+            }
         }
     }
 }
 
-/// Keeps writes `spacing` apart.
-struct Pace {
-    /// Least time between two writes.
-    spacing: Duration,
-    /// When the last write request was sent.
-    last: Option<Instant>,
-}
-
-impl Pace {
-    async fn wait(&mut self) {
-        if let Some(last) = self.last {
-            tokio::time::sleep_until(last + self.spacing).await;
-        }
-        self.last = Some(Instant::now());
-    }
-}
-
-/// The hidden marker already in `body` (`<!-- janus:… -->`), if any.
-pub fn marker_in(body: &str) -> Option<&str> {
-    let start = body.find("<!-- janus:")?;
-    let len = body[start..].find("-->")? + 3;
-    Some(&body[start..start + len])
-}
-
-/// `body` with a hidden idempotency marker, and that marker.
-fn with_marker(body: &str) -> (String, String) {
-    if let Some(m) = marker_in(body) {
-        return (body.to_string(), m.to_string());
-    }
-    let key: [u8; 8] = rand::random();
-    let marker = format!("<!-- janus:post key={} -->", hex::encode(key));
-    (format!("{body}\n\n{marker}"), marker)
-}
-
-/// Whether a failed write may nevertheless have been carried out by the server.
-fn may_have_landed(e: &ForgeError) -> bool {
-    matches!(
-        e,
-        ForgeError::Network { .. } | ForgeError::Server { .. } | ForgeError::BadResponse { .. }
-    )
-}
-
-/// How long to wait before attempt `attempt + 1`, or `None` to give up now.
-fn retry_delay(e: &ForgeError, attempt: u32, config: &WriterConfig) -> Option<Duration> {
-    if attempt + 1 >= config.attempts || !e.is_transient() {
-        return None;
-    }
-    let mut rng = rand::rng();
-    if let ForgeError::RateLimited { retry_after_secs } = e {
-        let wait = Duration::from_secs(*retry_after_secs);
-        return (wait <= config.max_wait)
-            .then(|| wait + Duration::from_millis(rng.random_range(0..500)));
-    }
-    let exp = config
-        .backoff
-        .saturating_mul(2u32.saturating_pow(attempt.min(16)))
-        .min(MAX_BACKOFF);
-    let half = exp / 2;
-    Some(half + half.mul_f64(rng.random_range(0.0..=1.0)))
-}
-
-/// Runs one job to completion (with retries); `None` for effects that are not writes.
-async fn execute(
-    forge: &dyn Forge,
-    job: Effect,
-    config: &WriterConfig,
-    pace: &mut Pace,
-) -> Option<(WritePurpose, Result<Option<u64>, ForgeError>)> {
-    Some(match job {
-        Effect::PostComment {
-            issue,
-            body,
-            purpose,
-        } => (purpose, post(forge, issue, &body, config, pace).await),
+/// A submitted effect as a job; scrubs are journaled before this returns.
+fn accept(effect: Effect, journal: &Mutex<Journal>) -> Job {
+    let scrub = match &effect {
         Effect::EditComment {
             comment_id,
             body,
             purpose,
         } => {
-            let result = retrying(config, pace, || async {
-                forge
-                    .edit_comment(comment_id, &body)
-                    .await
-                    .map(|c| Some(c.id))
-            })
+            let issue = match purpose {
+                WritePurpose::Offer { issue }
+                | WritePurpose::Decline { issue }
+                | WritePurpose::Edit { issue }
+                | WritePurpose::Close { issue } => *issue,
+            };
+            Some(lock(journal).add(*comment_id, issue, body))
+        }
+        _ => None,
+    };
+    Job {
+        effect,
+        scrub,
+        restored: false,
+    }
+}
+
+/// Runs `job` with its panics caught.
+fn start(ctx: JobContext, job: Job) -> BoxFuture<'static, Finished> {
+    async move {
+        let purpose = purpose_of(&job.effect);
+        let outcome = AssertUnwindSafe(execute(ctx, job.effect))
+            .catch_unwind()
             .await;
-            (purpose, result)
-        }
-        Effect::CloseIssue { issue } => {
-            let result = retrying(config, pace, || async {
-                forge.close_issue(issue).await.map(|()| None)
-            })
-            .await;
-            (WritePurpose::Close { issue }, result)
-        }
-        _ => return None,
-    })
-}
-
-/// An idempotent write, retried on transient errors.
-async fn retrying<F, Fut>(
-    config: &WriterConfig,
-    pace: &mut Pace,
-    mut write: F,
-) -> Result<Option<u64>, ForgeError>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<Option<u64>, ForgeError>>,
-{
-    let mut attempt = 0;
-    loop {
-        pace.wait().await;
-        match write().await {
-            Ok(v) => return Ok(v),
-            Err(e) => match retry_delay(&e, attempt, config) {
-                Some(wait) => {
-                    tracing::debug!(
-                        "forge write failed (attempt {}), retrying in {wait:?}: {e}",
-                        attempt + 1
-                    );
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                None => return Err(e),
-            },
-        }
-    }
-}
-
-/// Posts a comment at most once, however the attempts fail (see the module docs).
-async fn post(
-    forge: &dyn Forge,
-    issue: u64,
-    body: &str,
-    config: &WriterConfig,
-    pace: &mut Pace,
-) -> Result<Option<u64>, ForgeError> {
-    let (body, marker) = with_marker(body);
-    let mut maybe_landed = false;
-    let mut attempt = 0;
-    loop {
-        let e = if maybe_landed {
-            match forge.find_comment(issue, &marker).await {
-                Ok(Some(c)) => {
-                    tracing::debug!(
-                        "comment on #{issue} had landed after all; not posting it again"
-                    );
-                    return Ok(Some(c.id));
-                }
-                // Not there: posting again is safe, and nothing is in doubt any more.
-                Ok(None) => {
-                    maybe_landed = false;
-                    continue;
-                }
-                // Cannot tell whether it landed: wait and ask again, never post blindly.
-                Err(e) => e,
-            }
-        } else {
-            pace.wait().await;
-            match forge.post_comment(issue, &body).await {
-                Ok(c) => return Ok(Some(c.id)),
-                Err(e) => {
-                    maybe_landed = may_have_landed(&e);
-                    e
-                }
-            }
-        };
-        match retry_delay(&e, attempt, config) {
-            Some(wait) => {
-                tracing::debug!(
-                    "posting on #{issue} failed (attempt {}), retrying in {wait:?}: {e}",
-                    attempt + 1
-                );
-                tokio::time::sleep(wait).await;
-                attempt += 1;
-            }
-            None => return Err(e),
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markers_are_found_or_added() {
-        let offer = "hi\n\n<!-- janus:offer sid=0123456789abcdef -->";
-        assert_eq!(
-            marker_in(offer),
-            Some("<!-- janus:offer sid=0123456789abcdef -->")
-        );
-        let (body, marker) = with_marker(offer);
-        assert_eq!(
-            (body.as_str(), marker.as_str()),
-            (offer, "<!-- janus:offer sid=0123456789abcdef -->")
-        );
-        let (body, marker) = with_marker("Thanks, no chat today.");
-        assert!(
-            marker.starts_with("<!-- janus:post key=") && body.ends_with(&marker),
-            "{body}"
-        );
-        assert_ne!(with_marker("x").1, with_marker("x").1, "keys are random");
-    }
-
-    #[test]
-    fn retries_wait_as_told_and_give_up_when_pointless() {
-        let cfg = WriterConfig::default();
-        let limited = ForgeError::RateLimited {
-            retry_after_secs: 30,
-        };
-        let wait = retry_delay(&limited, 0, &cfg).unwrap();
-        assert!(wait >= Duration::from_secs(30) && wait < Duration::from_secs(31));
-        assert_eq!(
-            retry_delay(
-                &ForgeError::RateLimited {
-                    retry_after_secs: 7200
-                },
-                0,
-                &cfg
+        let (purpose, result) = match outcome {
+            Ok(Some((purpose, result))) => (purpose, result.map_err(Some)),
+            // Not a write: nothing to report (purpose_of is None too).
+            Ok(None) => (purpose.unwrap_or(WritePurpose::Edit { issue: 0 }), Ok(None)),
+            Err(_) => (
+                purpose.unwrap_or(WritePurpose::Edit { issue: 0 }),
+                Err(None),
             ),
-            None
-        );
-        assert_eq!(retry_delay(&ForgeError::BadToken, 0, &cfg), None);
-        let net = ForgeError::Network {
-            url: "u".into(),
-            reason: "r".into(),
         };
-        let d = retry_delay(&net, 2, &cfg).unwrap();
-        assert!(
-            d >= Duration::from_secs(2) && d <= Duration::from_secs(4),
-            "{d:?}"
-        );
-        assert_eq!(retry_delay(&net, cfg.attempts - 1, &cfg), None);
-        assert!(may_have_landed(&net) && !may_have_landed(&limited));
+        Finished {
+            scrub: job.scrub,
+            restored: job.restored,
+            purpose,
+            result,
+        }
+    }
+    .boxed()
+}
+
+/// Settles the journal for a finished job and reports its result.
+fn finish(
+    done: Finished,
+    journal: &Mutex<Journal>,
+    results: &mpsc::UnboundedSender<Event>,
+    panicked: &AtomicU64,
+) {
+    let settled = match &done.result {
+        Ok(_) => true,
+        // Refused for good (comment gone, no permission): retrying cannot help.
+        Err(Some(e)) => !e.is_transient(),
+        // A panic would most likely repeat on every start.
+        Err(None) => true,
+    };
+    if let (Some(seq), true) = (done.scrub, settled) {
+        lock(journal).remove(seq);
+    }
+    let event = match done.result {
+        Ok(comment_id) => Event::Written {
+            purpose: done.purpose,
+            comment_id,
+        },
+        Err(Some(e)) => Event::WriteFailed {
+            purpose: done.purpose,
+            error: e.to_string(),
+        },
+        Err(None) => {
+            panicked.fetch_add(1, Ordering::Relaxed);
+            tracing::error!("a forge write failed with an internal error (a bug); skipped it");
+            Event::WriteFailed {
+                purpose: done.purpose,
+                error: "internal error in the forge writer (a bug); the write was skipped"
+                    .to_string(),
+            }
+        }
+    };
+    if done.restored {
+        tracing::info!("link edit left by a previous run: {event:?}");
+        return;
+    }
+    let _ = results.send(event);
+}
+
+/// Resolves once draining starts; never, if the writer's handle went away without draining
+/// (its task still finishes the queued jobs and their results are still delivered).
+async fn until_draining(draining: &mut watch::Receiver<bool>) {
+    if draining.wait_for(|d| *d).await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// Hands results to the core in order, waiting while its queue is full, until the writer
+/// drains; then offers the rest without waiting (the core no longer reads).
+async fn forward(
+    mut results: mpsc::UnboundedReceiver<Event>,
+    events: mpsc::Sender<Event>,
+    mut draining: watch::Receiver<bool>,
+) {
+    while let Some(event) = results.recv().await {
+        if *draining.borrow() {
+            let _ = events.try_send(event);
+            continue;
+        }
+        let permit = tokio::select! {
+            permit = events.reserve() => permit,
+            _ = until_draining(&mut draining) => {
+                let _ = events.try_send(event);
+                continue;
+            }
+        };
+        match permit {
+            Ok(permit) => permit.send(event),
+            // The core is gone: nobody to tell; the writes themselves are what mattered.
+            Err(_) => return,
+        }
     }
 }

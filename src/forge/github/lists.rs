@@ -6,7 +6,8 @@
 //! - The first poll starts from the server's `Date` minus the backlog window; later ones
 //!   from the `Date` of the last change minus [`OVERLAP_SECS`]. Items are reported once per
 //!   id + `updated_at`; `Link: rel="next"` is followed (same origin only) up to
-//!   [`MAX_PAGES`].
+//!   [`MAX_PAGES`], whatever page numbers the server's links name; each page's body is
+//!   bounded by the client's response limit, and time arithmetic on server dates saturates.
 //! - **Re-opens.** GitHub's issue JSON says *that* an issue was re-opened
 //!   (`state_reason: "reopened"`) but not *when*. Only when a changed issue says so, the
 //!   client reads the repository's issue events (`GET …/issues/events`, newest first, also
@@ -22,8 +23,9 @@ use http::{Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::wire::{next_link, parse_rfc3339, rfc3339, server_date};
+use super::wire::{next_link, server_date};
 use super::{lock, GitHubClient};
+use crate::clock::{format_rfc3339 as rfc3339, parse_rfc3339};
 use crate::forge::{Comment, ForgeError, Issue, StateReason};
 
 /// Pages fetched per poll at most (100 items each); the rest waits for the next tick.
@@ -106,7 +108,8 @@ impl GitHubClient {
             what: "the server time".to_string(),
             reason: "the response had no Date header, which polling needs".to_string(),
         })?;
-        let b = date - self.backlog.as_secs() as i64;
+        let backlog = i64::try_from(self.backlog.as_secs()).unwrap_or(i64::MAX);
+        let b = date.saturating_sub(backlog);
         *lock(&self.baseline) = Some(b);
         Ok(b)
     }
@@ -225,7 +228,7 @@ impl GitHubClient {
             pages
                 .date
                 .or(newest)
-                .map(|d| d - OVERLAP_SECS)
+                .map(|d| d.saturating_sub(OVERLAP_SECS))
                 .unwrap_or(since)
                 .max(since),
         );
@@ -299,7 +302,7 @@ impl GitHubClient {
             pages
                 .date
                 .or(newest)
-                .map(|d| d - OVERLAP_SECS)
+                .map(|d| d.saturating_sub(OVERLAP_SECS))
                 .unwrap_or(since)
                 .max(since)
         });

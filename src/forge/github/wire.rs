@@ -1,16 +1,20 @@
 //! Wire-level helpers of the GitHub client: reading headers (`Date`, `Link`,
 //! `x-ratelimit-*`), mapping error statuses to [`ForgeError`]s, and the bounded
 //! de-duplication memory. Pure functions, unit-tested without a server.
+//!
+//! Server numbers are never trusted: a number too large for `u64` reads as `u64::MAX`, and
+//! every wait derived from `Retry-After` or `x-ratelimit-reset` is clamped to
+//! 1 s ..= [`crate::backoff::MAX_SERVER_WAIT`] (one hour), so no header can overflow time
+//! arithmetic or park the host for years.
 
 use std::collections::{HashMap, VecDeque};
+use std::time::Duration;
 
+use crate::backoff::{server_wait, server_wait_until};
+use crate::forge::ForgeError;
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
 use serde_json::Value;
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
-
-use crate::forge::ForgeError;
 
 /// Ids remembered for de-duplication, per kind (issues, comments).
 pub(super) const SEEN_CAP: usize = 10_000;
@@ -62,28 +66,24 @@ impl Seen {
     }
 }
 
+/// A header as an unsigned number. A number too large for `u64` reads as `u64::MAX`, so
+/// "very large" stays very large (callers clamp); anything else that is not a number is
+/// `None`.
 pub(super) fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
-    h.get(name)?.to_str().ok()?.trim().parse().ok()
+    let text = h.get(name)?.to_str().ok()?.trim();
+    match text.parse::<u64>() {
+        Ok(n) => Some(n),
+        Err(_) if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) => Some(u64::MAX),
+        Err(_) => None,
+    }
 }
 
+/// The `Date` header as unix seconds (server clock).
 pub(super) fn server_date(h: &HeaderMap) -> Option<i64> {
     let t = httpdate::parse_http_date(h.get(http::header::DATE)?.to_str().ok()?).ok()?;
     t.duration_since(std::time::UNIX_EPOCH)
         .ok()
-        .map(|d| d.as_secs() as i64)
-}
-
-pub(super) fn rfc3339(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
-}
-
-pub(super) fn parse_rfc3339(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
+        .and_then(|d| i64::try_from(d.as_secs()).ok())
 }
 
 /// The `rel="next"` target of a `Link` header.
@@ -147,17 +147,20 @@ pub(super) fn classify(reply: &Reply, what: &str) -> ForgeError {
         },
         403 | 429 => {
             let limited = header_u64(h, "x-ratelimit-remaining") == Some(0);
+            // Server numbers are clamped to 1 s ..= 1 h (`backoff::server_wait`).
             if let Some(secs) = header_u64(h, "retry-after") {
                 ForgeError::RateLimited {
-                    retry_after_secs: secs.max(1),
+                    retry_after_secs: server_wait(secs).as_secs(),
                 }
             } else if limited {
                 let wait = match (header_u64(h, "x-ratelimit-reset"), server_date(h)) {
-                    (Some(reset), Some(now)) => (reset as i64 - now).max(1) as u64,
-                    _ => 60,
+                    (Some(reset), Some(now)) => {
+                        server_wait_until(i64::try_from(reset).unwrap_or(i64::MAX), now)
+                    }
+                    _ => Duration::from_secs(60),
                 };
                 ForgeError::RateLimited {
-                    retry_after_secs: wait,
+                    retry_after_secs: wait.as_secs(),
                 }
             } else if status == 429
                 || message
@@ -192,7 +195,6 @@ pub(super) fn classify(reply: &Reply, what: &str) -> ForgeError {
 mod tests {
     use super::*;
     use http::HeaderValue;
-    use std::time::Duration;
 
     fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -298,6 +300,72 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn huge_server_numbers_are_clamped_to_an_hour() {
+        let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(1_000_000));
+        for retry in [
+            "99999999999",
+            "18446744073709551615",
+            "99999999999999999999999",
+        ] {
+            let r = reply(403, &[("retry-after", retry)], "{}");
+            assert!(
+                matches!(
+                    classify(&r, "x"),
+                    ForgeError::RateLimited {
+                        retry_after_secs: 3600
+                    }
+                ),
+                "{retry}"
+            );
+        }
+        for reset in [
+            "99999999999",
+            "18446744073709551615",
+            "99999999999999999999999",
+        ] {
+            let r = reply(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", reset),
+                    ("date", &date),
+                ],
+                "{}",
+            );
+            assert!(
+                matches!(
+                    classify(&r, "x"),
+                    ForgeError::RateLimited {
+                        retry_after_secs: 3600
+                    }
+                ),
+                "{reset}"
+            );
+        }
+        let past = reply(
+            429,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "5"),
+                ("date", &date),
+            ],
+            "",
+        );
+        assert!(matches!(
+            classify(&past, "x"),
+            ForgeError::RateLimited {
+                retry_after_secs: 1
+            }
+        ));
+        assert_eq!(
+            header_u64(&headers(&[("x", "99999999999999999999999")]), "x"),
+            Some(u64::MAX)
+        );
+        assert_eq!(header_u64(&headers(&[("x", "-5")]), "x"), None);
+        assert_eq!(header_u64(&headers(&[("x", "")]), "x"), None);
     }
 
     #[test]

@@ -4,7 +4,8 @@
 //! aside) takes the first rule that matches its method and path and is still armed, so
 //! clients meet real failures on a real socket: chosen statuses, slow answers, dropped
 //! connections (before or after the request was carried out), truncated or invalid JSON,
-//! an exhausted primary rate limit and a secondary limit with `Retry-After`.
+//! an exhausted primary rate limit, a secondary limit with `Retry-After`, and any headers
+//! a test chooses on a good answer (absurd rate-limit numbers).
 //! [`LocalForge::request_log`] shows what clients asked and what they got, so tests can
 //! count the requests that cost rate limit (everything but 304s).
 
@@ -47,6 +48,9 @@ pub enum Fault {
     RateLimitExhausted { reset_in: u64 },
     /// A secondary rate limit: 403 with `Retry-After` and GitHub's message; not carried out.
     SecondaryLimit { retry_after: u64 },
+    /// Carry the request out and set these headers on its answer (name, value), replacing
+    /// any of the same name: e.g. an absurd `x-ratelimit-reset` on a good answer.
+    Headers(Vec<(String, String)>),
 }
 
 /// A fault and the requests it applies to.
@@ -278,9 +282,22 @@ async fn apply(ctx: &Ctx, fault: &Fault, req: Request, next: Next) -> Response {
             set(
                 &mut resp,
                 "x-ratelimit-reset",
-                (now + *reset_in as i64).to_string(),
+                now.saturating_add(i64::try_from(*reset_in).unwrap_or(i64::MAX))
+                    .to_string(),
             );
             set(&mut resp, "x-ratelimit-resource", "core".into());
+            resp
+        }
+        Fault::Headers(pairs) => {
+            let mut resp = next.run(req).await;
+            for (name, value) in pairs {
+                if let (Ok(n), Ok(v)) = (
+                    header::HeaderName::from_bytes(name.as_bytes()),
+                    HeaderValue::from_str(value),
+                ) {
+                    resp.headers_mut().insert(n, v);
+                }
+            }
             resp
         }
         Fault::SecondaryLimit { retry_after } => {

@@ -5,8 +5,6 @@
 //! local forge can stand in for GitHub without surprises.
 
 use serde_json::{json, Value};
-use time::format_description::well_known::Rfc3339;
-use time::OffsetDateTime;
 
 use sha2::Digest;
 
@@ -50,19 +48,9 @@ impl Urls {
 }
 
 /// RFC 3339 in UTC with second precision and a `Z`, like GitHub (`2024-05-01T12:00:00Z`).
-pub(crate) fn timestamp(unix: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_else(|| "1970-01-01T00:00:00Z".to_string())
-}
-
+pub(crate) use crate::clock::format_rfc3339 as timestamp;
 /// Parses a `since` parameter (RFC 3339, any offset) into unix seconds.
-pub(crate) fn parse_timestamp(s: &str) -> Option<i64> {
-    OffsetDateTime::parse(s, &Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
-}
+pub(crate) use crate::clock::parse_rfc3339 as parse_timestamp;
 
 pub(crate) fn user(urls: &Urls, u: &UserView) -> Value {
     let api = format!("{}/users/{}", urls.api(), u.login);

@@ -11,7 +11,6 @@
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::forge::RepoName;
 
@@ -205,13 +204,6 @@ pub(crate) struct Store {
     state: Mutex<State>,
 }
 
-fn unix_now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
-
 fn new_token() -> String {
     let bytes: [u8; 20] = rand::random();
     format!("lf_{}", hex::encode(bytes))
@@ -261,7 +253,7 @@ pub(crate) fn validate_login(login: &str) -> Result<(), StoreError> {
 
 impl State {
     fn tick(&mut self) -> i64 {
-        self.clock = self.clock.max(unix_now());
+        self.clock = self.clock.max(crate::clock::unix_now_i64());
         self.clock
     }
 
