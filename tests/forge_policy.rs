@@ -52,8 +52,9 @@ async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -
         link_ice: Some(vec![]),
         offer_ttl_secs: 600,
         backlog_secs: 600,
-        scrollback: 100,
         policy,
+        limits: Default::default(),
+        transcripts: true,
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {

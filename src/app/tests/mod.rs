@@ -77,8 +77,9 @@ fn new_state() -> State {
         link_ice: Some(vec![]),
         offer_ttl_secs: 600,
         backlog_secs: 600,
-        scrollback: 100,
         policy: Default::default(),
+        limits: Default::default(),
+        transcripts: true,
     };
     State::new(
         HostIdentity {

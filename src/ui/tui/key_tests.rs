@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use super::fixtures::*;
 use super::layout;
 use super::state::{update, Pane, TuiState, UiAction, UiEvent};
+use crate::app::PeerId;
 use crate::app::{Command, PeerState, RequestStage, State};
-use crate::rtc::peer::PeerId;
 
 /// carol (shown, 2 lines) and dave (1 unread); requests #7 waiting and #9 pending.
 fn busy() -> (State, PeerId, PeerId) {
@@ -146,8 +146,8 @@ fn enter_sends_to_the_shown_guest_and_commands_work_as_in_plain() {
     let actions = type_line(&mut t, &app, "hello carol");
     assert_eq!(
         sent(&actions),
-        vec![Command::Reply {
-            user: "carol".into(),
+        vec![Command::ReplyTo {
+            peer_id: carol,
             text: "hello carol".into()
         }]
     );
@@ -161,9 +161,7 @@ fn enter_sends_to_the_shown_guest_and_commands_work_as_in_plain() {
     );
     assert_eq!(
         sent(&type_line(&mut t, &app, "kick")),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
+        vec![Command::KickPeer { peer_id: carol }]
     );
     assert_eq!(
         sent(&type_line(&mut t, &app, "/ban dave")),
@@ -247,7 +245,7 @@ fn requests_pane_moves_accepts_and_declines() {
 
 #[test]
 fn side_menu_kicks_copies_and_closes() {
-    let (app, ..) = busy();
+    let (app, carol, _) = busy();
     let mut t = started(&app);
     feed(
         &mut t,
@@ -265,9 +263,7 @@ fn side_menu_kicks_copies_and_closes() {
     feed(&mut t, &app, [key(KeyCode::Char('m'))]);
     assert_eq!(
         sent(&feed(&mut t, &app, [key(KeyCode::Char('k'))])),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
+        vec![Command::KickPeer { peer_id: carol }]
     );
     assert!(t.menu.is_none());
     feed(
@@ -436,12 +432,7 @@ fn mouse_selects_panes_and_items_and_opens_menus() {
     assert!(t.menu.is_some());
     let menu = layout::menu_area(&a, 4);
     let actions = click(&mut t, &app, MouseButton::Left, menu.x + 2, menu.y + 1);
-    assert_eq!(
-        sent(&actions),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
-    );
+    assert_eq!(sent(&actions), vec![Command::KickPeer { peer_id: carol }]);
     click(
         &mut t,
         &app,
