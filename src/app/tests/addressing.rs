@@ -12,7 +12,13 @@ fn alice_twice() -> State {
         T0 + 7,
         Event::Forge(ForgeEvent::IssueSeen(issue(8, alice.clone(), T0 + 7))),
     );
-    assert_eq!(fx, vec![Effect::CreateOffer { peer_id: 2, issue: 8 }]);
+    assert_eq!(
+        fx,
+        vec![Effect::CreateOffer {
+            peer_id: 2,
+            issue: 8
+        }]
+    );
     let sid = "fedcba9876543210";
     update(
         &mut s,
@@ -36,7 +42,12 @@ fn alice_twice() -> State {
     update(
         &mut s,
         T0 + 8,
-        Event::Forge(ForgeEvent::CommentSeen(comment(601, 8, alice, &answer(sid)))),
+        Event::Forge(ForgeEvent::CommentSeen(comment(
+            601,
+            8,
+            alice,
+            &answer(sid),
+        ))),
     );
     update(&mut s, T0 + 9, Event::PeerOpen { peer_id: 2 });
     assert_eq!(s.conversations[&2].state, PeerState::Open);
@@ -90,7 +101,11 @@ fn reply_to_a_peer_reaches_that_conversation_not_the_newest_with_the_login() {
 #[test]
 fn kick_peer_closes_that_conversation_only() {
     let mut s = alice_twice();
-    let fx = update(&mut s, T0 + 10, Event::User(Command::KickPeer { peer_id: 1 }));
+    let fx = update(
+        &mut s,
+        T0 + 10,
+        Event::User(Command::KickPeer { peer_id: 1 }),
+    );
     assert!(fx.contains(&Effect::ClosePeer {
         peer_id: 1,
         reason: "kicked".into()
@@ -101,7 +116,12 @@ fn kick_peer_closes_that_conversation_only() {
     assert_eq!(s.conversations[&1].state, PeerState::Closed);
     assert_eq!(s.conversations[&2].state, PeerState::Open);
     // Kicking it again explains, sends nothing.
-    assert!(update(&mut s, T0 + 11, Event::User(Command::KickPeer { peer_id: 1 })).is_empty());
+    assert!(update(
+        &mut s,
+        T0 + 11,
+        Event::User(Command::KickPeer { peer_id: 1 })
+    )
+    .is_empty());
     assert_eq!(last_activity(&s).kind, ActivityKind::Error);
 }
 
@@ -125,7 +145,11 @@ fn reply_to_a_closed_or_unknown_conversation_explains_and_sends_nothing() {
         }),
     );
     assert!(fx.is_empty());
-    assert!(last_activity(&s).text.contains("has ended"), "{:?}", last_activity(&s));
+    assert!(
+        last_activity(&s).text.contains("has ended"),
+        "{:?}",
+        last_activity(&s)
+    );
     let fx = update(
         &mut s,
         T0 + 11,
@@ -141,7 +165,11 @@ fn reply_to_a_closed_or_unknown_conversation_explains_and_sends_nothing() {
 #[test]
 fn ban_peer_bans_the_account_and_closes_all_its_conversations() {
     let mut s = alice_twice();
-    let fx = update(&mut s, T0 + 10, Event::User(Command::BanPeer { peer_id: 1 }));
+    let fx = update(
+        &mut s,
+        T0 + 10,
+        Event::User(Command::BanPeer { peer_id: 1 }),
+    );
     let closed: Vec<PeerId> = fx
         .iter()
         .filter_map(|e| match e {
@@ -156,5 +184,11 @@ fn ban_peer_bans_the_account_and_closes_all_its_conversations() {
         T0 + 20,
         Event::Forge(ForgeEvent::IssueSeen(issue(9, user("alice", 42), T0 + 20))),
     );
-    assert!(matches!(&fx[..], [Effect::PostComment { purpose: WritePurpose::Decline { issue: 9 }, .. }]));
+    assert!(matches!(
+        &fx[..],
+        [Effect::PostComment {
+            purpose: WritePurpose::Decline { issue: 9 },
+            ..
+        }]
+    ));
 }

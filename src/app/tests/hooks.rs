@@ -68,7 +68,16 @@ fn transcripts_off_means_no_transcribe_effect() {
     let mut s = connected_alice();
     s.settings.transcripts = false;
     let fx = guest_chat(&mut s, T0 + 10, "hi");
-    assert!(matches!(&fx[..], [Effect::Send { frame: Frame::Ack { .. }, .. }]), "{fx:?}");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Send {
+                frame: Frame::Ack { .. },
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
     let fx = update(
         &mut s,
         T0 + 11,
@@ -77,7 +86,16 @@ fn transcripts_off_means_no_transcribe_effect() {
             text: "hi back".into(),
         }),
     );
-    assert!(matches!(&fx[..], [Effect::Send { frame: Frame::Chat { .. }, .. }]), "{fx:?}");
+    assert!(
+        matches!(
+            &fx[..],
+            [Effect::Send {
+                frame: Frame::Chat { .. },
+                ..
+            }]
+        ),
+        "{fx:?}"
+    );
 }
 
 #[test]
@@ -85,7 +103,9 @@ fn a_refused_message_is_neither_transcribed_nor_acked() {
     let mut s = connected_alice();
     let long = "x".repeat(crate::rtc::protocol::MAX_CHAT_CHARS + 1);
     assert!(guest_chat(&mut s, T0 + 10, &long).is_empty());
-    assert!(last_activity(&s).text.contains("refused a message from alice"));
+    assert!(last_activity(&s)
+        .text
+        .contains("refused a message from alice"));
     let fx = update(
         &mut s,
         T0 + 11,
@@ -94,7 +114,10 @@ fn a_refused_message_is_neither_transcribed_nor_acked() {
             text: long,
         }),
     );
-    assert!(fx.is_empty(), "a reply too long is refused before anything: {fx:?}");
+    assert!(
+        fx.is_empty(),
+        "a reply too long is refused before anything: {fx:?}"
+    );
 }
 
 #[test]
@@ -107,13 +130,27 @@ fn host_notices_go_to_the_activity_log_and_warnings_to_the_status_bar() {
     update(&mut s, T0, notice("all good", NoticeSeverity::Info));
     assert_eq!(last_activity(&s).kind, ActivityKind::Notice);
     assert_eq!(s.health(), None);
-    update(&mut s, T0 + 1, notice("STUN unreachable", NoticeSeverity::Warning));
+    update(
+        &mut s,
+        T0 + 1,
+        notice("STUN unreachable", NoticeSeverity::Warning),
+    );
     assert_eq!(last_activity(&s).kind, ActivityKind::Notice);
-    assert_eq!(s.health().map(|h| h.text.as_str()), Some("STUN unreachable"));
-    update(&mut s, T0 + 2, notice("3 link edits pending", NoticeSeverity::Error));
+    assert_eq!(
+        s.health().map(|h| h.text.as_str()),
+        Some("STUN unreachable")
+    );
+    update(
+        &mut s,
+        T0 + 2,
+        notice("3 link edits pending", NoticeSeverity::Error),
+    );
     assert_eq!(last_activity(&s).kind, ActivityKind::Error);
     let h = s.health().unwrap();
-    assert_eq!((h.text.as_str(), h.severity), ("3 link edits pending", NoticeSeverity::Error));
+    assert_eq!(
+        (h.text.as_str(), h.severity),
+        ("3 link edits pending", NoticeSeverity::Error)
+    );
     // A notice leaves the status bar after a while.
     update(&mut s, T0 + 2 + NOTICE_SHOWN_SECS - 1, Event::Tick);
     assert!(s.health().is_some());
@@ -146,7 +183,10 @@ fn a_restarted_task_is_one_line_and_stays_in_the_status_bar_until_it_works_again
     let seq = last_activity(&s).seq;
     update(&mut s, T0 + 10_001, Event::Forge(ForgeEvent::PollOk));
     assert_eq!(s.health(), None);
-    assert!(s.activity.iter().any(|a| a.seq > seq && a.text.contains("works again")));
+    assert!(s
+        .activity
+        .iter()
+        .any(|a| a.seq > seq && a.text.contains("works again")));
     // The writer is cleared by its next finished write; any task by TaskRecovered.
     for task in [TASK_WRITER, "peer 3"] {
         update(
@@ -168,7 +208,13 @@ fn a_restarted_task_is_one_line_and_stays_in_the_status_bar_until_it_works_again
         },
     );
     assert!(s.health().unwrap().text.contains("peer 3"));
-    update(&mut s, T0 + 2, Event::TaskRecovered { task: "peer 3".into() });
+    update(
+        &mut s,
+        T0 + 2,
+        Event::TaskRecovered {
+            task: "peer 3".into(),
+        },
+    );
     assert_eq!(s.health(), None);
 }
 

@@ -62,7 +62,12 @@ fn connect(s: &mut State, now: u64, n: u64, who: User) -> PeerId {
     let fx = update(
         s,
         now,
-        Event::Forge(ForgeEvent::CommentSeen(comment(6000 + n, n, who, &answer(&sid)))),
+        Event::Forge(ForgeEvent::CommentSeen(comment(
+            6000 + n,
+            n,
+            who,
+            &answer(&sid),
+        ))),
     );
     assert!(matches!(fx[..], [Effect::ApplyAnswer { .. }]), "{fx:?}");
     update(s, now, Event::PeerOpen { peer_id });
@@ -79,7 +84,11 @@ fn one_user_flooding_issues_gets_two_links_and_one_polite_comment() {
     }
     assert_eq!(offers(&fx), vec![1, 2], "at most offers_per_user = 2 peers");
     let said = comments(&fx);
-    assert_eq!(said.len(), 1, "one polite comment, not one per issue: {said:?}");
+    assert_eq!(
+        said.len(),
+        1,
+        "one polite comment, not one per issue: {said:?}"
+    );
     assert_eq!(said[0].0, 3);
     assert!(said[0].1.contains("@mallory") && !said[0].1.contains("janus1."));
     for n in 3..=10 {
@@ -153,7 +162,11 @@ fn asking_again_inside_the_cooldown_gets_no_link_and_at_most_one_comment() {
     let said = comments(&fx);
     assert_eq!(said.len(), 1);
     assert!(said[0].1.contains("30 seconds") && !said[0].1.contains("janus1."));
-    assert!(last_activity(&s).text.contains("too soon"), "{:?}", last_activity(&s));
+    assert!(
+        last_activity(&s).text.contains("too soon"),
+        "{:?}",
+        last_activity(&s)
+    );
     let fx = update(&mut s, T0 + 40, again(701));
     assert!(fx.is_empty(), "no second comment, no link: {fx:?}");
     assert!(last_activity(&s).text.contains("too soon"));
@@ -225,10 +238,17 @@ fn closed_conversations_beyond_the_cap_are_evicted_open_ones_never() {
     }
     update(&mut s, T0 + 6, Event::Tick);
     let kept: Vec<PeerId> = s.conversations.keys().copied().collect();
-    assert_eq!(kept, vec![peers[2], peers[3]], "the newest closed one and the open one");
+    assert_eq!(
+        kept,
+        vec![peers[2], peers[3]],
+        "the newest closed one and the open one"
+    );
     s.settings.limits.closed_conversations = 0;
     update(&mut s, T0 + 7, Event::Tick);
-    assert_eq!(s.conversations.keys().copied().collect::<Vec<_>>(), vec![peers[3]]);
+    assert_eq!(
+        s.conversations.keys().copied().collect::<Vec<_>>(),
+        vec![peers[3]]
+    );
     assert_eq!(s.conversations[&peers[3]].state, PeerState::Open);
 }
 
@@ -249,7 +269,11 @@ fn scrollback_is_bounded_by_bytes_and_keeps_the_newest_lines() {
     let weight: usize = conv.lines.iter().map(Line::weight).sum();
     assert_eq!(conv.bytes, weight, "the running total is exact");
     assert!(conv.bytes <= 64 * 1024, "{} bytes", conv.bytes);
-    assert!(conv.lines.len() > 30 && conv.lines.len() < 100, "{}", conv.lines.len());
+    assert!(
+        conv.lines.len() > 30 && conv.lines.len() < 100,
+        "{}",
+        conv.lines.len()
+    );
     assert!(conv.lines.back().unwrap().text.starts_with("0499"));
     // A single line larger than the limit is still kept (the newest always is).
     s.settings.limits.scrollback_bytes = 10;

@@ -107,7 +107,11 @@ fn a_forgotten_reopen_is_not_acted_upon_twice_but_a_new_one_is() {
     let mut reopened = issue(3, user("carol", 9), T0 - 86_400);
     reopened.state_reason = Some(crate::forge::StateReason::Reopened);
     reopened.reopened_at = Some((T0 + 10) as i64);
-    let fx = update(&mut s, T0 + 10, Event::Forge(ForgeEvent::IssueSeen(reopened.clone())));
+    let fx = update(
+        &mut s,
+        T0 + 10,
+        Event::Forge(ForgeEvent::IssueSeen(reopened.clone())),
+    );
     assert!(matches!(fx[..], [Effect::CreateOffer { issue: 3, .. }]));
     let peer_id = s.requests[&3].peer_id;
     update(
@@ -122,9 +126,20 @@ fn a_forgotten_reopen_is_not_acted_upon_twice_but_a_new_one_is() {
     update(&mut s, T0 + 12, Event::Tick);
     update(&mut s, T0 + 12 + MEMORY, Event::Tick);
     assert!(s.requests.is_empty() && s.policy_memory.reopens.is_empty());
-    let fx = update(&mut s, T0 + 12 + MEMORY, Event::Forge(ForgeEvent::IssueSeen(reopened.clone())));
+    let fx = update(
+        &mut s,
+        T0 + 12 + MEMORY,
+        Event::Forge(ForgeEvent::IssueSeen(reopened.clone())),
+    );
     assert!(fx.is_empty(), "the same re-open again: {fx:?}");
     reopened.reopened_at = Some((T0 + 3000) as i64);
-    let fx = update(&mut s, T0 + 3000, Event::Forge(ForgeEvent::IssueSeen(reopened)));
-    assert!(matches!(fx[..], [Effect::CreateOffer { issue: 3, .. }]), "{fx:?}");
+    let fx = update(
+        &mut s,
+        T0 + 3000,
+        Event::Forge(ForgeEvent::IssueSeen(reopened)),
+    );
+    assert!(
+        matches!(fx[..], [Effect::CreateOffer { issue: 3, .. }]),
+        "{fx:?}"
+    );
 }

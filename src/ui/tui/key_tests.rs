@@ -472,3 +472,102 @@ fn a_resize_changes_the_page_and_the_layout_used_for_clicks() {
     assert!(click(&mut t, &app, MouseButton::Left, 1, 1).is_empty());
     assert_eq!(sent(&feed(&mut t, &app, [ctrl('c')])), vec![Command::Quit]);
 }
+
+/// Alice twice: an older conversation (#3) and a newer one (#4) with the same login.
+fn alice_twice(older: PeerState) -> (State, PeerId, PeerId) {
+    let mut app = empty_state();
+    let old = add_conversation(
+        &mut app,
+        3,
+        "alice",
+        older,
+        vec![guest(NOW - 60, "first")],
+        0,
+    );
+    let new = add_conversation(
+        &mut app,
+        4,
+        "alice",
+        PeerState::Open,
+        vec![guest(NOW - 5, "second")],
+        0,
+    );
+    (app, old, new)
+}
+
+#[test]
+fn typing_in_the_older_of_two_conversations_with_one_login_reaches_that_one() {
+    use crate::app::{Effect, Event};
+    use crate::rtc::protocol::Frame;
+    let (mut app, old, new) = alice_twice(PeerState::Open);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old), "the first conversation is shown");
+    let commands = sent(&type_line(&mut t, &app, "hello first chat"));
+    assert_eq!(
+        commands,
+        vec![Command::ReplyTo {
+            peer_id: old,
+            text: "hello first chat".into()
+        }]
+    );
+    // The core sends it on the older conversation's peer, not the newest with the login.
+    let fx = crate::app::update(&mut app, NOW, Event::User(commands[0].clone()));
+    let to: Vec<PeerId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                peer_id,
+                frame: Frame::Chat { .. },
+            } => Some(*peer_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to, vec![old]);
+    assert_ne!(old, new);
+    // The side menu's kick and a bare `kick` name it too.
+    assert_eq!(
+        sent(&type_line(&mut t, &app, "kick")),
+        vec![Command::KickPeer { peer_id: old }]
+    );
+    feed(
+        &mut t,
+        &app,
+        [
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Char('m')),
+        ],
+    );
+    assert_eq!(
+        sent(&feed(&mut t, &app, [key(KeyCode::Char('b'))])),
+        vec![Command::BanPeer { peer_id: old }]
+    );
+}
+
+#[test]
+fn typing_in_a_closed_conversation_never_goes_to_a_newer_one_with_the_login() {
+    use crate::app::{ActivityKind, Effect, Event};
+    let (mut app, old, _) = alice_twice(PeerState::Closed);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old));
+    let commands = sent(&type_line(&mut t, &app, "are you still there?"));
+    let fx = crate::app::update(&mut app, NOW, Event::User(commands[0].clone()));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "{fx:?}"
+    );
+    let last = app.activity.back().unwrap();
+    assert_eq!(last.kind, ActivityKind::Error);
+    assert!(last.text.contains("has ended"), "{}", last.text);
+}
+
+#[test]
+fn a_shown_conversation_the_core_evicted_falls_back_to_the_activity_log() {
+    let (mut app, old, _) = alice_twice(PeerState::Closed);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old));
+    app.conversations.remove(&old);
+    update(&mut t, &app, UiEvent::Refresh);
+    assert_eq!(t.shown, None);
+    assert!(sent(&type_line(&mut t, &app, "hello")).is_empty());
+}

@@ -508,9 +508,22 @@ fn mouse(tui: &mut TuiState, app: &State, m: MouseEvent, out: &mut Vec<UiAction>
 
 /// Keeps the view model consistent with the core after any event: attention (bell),
 /// showing a first conversation, read marks, a still view while scrolled up, selections
-/// and menus whose target went away.
+/// and menus whose target went away (the core evicts old closed conversations and forgets
+/// finished requests, so the bookkeeping here forgets them too).
 fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     let mut ring = false;
+    if tui
+        .shown
+        .is_some_and(|id| !app.conversations.contains_key(&id))
+    {
+        show(tui, app, None);
+    }
+    tui.known_peers
+        .retain(|id| app.conversations.contains_key(id));
+    tui.unread_seen
+        .retain(|id, _| app.conversations.contains_key(id));
+    let live_requests: BTreeSet<PeerId> = app.requests.values().map(|r| r.peer_id).collect();
+    tui.known_requests.retain(|id| live_requests.contains(id));
     for r in app.requests.values() {
         if tui.known_requests.insert(r.peer_id)
             && matches!(r.stage, RequestStage::Pending | RequestStage::Preparing)
