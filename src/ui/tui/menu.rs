@@ -80,13 +80,17 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
             };
             if matches!(
                 r.stage,
-                RequestStage::Pending | RequestStage::Expired | RequestStage::Ended
+                RequestStage::Pending
+                    | RequestStage::Expired
+                    | RequestStage::Ended
+                    | RequestStage::OverLimit
             ) {
                 out.push(item('a', "accept", MenuAction::Accept(n)));
             }
             if matches!(
                 r.stage,
                 RequestStage::Pending
+                    | RequestStage::Queued
                     | RequestStage::Preparing
                     | RequestStage::Posting
                     | RequestStage::WaitingForAnswer
