@@ -1,6 +1,7 @@
 //! Configuration: the TOML file (found with `directories`, or `--config`), then the
 //! environment (`GH_ACCESS_TOKEN`, `REPO_URL`, `JANUS_API_URL`), then flags.
-//! `config.example.toml` documents every key.
+//! `config.example.toml` documents every key; the `[limits]` table is read in
+//! [`limits`]. [`Config::core_settings`] is the one place the core's `Settings` are made.
 //!
 //! The token comes from `GH_ACCESS_TOKEN`, then the config file's `token`, then
 //! `gh auth token` when the GitHub CLI is installed and logged in ([`TokenSource`]). It is
@@ -13,9 +14,12 @@ use std::time::Duration;
 use serde::Deserialize;
 
 use crate::app::policy::{Closing, RequestPolicy};
+use crate::app::{Limits, Settings};
 use crate::cli::Overrides;
 use crate::forge::RepoName;
 use crate::signal::link::{DEFAULT_API, DEFAULT_STUN};
+
+pub mod limits;
 
 /// The config file as written by the maintainer; every key optional.
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +48,10 @@ pub struct FileConfig {
     pub close_issue: Option<String>,
     /// Requests per rate-limit window kept for writes.
     pub rate_reserve: Option<u64>,
+    /// Keep a transcript of every conversation under `data_dir` (default: yes).
+    pub transcripts: Option<bool>,
+    /// Bounds on what strangers can make the host do (`[limits]`).
+    pub limits: Option<limits::FileLimits>,
 }
 
 /// Where the token came from (shown by `janus doctor`; the token itself never is).
@@ -114,6 +122,10 @@ pub struct Config {
     pub policy: RequestPolicy,
     /// Requests per rate-limit window kept for writes (polling pauses below it).
     pub rate_reserve: u64,
+    /// Transcripts of conversations are kept under `data_dir` (default: on).
+    pub transcripts: bool,
+    /// Per-user, peer and memory bounds (`[limits]`).
+    pub limits: Limits,
     /// Where the token came from.
     pub token_source: TokenSource,
     /// Things the user should fix but that do not stop a run (printed to stderr).
@@ -238,6 +250,9 @@ pub fn resolve(
             )))
         }
     };
+    let offer_ttl = file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400);
+    let backlog = file.backlog.unwrap_or(600);
+    let limits = limits::resolve(file.limits, offer_ttl, backlog)?;
     let ice_servers = file
         .ice_servers
         .unwrap_or_else(|| DEFAULT_STUN.iter().map(|s| s.to_string()).collect());
@@ -264,8 +279,8 @@ pub fn resolve(
             .or(file.data_dir)
             .unwrap_or_else(default_data_dir),
         poll_interval: Duration::from_secs_f64(poll),
-        offer_ttl: file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400),
-        backlog: file.backlog.unwrap_or(600),
+        offer_ttl,
+        backlog,
         ice_servers,
         gather_timeout: Duration::from_secs_f64(gather),
         rtc_bind: file.rtc_bind,
@@ -280,17 +295,45 @@ pub fn resolve(
         rate_reserve: file
             .rate_reserve
             .unwrap_or(crate::forge::github::DEFAULT_RESERVE),
+        transcripts: file.transcripts.unwrap_or(true),
+        limits,
         token_source,
         warnings: Vec::new(),
     })
+}
+
+impl Config {
+    /// The core's settings for serving `repo` with the guest page at `pages_url`: the one
+    /// place they are made from the configuration (links name the API and ICE servers
+    /// only when they differ from the page's defaults).
+    pub fn core_settings(&self, repo: RepoName, pages_url: String) -> Settings {
+        let default_ice: Vec<String> = DEFAULT_STUN.iter().map(|s| s.to_string()).collect();
+        Settings {
+            repo,
+            pages_url,
+            link_api: (self.api_url != DEFAULT_API).then(|| self.api_url.clone()),
+            link_ice: (self.ice_servers != default_ice).then(|| self.ice_servers.clone()),
+            offer_ttl_secs: self.offer_ttl,
+            backlog_secs: self.backlog,
+            policy: self.policy.clone(),
+            limits: self.limits.clone(),
+            transcripts: self.transcripts,
+        }
+    }
+}
+
+/// Loads file, environment and flags, without asking `gh` for a token (`janus demo`
+/// needs none).
+pub fn load_without_token(flags: &Overrides) -> Result<Config, ConfigError> {
+    let (file, source) = read_file(flags.config.as_deref())?;
+    resolve(file, source, flags, std::env::var("GH_ACCESS_TOKEN").ok())
 }
 
 /// Loads the configuration the way `janus run` does: file, environment and flags, then
 /// `gh auth token` when no token was found, and a warning when the config file holding the
 /// token is readable by others.
 pub fn load(flags: &Overrides) -> Result<Config, ConfigError> {
-    let (file, source) = read_file(flags.config.as_deref())?;
-    let mut cfg = resolve(file, source, flags, std::env::var("GH_ACCESS_TOKEN").ok())?;
+    let mut cfg = load_without_token(flags)?;
     if let TokenSource::File(path) = &cfg.token_source {
         if let Some(w) = token_file_warning(path) {
             cfg.warnings.push(w);
@@ -404,6 +447,44 @@ mod tests {
             "the example shows the defaults"
         );
         assert_eq!(cfg.rate_reserve, 100);
+        assert!(cfg.transcripts);
+        assert_eq!(
+            cfg.limits,
+            Limits::default(),
+            "the example shows the defaults"
+        );
+    }
+
+    #[test]
+    fn core_settings_carry_limits_transcripts_and_link_parts() {
+        let text = "transcripts = false
+offer_ttl = 120
+[limits]
+max_peers = 3
+";
+        let cfg = resolve(parse(text), None, &Overrides::default(), None).unwrap();
+        let repo = RepoName::parse("o/r").unwrap();
+        let s = cfg.core_settings(repo, "https://pages/".into());
+        assert!(!s.transcripts);
+        assert_eq!(s.offer_ttl_secs, 120);
+        assert_eq!(s.limits.max_peers, 3);
+        assert_eq!(s.limits.memory_secs, 2 * 120 + 600);
+        assert_eq!((s.link_api, s.link_ice), (None, None));
+        let cfg = resolve(parse("ice_servers = []"), None, &Overrides::default(), None).unwrap();
+        let s = cfg.core_settings(RepoName::parse("o/r").unwrap(), String::new());
+        assert_eq!(s.link_ice, Some(vec![]));
+        assert!(resolve(
+            parse(
+                "[limits]
+max_peers = 0"
+            ),
+            None,
+            &Overrides::default(),
+            None
+        )
+        .unwrap_err()
+        .to_string()
+        .contains("max_peers"));
     }
 
     #[test]

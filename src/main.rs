@@ -16,7 +16,7 @@ use std::time::Duration;
 use clap::Parser;
 use color_eyre::eyre::{eyre, Result, WrapErr};
 
-use janus::app::{Command, Settings};
+use janus::app::{Command, Limits, Settings};
 use janus::blog::BlogStore;
 use janus::cli::{Cli, CommandLine, Overrides};
 use janus::config;
@@ -25,7 +25,6 @@ use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::forge::{Forge, RepoName};
 use janus::host::{self, HostSetup};
 use janus::rtc::peer::RtcConfig;
-use janus::signal::link::DEFAULT_API;
 use janus::ui::plain::{spawn_stdin_commands, PlainView};
 use janus::ui::tui::TuiOptions;
 
@@ -38,8 +37,19 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let command = cli.command.unwrap_or(CommandLine::Run { plain: false });
     let tui = full_screen(&command);
+    // The config file is read once: `run` needs all of it (and a token), `demo` all but
+    // the token; the log file's place comes from it too.
+    let cfg = match &command {
+        CommandLine::Run { .. } => Some(config::load(&cli.overrides)),
+        CommandLine::Demo { .. } => Some(config::load_without_token(&cli.overrides)),
+        _ => None,
+    };
+    let data_dir = match &cfg {
+        Some(Ok(c)) => Some(c.data_dir.clone()),
+        _ => cli.overrides.data_dir.clone(),
+    };
     // The full-screen console owns the terminal: logs go to a file, never onto it.
-    init_logging(tui.then(|| log_file(&cli.overrides)));
+    init_logging(tui.then(|| log_file(data_dir)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -49,10 +59,26 @@ fn main() -> std::process::ExitCode {
     };
     let result = runtime.block_on(async {
         match command {
-            CommandLine::Run { .. } => run(&cli.overrides, tui).await,
+            CommandLine::Run { .. } => match cfg {
+                Some(Ok(cfg)) => run(cfg, tui).await,
+                Some(Err(e)) => Err(e.into()),
+                None => unreachable!("`run` loads the config"),
+            },
             CommandLine::Demo {
                 listen, guest_bot, ..
-            } => demo(&cli.overrides, listen, tui, guest_bot).await,
+            } => {
+                let cfg = match cfg {
+                    Some(Ok(cfg)) => cfg,
+                    // The demo runs offline on its own forge: a broken config file does
+                    // not stop it, it runs with the defaults.
+                    Some(Err(e)) => {
+                        eprintln!("janus: warning: {e}; the demo uses the defaults");
+                        config::resolve(Default::default(), None, &cli.overrides, None)?
+                    }
+                    None => unreachable!("`demo` loads the config"),
+                };
+                demo(&cli.overrides, cfg, listen, tui, guest_bot).await
+            }
             CommandLine::Forge {
                 listen,
                 repo,
@@ -92,13 +118,10 @@ fn full_screen(command: &CommandLine) -> bool {
 }
 
 /// `janus.log` in the data directory (`--data-dir`, the config file's, or the platform's).
-fn log_file(flags: &Overrides) -> PathBuf {
-    let dir = flags
-        .data_dir
-        .clone()
-        .or_else(|| config::load(flags).ok().map(|c| c.data_dir))
-        .unwrap_or_else(std::env::temp_dir);
-    dir.join("janus.log")
+fn log_file(data_dir: Option<PathBuf>) -> PathBuf {
+    data_dir
+        .unwrap_or_else(std::env::temp_dir)
+        .join("janus.log")
 }
 
 /// Logs go to stderr, quiet by default (`JANUS_LOG=debug` for more); to `file` instead while
@@ -132,8 +155,7 @@ fn init_logging(file: Option<PathBuf>) {
 }
 
 /// `janus run`: serve chat requests on a real repository.
-async fn run(flags: &Overrides, tui: bool) -> Result<()> {
-    let cfg = config::load(flags)?;
+async fn run(cfg: config::Config, tui: bool) -> Result<()> {
     let repo = cfg.repo.clone().ok_or_else(|| {
         eyre!("no repository configured. Set REPO_URL=owner/repo, pass --repo owner/repo, or put `repo = \"owner/repo\"` in the config file")
     })?;
@@ -159,20 +181,7 @@ async fn run(flags: &Overrides, tui: bool) -> Result<()> {
             identity.login, cfg.poll_interval
         );
     }
-    let default_ice: Vec<String> = janus::signal::link::DEFAULT_STUN
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-    let settings = Settings {
-        repo,
-        pages_url,
-        link_api: (cfg.api_url != DEFAULT_API).then(|| cfg.api_url.clone()),
-        link_ice: (cfg.ice_servers != default_ice).then(|| cfg.ice_servers.clone()),
-        offer_ttl_secs: cfg.offer_ttl,
-        backlog_secs: cfg.backlog,
-        scrollback: 10_000,
-        policy: cfg.policy.clone(),
-    };
+    let settings = cfg.core_settings(repo, pages_url);
     let rtc = RtcConfig {
         ice_servers: cfg.ice_servers.clone(),
         gather_timeout: cfg.gather_timeout,
@@ -231,6 +240,7 @@ const SAMPLE_POST: &str = include_str!("../assets/blog/welcome.md");
 /// `janus demo`: the embedded forge, the guest page and the host on one machine.
 async fn demo(
     flags: &Overrides,
+    cfg: config::Config,
     listen: std::net::SocketAddr,
     tui: bool,
     guest_bot: bool,
@@ -273,15 +283,19 @@ async fn demo(
             dir
         });
     let poll = flags.poll_interval.unwrap_or(1.0).clamp(0.1, 60.0);
+    // The maintainer's limits and transcript choice; the demo's own offline links and
+    // request policy.
     let settings = Settings {
-        repo: repo.clone(),
-        pages_url: forge.pages_url(),
         link_api: Some(api_url.clone()),
         link_ice: Some(Vec::new()),
         offer_ttl_secs: 600,
         backlog_secs: 600,
-        scrollback: 10_000,
         policy: Default::default(),
+        limits: Limits {
+            memory_secs: cfg.limits.memory_secs.max(600),
+            ..cfg.limits.clone()
+        },
+        ..cfg.core_settings(repo.clone(), forge.pages_url())
     };
     let rtc = RtcConfig {
         ice_servers: Vec::new(),

@@ -52,8 +52,9 @@ async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -
         link_ice: Some(vec![]),
         offer_ttl_secs: 600,
         backlog_secs: 600,
-        scrollback: 100,
         policy,
+        limits: Default::default(),
+        transcripts: true,
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {
@@ -356,6 +357,73 @@ async fn closing_on_connect_closes_the_issue() {
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    h.quit().await;
+    forge.shutdown().await;
+}
+
+/// Issue #12's limit end to end: one user opening many issues gets two links and one
+/// polite comment without a token (the host's writes stay bounded), and another user's
+/// link is posted within seconds while that user floods.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_user_flooding_gets_two_links_and_another_user_is_still_served() {
+    let forge = forge().await;
+    let mut h = start_host(&forge, RequestPolicy::default(), Duration::from_millis(100)).await;
+    let flood: Vec<u64> = (0..12)
+        .map(|i| {
+            forge
+                .open_issue("mallory", &format!("chat {i}"), "")
+                .unwrap()
+                .number
+        })
+        .collect();
+    // The poller lists newest first: any 10 of the 12 are refused.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while h
+        .seen
+        .iter()
+        .filter(|l| l.contains("from mallory: no link"))
+        .count()
+        < 10
+    {
+        assert!(tokio::time::Instant::now() < deadline, "{:#?}", h.seen);
+        h.saw_within("", Duration::from_millis(100)).await;
+    }
+    let started = std::time::Instant::now();
+    let bob = guest(&forge, "bob");
+    let n = bob.open_issue("a real question").await;
+    h.expect(&format!("link posted on #{n} for bob")).await;
+    let waited = started.elapsed();
+    println!("bob's link was posted {waited:?} after his issue, during mallory's flood");
+    assert!(waited < Duration::from_secs(10), "{waited:?}");
+    // Let anything still queued for mallory be written, then count the host's comments.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let mut links = 0;
+    let mut polite = Vec::new();
+    for issue in &flood {
+        for c in bob.comments(*issue).await {
+            if c.user.login != "maintainer" {
+                continue;
+            }
+            if c.body.contains("janus1.o.") {
+                links += 1;
+            } else {
+                polite.push(c.body);
+            }
+        }
+    }
+    assert_eq!(links, 2, "offers_per_user = 2 live links");
+    assert_eq!(
+        polite.len(),
+        1,
+        "one polite comment, not one per issue: {polite:#?}"
+    );
+    assert!(polite[0].contains("@mallory"), "{}", polite[0]);
+    let posts = forge
+        .request_log()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path.ends_with("/comments"))
+        .count();
+    assert_eq!(posts, 4, "2 links and 1 notice for mallory, 1 link for bob");
     h.quit().await;
     forge.shutdown().await;
 }

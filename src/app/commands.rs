@@ -1,10 +1,9 @@
-//! The maintainer's commands (`list`, `reply`, `kick`, `ban`, `accept`, `decline`,
-//! `quit`, …) as state changes. Called only from `update`.
+//! The maintainer's commands (`list`, `accept`, `decline`, `quit`, …) as state changes;
+//! those on conversations (`reply`, `kick`, `ban`) are in `chat_commands`. Called only
+//! from `update`.
 
-use crate::rtc::protocol::Frame;
-
-use super::conversations::{close_conversation, push_line};
-use super::requests::start_request;
+use super::chat_commands::{ban, kick, kick_peer, reply, reply_to};
+use super::requests::{start_request, Origin};
 
 use super::effect::{Effect, WritePurpose};
 use super::event::Command;
@@ -13,20 +12,15 @@ use super::text;
 
 pub(super) fn user_command(state: &mut State, now: u64, command: Command, fx: &mut Vec<Effect>) {
     match command {
-        Command::Help => state.log(now, ActivityKind::Info, crate::ui::commands::HELP),
+        Command::Help => state.log(now, ActivityKind::Info, super::help::HELP),
         Command::List => {
             let listing = list_text(state, now);
             state.log(now, ActivityKind::Info, listing);
         }
         Command::Reply { user, text } => reply(state, now, &user, text, fx),
+        Command::ReplyTo { peer_id, text } => reply_to(state, now, peer_id, text, fx),
         Command::Kick { user } => {
-            if !kick(
-                state,
-                now,
-                &user,
-                "you were disconnected by the maintainer",
-                fx,
-            ) {
+            if !kick(state, now, &user, fx) {
                 state.log(
                     now,
                     ActivityKind::Error,
@@ -34,53 +28,27 @@ pub(super) fn user_command(state: &mut State, now: u64, command: Command, fx: &m
                 );
             }
         }
-        Command::Ban { user } => {
-            let login = user.trim_start_matches('@').to_ascii_lowercase();
-            state.banned_logins.insert(login.clone());
-            let ids: Vec<u64> = state
-                .requests
-                .values()
-                .filter(|r| r.issue.user.login.eq_ignore_ascii_case(&login))
-                .map(|r| r.issue.user.id)
-                .collect();
-            state.banned_ids.extend(ids);
-            kick(
-                state,
-                now,
-                &login,
-                "you were disconnected by the maintainer",
-                fx,
-            );
-            // Pending offers to this user are withdrawn.
-            for req in state.requests.values_mut() {
-                if req.issue.user.login.eq_ignore_ascii_case(&login) && req.stage.is_active() {
-                    let had_peer = req.stage != RequestStage::Pending;
-                    req.stage = RequestStage::Ended;
-                    req.link = None;
-                    if had_peer {
-                        fx.push(Effect::ClosePeer {
-                            peer_id: req.peer_id,
-                            reason: "banned".into(),
-                        });
-                    }
-                    if let Some(id) = req.offer_comment_id {
-                        let body = text::offer_expired_body(&req.issue.user.login, &req.sid);
-                        fx.push(Effect::EditComment {
-                            comment_id: id,
-                            body,
-                            purpose: WritePurpose::Edit {
-                                issue: req.issue.number,
-                            },
-                        });
-                    }
-                }
+        Command::KickPeer { peer_id } => {
+            if !kick_peer(state, now, peer_id, fx) {
+                state.log(
+                    now,
+                    ActivityKind::Error,
+                    "that conversation is not open any more; `list` shows who is connected",
+                );
             }
-            state.log(
-                now,
-                ActivityKind::Notice,
-                format!("banned {login} for this run"),
-            );
         }
+        Command::Ban { user } => ban(state, now, &user, None, fx),
+        Command::BanPeer { peer_id } => match state.conversations.get(&peer_id) {
+            Some(c) => {
+                let (login, id) = (c.guest.clone(), c.guest_id);
+                ban(state, now, &login, Some(id), fx);
+            }
+            None => state.log(
+                now,
+                ActivityKind::Error,
+                "that conversation is gone; `ban <user>` bans by login",
+            ),
+        },
         Command::Quit => {
             state.quitting = true;
             let connected: Vec<u64> = state
@@ -105,7 +73,7 @@ pub(super) fn user_command(state: &mut State, now: u64, command: Command, fx: &m
                         });
                     }
                 }
-                if req.stage == RequestStage::Pending {
+                if matches!(req.stage, RequestStage::Pending | RequestStage::Queued) {
                     req.stage = RequestStage::Ended; // no peer was created
                 } else if req.stage.is_active() {
                     req.stage = RequestStage::Ended;
@@ -169,8 +137,19 @@ pub(super) fn accept(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effec
     };
     match req.stage {
         RequestStage::Pending => {
-            req.stage = RequestStage::Preparing;
-            let (peer_id, login) = (req.peer_id, req.issue.user.login.clone());
+            let (peer_id, login, user_id) =
+                (req.peer_id, req.issue.user.login.clone(), req.issue.user.id);
+            if super::limits::peers_in_use(state) >= state.settings.limits.max_peers {
+                if let Some(req) = state.requests.get_mut(&issue) {
+                    req.stage = RequestStage::Queued;
+                }
+                state.log(now, ActivityKind::Notice, format!("accepted request #{issue} from {login}: queued, every peer is busy (limits.max_peers)"));
+                return;
+            }
+            if let Some(req) = state.requests.get_mut(&issue) {
+                req.stage = RequestStage::Preparing;
+            }
+            state.limits_memory.last_offer.insert(user_id, now);
             state.log(
                 now,
                 ActivityKind::Notice,
@@ -178,17 +157,10 @@ pub(super) fn accept(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effec
             );
             fx.push(Effect::CreateOffer { peer_id, issue });
         }
-        RequestStage::Expired | RequestStage::Ended => {
+        RequestStage::Expired | RequestStage::Ended | RequestStage::OverLimit => {
+            // The maintainer's choice: no per-user limit or cooldown (but `max_peers`).
             let again = req.issue.clone();
-            state.requests.remove(&issue);
-            start_request(state, now, again, fx);
-            if state
-                .requests
-                .get(&issue)
-                .is_some_and(|r| r.stage == RequestStage::Pending)
-            {
-                accept(state, now, issue, fx);
-            }
+            start_request(state, now, again, Origin::Maintainer, fx);
         }
         ref other => {
             let label = other.label();
@@ -216,6 +188,7 @@ pub(super) fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effe
     if !matches!(
         stage,
         RequestStage::Pending
+            | RequestStage::Queued
             | RequestStage::Preparing
             | RequestStage::Posting
             | RequestStage::WaitingForAnswer
@@ -238,7 +211,7 @@ pub(super) fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effe
     req.stage = RequestStage::Declined;
     req.link = None;
     let login = req.issue.user.login.clone();
-    if stage != RequestStage::Pending {
+    if super::limits::holds_peer(stage) {
         fx.push(Effect::ClosePeer {
             peer_id: req.peer_id,
             reason: "declined".into(),
@@ -271,90 +244,6 @@ pub(super) fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effe
     );
 }
 
-pub(super) fn reply(state: &mut State, now: u64, user: &str, text: String, fx: &mut Vec<Effect>) {
-    let target = state
-        .conversation_with(user)
-        .filter(|c| c.state == PeerState::Open)
-        .map(|c| c.peer_id);
-    let Some(peer_id) = target else {
-        state.log(
-            now,
-            ActivityKind::Error,
-            format!("no open conversation with {user}; `list` shows who is connected"),
-        );
-        return;
-    };
-    if text.chars().count() > crate::rtc::protocol::MAX_CHAT_CHARS {
-        state.log(
-            now,
-            ActivityKind::Error,
-            "message too long: the limit is 4096 characters",
-        );
-        return;
-    }
-    let id = format!("h{}", state.next_message_id);
-    state.next_message_id += 1;
-    push_line(
-        state,
-        peer_id,
-        Line {
-            at: now,
-            kind: LineKind::Host {
-                id: id.clone(),
-                delivered: false,
-            },
-            text: text.clone(),
-        },
-    );
-    fx.push(Effect::Send {
-        peer_id,
-        frame: Frame::Chat {
-            id,
-            text,
-            from: Some(state.host.login.clone()),
-            ts: now * 1000,
-        },
-    });
-}
-
-pub(super) fn kick(
-    state: &mut State,
-    now: u64,
-    user: &str,
-    notice: &str,
-    fx: &mut Vec<Effect>,
-) -> bool {
-    let Some(peer_id) = state.conversation_with(user).map(|c| c.peer_id) else {
-        return false;
-    };
-    fx.push(Effect::Send {
-        peer_id,
-        frame: Frame::Notice {
-            text: notice.to_string(),
-        },
-    });
-    fx.push(Effect::ClosePeer {
-        peer_id,
-        reason: "kicked".into(),
-    });
-    if let Some(req) = state.requests.values_mut().find(|r| r.peer_id == peer_id) {
-        req.stage = RequestStage::Ended;
-    }
-    let was_open = state
-        .conversations
-        .get(&peer_id)
-        .is_some_and(|c| c.state == PeerState::Open);
-    if let Some((guest, issue)) = close_conversation(state, now, peer_id) {
-        state.log(
-            now,
-            ActivityKind::Notice,
-            format!("kicked {guest} (#{issue})"),
-        );
-        super::policy::on_chat_ended(state, now, issue, was_open, fx);
-    }
-    true
-}
-
 /// The text `list` prints: conversations, then pending requests.
 pub fn list_text(state: &State, now: u64) -> String {
     let mut out = Vec::new();
@@ -378,6 +267,7 @@ pub fn list_text(state: &State, now: u64) -> String {
         matches!(
             r.stage,
             RequestStage::Pending
+                | RequestStage::Queued
                 | RequestStage::Preparing
                 | RequestStage::Posting
                 | RequestStage::WaitingForAnswer

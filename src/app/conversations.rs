@@ -1,23 +1,27 @@
 //! Conversations: the data channel opening, frames from guests, closing. Called only
 //! from `update`.
 
-use crate::rtc::peer::PeerId;
-use crate::rtc::protocol::{Frame, FEATURES, PROTOCOL_VERSION};
+use crate::rtc::protocol::{Frame, FEATURES, MAX_CHAT_CHARS, PROTOCOL_VERSION};
 
 use super::effect::{Effect, WritePurpose};
 use super::state::*;
 use super::text;
+use super::transcript::TranscriptLine;
 
 pub(super) fn peer_open(state: &mut State, now: u64, peer_id: PeerId, fx: &mut Vec<Effect>) {
+    let limit = state.settings.limits.scrollback_bytes;
     let Some(conv) = state.conversations.get_mut(&peer_id) else {
         return;
     };
     conv.state = PeerState::Open;
-    conv.lines.push_back(Line {
-        at: now,
-        kind: LineKind::Notice,
-        text: "connected".into(),
-    });
+    conv.push_line(
+        Line {
+            at: now,
+            kind: LineKind::Notice,
+            text: "connected".into(),
+        },
+        limit,
+    );
     let guest = conv.guest.clone();
     let issue = conv.issue;
     fx.push(Effect::Send {
@@ -58,13 +62,38 @@ pub(super) fn peer_open(state: &mut State, now: u64, peer_id: PeerId, fx: &mut V
     super::policy::on_connected(state, now, issue, fx);
 }
 
+/// Appends a line to the conversation, within its scrollback bytes.
 pub(super) fn push_line(state: &mut State, peer_id: PeerId, line: Line) {
-    let limit = state.settings.scrollback.max(1);
+    let limit = state.settings.limits.scrollback_bytes;
     if let Some(conv) = state.conversations.get_mut(&peer_id) {
-        conv.lines.push_back(line);
-        while conv.lines.len() > limit {
-            conv.lines.pop_front();
-        }
+        conv.push_line(line, limit);
+    }
+}
+
+/// The transcript line for a chat message, if transcripts are on: it goes into the
+/// effects before the message's `ack` (guest) or the message itself (host) is sent.
+pub(super) fn transcribe(
+    state: &State,
+    now: u64,
+    peer_id: PeerId,
+    from: &str,
+    text: &str,
+    fx: &mut Vec<Effect>,
+) {
+    let Some(conv) = state.conversations.get(&peer_id) else {
+        return;
+    };
+    if state.settings.transcripts {
+        fx.push(Effect::Transcribe {
+            peer_id,
+            login: conv.guest.clone(),
+            line: TranscriptLine {
+                ts: now,
+                from: from.to_string(),
+                text: text.to_string(),
+                room: None,
+            },
+        });
     }
 }
 
@@ -83,6 +112,15 @@ pub(super) fn peer_frame(
     }
     let guest = conv.guest.clone();
     match frame {
+        Frame::Chat { text, .. } if text.chars().count() > MAX_CHAT_CHARS => {
+            // The frame decoder refuses these already; a refused message is not acked,
+            // shown or transcribed.
+            state.log(
+                now,
+                ActivityKind::Notice,
+                format!("refused a message from {guest}: longer than {MAX_CHAT_CHARS} characters"),
+            );
+        }
         Frame::Chat { id, text, .. } => {
             conv.unread += 1;
             push_line(
@@ -94,6 +132,7 @@ pub(super) fn peer_frame(
                     text: text.clone(),
                 },
             );
+            transcribe(state, now, peer_id, &guest, &text, fx);
             state.log(now, ActivityKind::Message { from: guest }, text);
             fx.push(Effect::Send {
                 peer_id,
@@ -140,16 +179,20 @@ pub(super) fn close_conversation(
     now: u64,
     peer_id: PeerId,
 ) -> Option<(String, u64)> {
+    let limit = state.settings.limits.scrollback_bytes;
     let conv = state.conversations.get_mut(&peer_id)?;
     if conv.state == PeerState::Closed {
         return None;
     }
     conv.state = PeerState::Closed;
-    conv.lines.push_back(Line {
-        at: now,
-        kind: LineKind::Notice,
-        text: "disconnected".into(),
-    });
+    conv.push_line(
+        Line {
+            at: now,
+            kind: LineKind::Notice,
+            text: "disconnected".into(),
+        },
+        limit,
+    );
     Some((conv.guest.clone(), conv.issue))
 }
 

@@ -1,7 +1,9 @@
 //! What the core asks the tasks in `host` to do: outputs of [`super::update`].
 
-use crate::rtc::peer::PeerId;
 use crate::rtc::protocol::Frame;
+
+use super::state::PeerId;
+use super::transcript::TranscriptLine;
 
 /// Why a forge write was made, so its result can be routed back to the right request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -39,6 +41,15 @@ pub enum Effect {
     ApplyAnswer { peer_id: PeerId, sdp: String },
     /// Send a frame on the peer's data channel.
     Send { peer_id: PeerId, frame: Frame },
+    /// Append a chat message to the conversation's transcript (only with
+    /// `settings.transcripts`). It comes before the `Send` of the guest's `ack` or of the
+    /// host's `chat` in the same effects, so the line is on disk before either goes out.
+    Transcribe {
+        peer_id: PeerId,
+        /// The guest's login (the transcript file is the conversation's).
+        login: String,
+        line: TranscriptLine,
+    },
     /// Send the blog index (read from the blog directory by the runtime).
     SendBlogIndex { peer_id: PeerId },
     /// Send one blog post, or a notice if it does not exist.

@@ -1,10 +1,11 @@
 //! What can happen to the host: inputs to [`super::update`].
 
 use crate::forge::ForgeEvent;
-use crate::rtc::peer::PeerId;
 use crate::rtc::protocol::Frame;
 
 use super::effect::WritePurpose;
+use super::health::NoticeSeverity;
+use super::state::PeerId;
 
 /// A maintainer's command, typed in the plain console or the TUI input line
 /// (parsed by `ui::commands`, shared by both views).
@@ -12,12 +13,21 @@ use super::effect::WritePurpose;
 pub enum Command {
     /// `list`: show requests and conversations.
     List,
-    /// `reply <user> <msg>` or `@<user> <msg>`.
+    /// `reply <user> <msg>` or `@<user> <msg>`: to the newest open conversation with
+    /// that login.
     Reply { user: String, text: String },
-    /// `kick <user>`: close the conversation.
+    /// A message to this very conversation (the TUI's shown one), whoever else shares
+    /// the guest's login.
+    ReplyTo { peer_id: PeerId, text: String },
+    /// `kick <user>`: close the newest open conversation with that login.
     Kick { user: String },
+    /// Close this very conversation (the TUI's shown or selected one).
+    KickPeer { peer_id: PeerId },
     /// `ban <user>`: kick and refuse the user's requests for the rest of the run.
     Ban { user: String },
+    /// Ban the guest of this conversation (by login and by account id) and close every
+    /// conversation and request they hold.
+    BanPeer { peer_id: PeerId },
     /// `help`.
     Help,
     /// `quit`: close every peer politely and exit.
@@ -82,6 +92,21 @@ pub enum Event {
     AnswerFailed { peer_id: PeerId, error: String },
     /// The maintainer typed a command.
     User(Command),
-    /// The forge reported its rate limit (shown in the status line).
-    RateLimit(crate::forge::github::RateLimitStatus),
+    /// The runtime reports something about itself (a STUN server unreachable, link edits
+    /// pending at quit…): an activity line; warnings and errors also in the status bar.
+    HostNotice {
+        text: String,
+        severity: NoticeSeverity,
+    },
+    /// A supervised task (`app::TASK_POLLER`, `app::TASK_WRITER`, …) ended unexpectedly
+    /// and is restarted in `retry_in_secs`: one activity line, and the status bar shows it
+    /// until the task reports success again.
+    TaskRestarted {
+        task: String,
+        error: String,
+        retry_in_secs: u64,
+    },
+    /// A restarted task works again (the poller's `PollOk` and the writer's `Written` say
+    /// so by themselves).
+    TaskRecovered { task: String },
 }

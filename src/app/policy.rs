@@ -14,7 +14,7 @@
 //!    from the repository's issue events (`reopened`), which it reads only when an updated
 //!    issue says `state_reason: "reopened"`, so an idle repository costs nothing extra.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use crate::forge::{Comment, ForgeStatus, Issue};
 
@@ -68,14 +68,22 @@ pub struct RequestPolicy {
     pub closing: Closing,
 }
 
-/// What the policy remembers between events (part of `State`).
+/// What the policy remembers between events (part of `State`), pruned by age on
+/// `Event::Tick` (`app::memory`).
 #[derive(Debug, Clone, Default)]
 pub struct PolicyMemory {
-    /// Per issue, the re-open (unix seconds, server clock) already acted upon.
-    pub reopens: HashMap<u64, i64>,
-    /// Every offer `sid` this run created; other offer comments by the host are leftovers
-    /// of an earlier run.
-    pub offer_sids: HashSet<String>,
+    /// Per issue, the re-open already acted upon (unix seconds, server clock) and when it
+    /// was (unix seconds, local clock).
+    pub reopens: HashMap<u64, (i64, u64)>,
+    /// Every offer `sid` this run created, with the unix seconds it was; other offer
+    /// comments by the host are leftovers of an earlier run.
+    pub offer_sids: HashMap<String, u64>,
+    /// The newest creation time (unix seconds) of the issues whose finished requests were
+    /// forgotten: an issue created no later than this is not a new request any more.
+    pub forgotten_created: Option<u64>,
+    /// The newest re-open time (server clock) among the forgotten ones: a re-open no later
+    /// than this was acted upon already.
+    pub forgotten_reopen: Option<i64>,
 }
 
 /// What to do with an issue the poller reported.
@@ -116,8 +124,8 @@ pub fn matches_filters(policy: &RequestPolicy, issue: &Issue) -> bool {
 }
 
 /// Decides what an issue means (rules 1–4 of the module docs) and remembers re-opens it
-/// acted upon, so one re-open makes one request.
-pub fn classify_issue(state: &mut State, issue: &Issue) -> IssueDecision {
+/// acted upon (at `now`), so one re-open makes one request.
+pub fn classify_issue(state: &mut State, now: u64, issue: &Issue) -> IssueDecision {
     if issue.is_pull_request()
         || issue.state != "open"
         || issue.user.kind == "Bot"
@@ -126,13 +134,16 @@ pub fn classify_issue(state: &mut State, issue: &Issue) -> IssueDecision {
         return IssueDecision::Ignore;
     }
     let window_start = state.started_at.saturating_sub(state.settings.backlog_secs);
+    let memory = &state.policy_memory;
     let reopen = issue
         .reopened_at
         .filter(|at| u64::try_from(*at).is_ok_and(|t| t >= window_start))
-        .filter(|at| state.policy_memory.reopens.get(&issue.number) != Some(at));
+        .filter(|at| memory.forgotten_reopen.is_none_or(|old| *at > old))
+        .filter(|at| memory.reopens.get(&issue.number).map(|r| r.0) != Some(*at));
     if let Some(at) = reopen {
-        state.policy_memory.reopens.insert(issue.number, at);
+        state.policy_memory.reopens.insert(issue.number, (at, now));
     }
+    let forgotten = state.policy_memory.forgotten_created;
     let filtered = matches_filters(&state.settings.policy, issue);
     match state.requests.get(&issue.number) {
         Some(req) if req.stage.is_active() => IssueDecision::Update,
@@ -142,7 +153,7 @@ pub fn classify_issue(state: &mut State, issue: &Issue) -> IssueDecision {
         None if reopen.is_some() => IssueDecision::NewRequest { reopened: true },
         None => {
             let created = unix_of(&issue.created_at).unwrap_or(0);
-            if created >= window_start {
+            if created >= window_start && forgotten.is_none_or(|old| created > old) {
                 IssueDecision::NewRequest { reopened: false }
             } else {
                 IssueDecision::Ignore // an old issue that merely changed
@@ -176,7 +187,8 @@ pub fn stale_offer_edit(state: &State, comment: &Comment) -> Option<Effect> {
         return None;
     }
     let sid = offer_sid(&comment.body)?;
-    if state.policy_memory.offer_sids.contains(sid) || state.requests.values().any(|r| r.sid == sid)
+    if state.policy_memory.offer_sids.contains_key(sid)
+        || state.requests.values().any(|r| r.sid == sid)
     {
         return None;
     }
@@ -218,10 +230,11 @@ fn close(state: &mut State, now: u64, issue: u64, why: &str, fx: &mut Vec<Effect
     );
 }
 
-/// Keeps the forge's status for the views.
-pub fn forge_status(state: &mut State, status: ForgeStatus) {
-    if status.rate.is_some() {
-        state.rate_limit = status.rate;
+/// Keeps the forge's status for the views; a status without a rate limit keeps the last
+/// one known.
+pub fn forge_status(state: &mut State, mut status: ForgeStatus) {
+    if status.rate.is_none() {
+        status.rate = state.forge.rate;
     }
     state.forge = status;
 }

@@ -2,18 +2,17 @@
 //! (DESIGN §3 flow A, §7). Called only from `update`.
 
 use crate::forge::{Comment, Issue};
-use crate::rtc::peer::PeerId;
-
 use crate::signal::link::GuestLink;
 use crate::signal::token::{self, TokenKind};
 
 use super::effect::{Effect, WritePurpose};
+use super::limits;
 use super::state::*;
 use super::text;
 
 /// Which issues become requests is the request policy's call (`policy.rs`).
 pub(super) fn issue_seen(state: &mut State, now: u64, issue: Issue, fx: &mut Vec<Effect>) {
-    match super::policy::classify_issue(state, &issue) {
+    match super::policy::classify_issue(state, now, &issue) {
         super::policy::IssueDecision::Ignore => {}
         super::policy::IssueDecision::Update => {
             // Keep the latest title; an issue already handled needs a comment (or a
@@ -23,6 +22,7 @@ pub(super) fn issue_seen(state: &mut State, now: u64, issue: Issue, fx: &mut Vec
             }
         }
         super::policy::IssueDecision::NewRequest { reopened } => {
+            let mut origin = Origin::Guest;
             if reopened {
                 state.log(
                     now,
@@ -32,24 +32,69 @@ pub(super) fn issue_seen(state: &mut State, now: u64, issue: Issue, fx: &mut Vec
                         issue.number, issue.user.login
                     ),
                 );
+                if state.requests.contains_key(&issue.number) {
+                    origin = Origin::ReRequest;
+                }
             }
-            state.requests.remove(&issue.number);
-            start_request(state, now, issue, fx);
+            start_request(state, now, issue, origin, fx);
         }
     }
 }
 
-/// Creates a request for `issue` (declined at once for banned users).
-pub(super) fn start_request(state: &mut State, now: u64, issue: Issue, fx: &mut Vec<Effect>) {
+/// Who asks for a request, which decides the limits that apply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Origin {
+    /// A new issue (or the re-open of one the host had not handled): `offers_per_user`.
+    Guest,
+    /// The author asks again on an issue that had a request (a comment after expiry or
+    /// the end of a chat, a re-open): also the re-request cooldown.
+    ReRequest,
+    /// The maintainer's `accept`: no per-user limit, no cooldown.
+    Maintainer,
+}
+
+/// Creates a request for `issue`, replacing any finished one on it: declined for banned
+/// users, over the limit beyond `offers_per_user` or inside the cooldown, queued while
+/// every peer is busy, else pending (manual mode) or preparing its offer.
+pub(super) fn start_request(
+    state: &mut State,
+    now: u64,
+    issue: Issue,
+    origin: Origin,
+    fx: &mut Vec<Effect>,
+) {
+    let number = issue.number;
+    let (login, user_id) = (issue.user.login.clone(), issue.user.id);
+    if origin == Origin::ReRequest {
+        if let Some(secs) = limits::cooldown_left(state, now, user_id) {
+            state.log(now, ActivityKind::Notice, format!("{login} asked again on #{number} too soon: no new link for {secs} s (limits.rerequest_cooldown)"));
+            limits::polite_comment(
+                state,
+                now,
+                user_id,
+                number,
+                text::cooldown_body(&login, secs),
+                fx,
+            );
+            if let Some(old) = state.requests.get_mut(&number) {
+                old.stage = RequestStage::OverLimit;
+            }
+            return;
+        }
+    }
+    state.requests.remove(&number);
     let peer_id = state.next_peer_id;
     state.next_peer_id += 1;
-    let number = issue.number;
-    let login = issue.user.login.clone();
-    let banned = state.is_banned(&login, issue.user.id);
-    let stage = if banned {
+    let held = limits::outstanding(state, user_id);
+    let limit = state.settings.limits.offers_per_user;
+    let stage = if state.is_banned(&login, user_id) {
         RequestStage::Declined
-    } else if state.manual_accept {
+    } else if origin != Origin::Maintainer && held >= limit {
+        RequestStage::OverLimit
+    } else if state.manual_accept && origin != Origin::Maintainer {
         RequestStage::Pending
+    } else if limits::peers_in_use(state) >= state.settings.limits.max_peers {
+        RequestStage::Queued
     } else {
         RequestStage::Preparing
     };
@@ -66,31 +111,53 @@ pub(super) fn start_request(state: &mut State, now: u64, issue: Issue, fx: &mut 
             since: now,
             link: None,
             offer_fingerprint: None,
+            settled_at: None,
         },
     );
-    if banned {
-        state.log(
-            now,
-            ActivityKind::Notice,
-            format!("declined request #{number} from banned {login}"),
-        );
-        fx.push(Effect::PostComment {
-            issue: number,
-            body: text::decline_body(&login),
-            purpose: WritePurpose::Decline { issue: number },
-        });
-    } else if stage == RequestStage::Pending {
-        state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: waiting for you to `accept {number}` or `decline {number}`"));
-    } else {
-        state.log(
-            now,
-            ActivityKind::Notice,
-            format!("chat request #{number} from {login}: preparing link"),
-        );
-        fx.push(Effect::CreateOffer {
-            peer_id,
-            issue: number,
-        });
+    match stage {
+        RequestStage::Declined => {
+            state.log(
+                now,
+                ActivityKind::Notice,
+                format!("declined request #{number} from banned {login}"),
+            );
+            fx.push(Effect::PostComment {
+                issue: number,
+                body: text::decline_body(&login),
+                purpose: WritePurpose::Decline { issue: number },
+            });
+        }
+        RequestStage::OverLimit => {
+            state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: no link, they already hold {held} (limits.offers_per_user = {limit}); `accept {number}` overrides"));
+            limits::polite_comment(
+                state,
+                now,
+                user_id,
+                number,
+                text::over_limit_body(&login, limit),
+                fx,
+            );
+        }
+        RequestStage::Pending => {
+            state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: waiting for you to `accept {number}` or `decline {number}`"));
+        }
+        RequestStage::Queued => {
+            let max = state.settings.limits.max_peers;
+            state.log(now, ActivityKind::Notice, format!("chat request #{number} from {login}: queued, all {max} peers are busy (limits.max_peers); served when one ends"));
+            limits::polite_comment(state, now, user_id, number, text::busy_body(&login), fx);
+        }
+        _ => {
+            state.limits_memory.last_offer.insert(user_id, now);
+            state.log(
+                now,
+                ActivityKind::Notice,
+                format!("chat request #{number} from {login}: preparing link"),
+            );
+            fx.push(Effect::CreateOffer {
+                peer_id,
+                issue: number,
+            });
+        }
     }
 }
 
@@ -128,7 +195,7 @@ pub(super) fn offer_ready(
     }
     .to_url();
     req.stage = RequestStage::Posting;
-    state.policy_memory.offer_sids.insert(sid.clone());
+    state.policy_memory.offer_sids.insert(sid.clone(), now);
     req.sid = sid.clone();
     req.expires_at = expires_at;
     req.offer_fingerprint = token::decode(&token_text)
@@ -136,7 +203,6 @@ pub(super) fn offer_ready(
         .and_then(|t| text::sdp_fingerprint(&t.payload.sdp));
     req.link = Some(link.clone());
     let body = text::offer_comment_body(&req.issue.user.login, &link, &sid, expires_at);
-    let _ = now;
     fx.push(Effect::PostComment {
         issue,
         body,
@@ -227,7 +293,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
         fx.push(edit);
         return;
     }
-    if comment.user.id == state.host.id || state.handled_comments.contains(&comment.id) {
+    if comment.user.id == state.host.id || state.handled_comments.contains_key(&comment.id) {
         return;
     }
     let Some(issue) = comment.issue_number() else {
@@ -237,13 +303,14 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
     if candidates.is_empty() {
         // The author of a handled issue asks again after expiry or the end of a chat.
         let again = state.requests.get(&issue).filter(|r| {
-            matches!(r.stage, RequestStage::Expired | RequestStage::Ended)
-                && r.issue.user.id == comment.user.id
+            matches!(
+                r.stage,
+                RequestStage::Expired | RequestStage::Ended | RequestStage::OverLimit
+            ) && r.issue.user.id == comment.user.id
         });
         if let Some(req) = again {
             let issue_data = req.issue.clone();
-            state.requests.remove(&issue);
-            start_request(state, now, issue_data, fx);
+            start_request(state, now, issue_data, Origin::ReRequest, fx);
         }
         return;
     }
@@ -279,7 +346,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
             "{who} is not the issue author ({}); possible impersonation",
             req.issue.user.login
         ))
-    } else if state.used_sids.contains(&decoded.payload.sid) {
+    } else if state.used_sids.contains_key(&decoded.payload.sid) {
         Some("this answer was already used (replay)".to_string())
     } else if decoded.payload.sid != req.sid {
         Some("it does not match the current offer (stale or forged)".to_string())
@@ -290,7 +357,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
     } else {
         None
     };
-    state.handled_comments.insert(comment.id);
+    state.handled_comments.insert(comment.id, now);
     if let Some(reason) = reason {
         state.log(
             now,
@@ -310,7 +377,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
         .map(|(answer_fp, offer_fp)| text::verification_code(offer_fp, &answer_fp));
     let peer_id = req.peer_id;
     let (guest, guest_id) = (req.issue.user.login.clone(), req.issue.user.id);
-    state.used_sids.insert(decoded.payload.sid.clone());
+    state.used_sids.insert(decoded.payload.sid.clone(), now);
     state.conversations.insert(
         peer_id,
         Conversation {
@@ -320,6 +387,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
             issue,
             state: PeerState::Connecting,
             lines: Default::default(),
+            bytes: 0,
             unread: 0,
             dropped: 0,
             verify_code,

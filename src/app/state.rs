@@ -1,11 +1,17 @@
 //! The host's state: requests (one per issue), conversations (one per peer), bans, and an
 //! activity log the views print or draw. Owned by the host loop; only `update` changes it.
 
-use std::collections::{BTreeMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
-use crate::forge::github::RateLimitStatus;
 use crate::forge::{Issue, RepoName};
-use crate::rtc::peer::PeerId;
+
+use super::health::HealthIssue;
+use super::limits::{LimitMemory, Limits};
+
+/// Names one peer connection (and its conversation) for this run; never reused, so a
+/// view that holds one always means the same conversation. Made by the core
+/// (`State::next_peer_id`); the runtime's peer registry (`rtc::peer`) uses the same type.
+pub type PeerId = u64;
 
 /// Who the host is on the forge; comments by this account are its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,10 +35,31 @@ pub struct Settings {
     pub offer_ttl_secs: u64,
     /// Issues created this long before start are still served.
     pub backlog_secs: u64,
-    /// Most lines kept per conversation (older ones are dropped).
-    pub scrollback: usize,
     /// Label and title filters and the closing policy (`app::policy`).
     pub policy: super::policy::RequestPolicy,
+    /// Bounds on what strangers can make the host do and on what it keeps in memory.
+    pub limits: Limits,
+    /// Whether chat messages are handed to the runtime for the transcript files
+    /// (`Effect::Transcribe`); config `transcripts`, default on.
+    pub transcripts: bool,
+}
+
+impl Settings {
+    /// Settings with every default, for `repo` and its guest page at `pages_url` (links
+    /// to api.github.com with the page's default ICE servers).
+    pub fn new(repo: RepoName, pages_url: impl Into<String>) -> Settings {
+        Settings {
+            repo,
+            pages_url: pages_url.into(),
+            link_api: None,
+            link_ice: None,
+            offer_ttl_secs: 600,
+            backlog_secs: 600,
+            policy: Default::default(),
+            limits: Limits::default(),
+            transcripts: true,
+        }
+    }
 }
 
 /// Where a request (an issue asking for a chat) stands.
@@ -40,6 +67,8 @@ pub struct Settings {
 pub enum RequestStage {
     /// Manual accept mode: waiting for the maintainer to accept (or decline) the request.
     Pending,
+    /// Every peer slot (`limits.max_peers`) is taken: served as soon as one frees.
+    Queued,
     /// The peer and its offer are being created.
     Preparing,
     /// The offer comment is being posted.
@@ -56,6 +85,9 @@ pub enum RequestStage {
     Ended,
     /// The user is banned: declined without a link.
     Declined,
+    /// Not served: the user already holds `limits.offers_per_user` requests, or asked
+    /// again within `limits.rerequest_cooldown_secs`. A later comment may ask again.
+    OverLimit,
 }
 
 impl RequestStage {
@@ -64,6 +96,7 @@ impl RequestStage {
         matches!(
             self,
             RequestStage::Pending
+                | RequestStage::Queued
                 | RequestStage::Preparing
                 | RequestStage::Posting
                 | RequestStage::WaitingForAnswer
@@ -75,6 +108,7 @@ impl RequestStage {
     pub fn label(&self) -> &'static str {
         match self {
             RequestStage::Pending => "awaiting accept",
+            RequestStage::Queued => "queued: every peer is busy",
             RequestStage::Preparing => "preparing offer",
             RequestStage::Posting => "posting link",
             RequestStage::WaitingForAnswer => "waiting for answer",
@@ -83,6 +117,7 @@ impl RequestStage {
             RequestStage::Expired => "expired",
             RequestStage::Ended => "ended",
             RequestStage::Declined => "declined",
+            RequestStage::OverLimit => "over the limit",
         }
     }
 }
@@ -111,6 +146,9 @@ pub struct Request {
     /// The DTLS fingerprint line of our offer, kept to derive the conversation's
     /// verification code once the answer arrives.
     pub offer_fingerprint: Option<String>,
+    /// Unix seconds since when the request is over (not active), set by the pruning on
+    /// `Event::Tick`; it is forgotten `limits.memory_secs` later.
+    pub settled_at: Option<u64>,
 }
 
 /// State of a conversation's peer connection.
@@ -151,7 +189,10 @@ pub struct Conversation {
     pub guest_id: u64,
     pub issue: u64,
     pub state: PeerState,
+    /// The scrollback, oldest first; see [`Conversation::push_line`].
     pub lines: VecDeque<Line>,
+    /// What `lines` weighs ([`Line::weight`]), kept under `limits.scrollback_bytes`.
+    pub bytes: usize,
     /// Lines received since the maintainer last looked (the TUI clears it).
     pub unread: usize,
     /// Frames dropped from this guest so far.
@@ -159,6 +200,27 @@ pub struct Conversation {
     /// Short code derived from both DTLS fingerprints (`text::verification_code`): both ends
     /// can compare it out of band. `None` when an SDP carried no fingerprint.
     pub verify_code: Option<String>,
+}
+
+impl Line {
+    /// What a line costs in memory: its text plus the line's own fields.
+    pub fn weight(&self) -> usize {
+        self.text.len() + std::mem::size_of::<Line>()
+    }
+}
+
+impl Conversation {
+    /// Appends a line, then drops the oldest ones while the scrollback weighs more than
+    /// `limit` bytes (the newest line is always kept).
+    pub fn push_line(&mut self, line: Line, limit: usize) {
+        self.bytes += line.weight();
+        self.lines.push_back(line);
+        while self.bytes > limit && self.lines.len() > 1 {
+            if let Some(old) = self.lines.pop_front() {
+                self.bytes = self.bytes.saturating_sub(old.weight());
+            }
+        }
+    }
 }
 
 /// Kind of an activity entry (the plain console prints them in order).
@@ -199,10 +261,12 @@ pub struct State {
     pub banned_logins: HashSet<String>,
     /// Banned user ids (logins can be renamed).
     pub banned_ids: HashSet<u64>,
-    /// Every sid whose answer was accepted: a replay is refused.
-    pub used_sids: HashSet<String>,
-    /// Comments already acted upon (answers), so an edit does not act twice.
-    pub handled_comments: HashSet<u64>,
+    /// Every sid whose answer was accepted, with the unix seconds it was: a replay is
+    /// refused. Forgotten after `limits.memory_secs` (the offer expired long before).
+    pub used_sids: HashMap<String, u64>,
+    /// Comments already acted upon (answers), with the unix seconds they were, so an edit
+    /// does not act twice. Forgotten after `limits.memory_secs`.
+    pub handled_comments: HashMap<u64, u64>,
     /// Recent activity, bounded.
     pub activity: VecDeque<Activity>,
     pub next_activity_seq: u64,
@@ -215,12 +279,15 @@ pub struct State {
     pub quitting: bool,
     /// `accept = "manual"`: new requests wait in [`RequestStage::Pending`] until accepted.
     pub manual_accept: bool,
-    /// The forge's rate limit as last reported (for the status line); `None` until known.
-    pub rate_limit: Option<RateLimitStatus>,
     /// Rate limit, request counters and polling pauses as the poller last reported them.
     pub forge: crate::forge::ForgeStatus,
     /// What the request policy remembers (re-opens acted upon, this run's offer `sid`s).
     pub policy_memory: super::policy::PolicyMemory,
+    /// What the per-user limits remember (last offer and last limit comment per user).
+    pub limits_memory: LimitMemory,
+    /// Problems of the host itself for the status bar, by task name (`""` for notices);
+    /// [`State::health`] picks the one to show.
+    pub health_issues: BTreeMap<String, HealthIssue>,
 }
 
 /// Most activity entries kept.
@@ -236,8 +303,8 @@ impl State {
             conversations: BTreeMap::new(),
             banned_logins: HashSet::new(),
             banned_ids: HashSet::new(),
-            used_sids: HashSet::new(),
-            handled_comments: HashSet::new(),
+            used_sids: HashMap::new(),
+            handled_comments: HashMap::new(),
             activity: VecDeque::new(),
             next_activity_seq: 1,
             next_peer_id: 1,
@@ -246,9 +313,10 @@ impl State {
             last_poll_error: None,
             quitting: false,
             manual_accept: false,
-            rate_limit: None,
             forge: Default::default(),
             policy_memory: Default::default(),
+            limits_memory: Default::default(),
+            health_issues: BTreeMap::new(),
         }
     }
 

@@ -55,6 +55,33 @@ pub fn decline_body(guest: &str) -> String {
     format!("Hi @{guest}, thanks for reaching out. Live chat is not available for you right now; the maintainer will follow up on this issue.")
 }
 
+/// The polite comment to a user who already holds `limit` chat requests: no link (and no
+/// token) for this one.
+pub fn over_limit_body(guest: &str, limit: usize) -> String {
+    let links = if limit == 1 {
+        "a chat link"
+    } else {
+        "chat links"
+    };
+    format!(
+        "Hi @{guest}, thanks for reaching out. You already have {links} open with the          maintainer (at most {limit} at a time), so this issue gets no new one. Please use          the link you have, or comment here again once it has expired or your chat ended."
+    )
+}
+
+/// The polite comment to a user who asked again too soon (`secs` before they may).
+pub fn cooldown_body(guest: &str, secs: u64) -> String {
+    format!(
+        "Hi @{guest}, a new chat link can be made only a little while after the previous          one. Please comment here again in {secs} seconds or later."
+    )
+}
+
+/// The polite comment while every peer slot is taken: the request is queued.
+pub fn busy_body(guest: &str) -> String {
+    format!(
+        "Hi @{guest}, the maintainer is online but busy with other chats right now. Your          request is queued: a chat link will be posted here as soon as a place frees up."
+    )
+}
+
 /// The DTLS fingerprint of an SDP (`a=fingerprint:sha-256 AB:CD:…`), normalised to
 /// lowercase `algorithm value`; `None` if the SDP has none.
 pub fn sdp_fingerprint(sdp: &str) -> Option<String> {

@@ -1,6 +1,8 @@
 //! `update`: the one place where the host's state changes (DESIGN §2, §3 flow A, §7).
 //! It dispatches each event to the rules in `requests` (issues, links, answers, expiry),
-//! `conversations` (peers and frames) and `commands` (what the maintainer types).
+//! `conversations` (peers and frames), `commands` (what the maintainer types) and
+//! `health` (the runtime's own reports); each `Tick` also prunes memory (`memory`). After
+//! any event that can free a peer, queued requests are served (`limits`).
 
 use crate::forge::ForgeEvent;
 
@@ -14,13 +16,23 @@ use super::state::*;
 /// Applies one event at time `now` (unix seconds) and returns what must be done.
 pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
     let mut fx = Vec::new();
+    // Frames and forge status never free a peer: no need to look at the queue for them.
+    let may_free_peer = !matches!(
+        event,
+        Event::PeerFrame { .. } | Event::PeerDropped { .. } | Event::Forge(_)
+    );
     match event {
-        Event::Tick => expire_offers(state, now, &mut fx),
+        Event::Tick => {
+            expire_offers(state, now, &mut fx);
+            super::memory::prune(state, now);
+            super::health::expire(state, now);
+        }
         Event::Forge(ForgeEvent::IssueSeen(issue)) => issue_seen(state, now, issue, &mut fx),
         Event::Forge(ForgeEvent::CommentSeen(comment)) => {
             comment_seen(state, now, comment, &mut fx)
         }
         Event::Forge(ForgeEvent::PollOk) => {
+            super::health::task_recovered(state, now, super::health::TASK_POLLER);
             if state.last_poll_error.take().is_some() {
                 state.log(now, ActivityKind::Notice, "forge reachable again");
             }
@@ -66,7 +78,10 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
         Event::Written {
             purpose,
             comment_id,
-        } => written(state, now, purpose, comment_id, &mut fx),
+        } => {
+            super::health::task_recovered(state, now, super::health::TASK_WRITER);
+            written(state, now, purpose, comment_id, &mut fx)
+        }
         Event::WriteFailed { purpose, error } => write_failed(state, now, purpose, error, &mut fx),
         Event::PeerOpen { peer_id } => peer_open(state, now, peer_id, &mut fx),
         Event::PeerFrame { peer_id, frame } => peer_frame(state, now, peer_id, frame, &mut fx),
@@ -107,7 +122,18 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             }
         }
         Event::User(command) => user_command(state, now, command, &mut fx),
-        Event::RateLimit(status) => state.rate_limit = Some(status),
+        Event::HostNotice { text, severity } => {
+            super::health::host_notice(state, now, text, severity)
+        }
+        Event::TaskRestarted {
+            task,
+            error,
+            retry_in_secs,
+        } => super::health::task_restarted(state, now, task, error, retry_in_secs),
+        Event::TaskRecovered { task } => super::health::task_recovered(state, now, &task),
+    }
+    if may_free_peer && !state.quitting {
+        super::limits::serve_queue(state, now, &mut fx);
     }
     fx
 }

@@ -234,6 +234,8 @@ fn dispatch(effect: Effect, writer: &Writer, peers: &Peers, blog: &Arc<BlogStore
                 peers.send(peer_id, frame)
             });
         }
+        // The transcript store is wired in by the hardening merge (issue #12).
+        Effect::Transcribe { .. } => {}
         Effect::Quit => {}
     }
 }

@@ -27,7 +27,7 @@ use super::protocol::{self, Frame, MAX_FRAME_BYTES};
 use super::session::{Role, Session, SessionChannels};
 
 /// Identifies one peer session; chosen by the caller and echoed on every event.
-pub type PeerId = u64;
+pub use crate::app::PeerId;
 
 /// Label of the one data channel the offerer opens (DESIGN §4).
 pub const CHANNEL_LABEL: &str = "janus";

@@ -1,19 +1,7 @@
-//! The console commands (the seed's, exactly): one parser shared by every view.
+//! The console commands (the seed's, exactly): one parser shared by every view. What
+//! `help` prints is the core's (`app::HELP`), so the core needs nothing from here.
 
 use crate::app::Command;
-
-/// What `help` prints.
-pub const HELP: &str = "commands:
-  list                 show conversations and pending requests
-  reply <user> <msg>   send a message to a guest
-  @<user> <msg>        the same, shorter
-  kick <user>          end the conversation with a guest
-  ban <user>           kick and refuse the user's requests for this run
-  accept <issue>       offer a chat on a waiting (or expired) request
-  decline <issue>      refuse a request politely, taking its link down
-  accept manual|auto   whether new requests wait for `accept`
-  help                 this text
-  quit                 close every conversation and exit";
 
 /// Parses one input line. `Ok(None)` for a blank line; `Err` says what is wrong and how
 /// to fix it.

@@ -84,8 +84,9 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
         link_ice: Some(vec![]),
         offer_ttl_secs: offer_ttl,
         backlog_secs: 600,
-        scrollback: 1000,
         policy: Default::default(),
+        limits: Default::default(),
+        transcripts: true,
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {

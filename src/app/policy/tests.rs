@@ -62,8 +62,9 @@ fn state_with(policy: RequestPolicy) -> State {
         link_ice: Some(vec![]),
         offer_ttl_secs: 300,
         backlog_secs: 600,
-        scrollback: 100,
         policy,
+        limits: Default::default(),
+        transcripts: true,
     };
     State::new(
         HostIdentity {
@@ -579,5 +580,11 @@ fn forge_status_reaches_the_state() {
     };
     assert!(update(&mut s, T0, Event::Forge(ForgeEvent::Status(status.clone()))).is_empty());
     assert_eq!(s.forge, status);
-    assert_eq!(s.rate_limit, Some(rate));
+    // A later status without a rate limit keeps the last one known.
+    let later = ForgeStatus {
+        rate: None,
+        ..status
+    };
+    update(&mut s, T0 + 1, Event::Forge(ForgeEvent::Status(later)));
+    assert_eq!(s.forge.rate, Some(rate));
 }

@@ -20,10 +20,23 @@ fn chat_both_ways_with_acks() {
     );
     assert_eq!(
         fx,
-        vec![Effect::Send {
-            peer_id: 1,
-            frame: Frame::Ack { id: "g1".into() }
-        }]
+        vec![
+            Effect::Transcribe {
+                peer_id: 1,
+                login: "alice".into(),
+                line: TranscriptLine {
+                    ts: T0 + 10,
+                    from: "alice".into(),
+                    text: "hello".into(),
+                    room: None
+                }
+            },
+            Effect::Send {
+                peer_id: 1,
+                frame: Frame::Ack { id: "g1".into() }
+            }
+        ],
+        "the transcript line comes before the ack"
     );
     assert_eq!(
         last_activity(&s).kind,
@@ -41,7 +54,7 @@ fn chat_both_ways_with_acks() {
         }),
     );
     let id = match &fx[..] {
-        [Effect::Send {
+        [Effect::Transcribe { line, .. }, Effect::Send {
             peer_id: 1,
             frame:
                 Frame::Chat {
@@ -50,7 +63,13 @@ fn chat_both_ways_with_acks() {
                     from: Some(from),
                     ..
                 },
-        }] if text == "hi back" && from == "maintainer" => id.clone(),
+        }] if text == "hi back"
+            && from == "maintainer"
+            && line.from == "maintainer"
+            && line.text == "hi back" =>
+        {
+            id.clone()
+        }
         other => panic!("{other:?}"),
     };
     update(
@@ -387,7 +406,7 @@ fn accept_re_offers_an_expired_request() {
 }
 
 #[test]
-fn mark_read_clears_unread_and_rate_limit_is_kept() {
+fn mark_read_clears_unread() {
     let mut s = connected_alice();
     update(
         &mut s,
@@ -410,13 +429,6 @@ fn mark_read_clears_unread_and_rate_limit_is_kept() {
     )
     .is_empty());
     assert_eq!(s.conversations[&1].unread, 0);
-    let status = crate::forge::github::RateLimitStatus {
-        limit: 5000,
-        remaining: 4990,
-        reset: T0 + 3600,
-    };
-    update(&mut s, T0, Event::RateLimit(status));
-    assert_eq!(s.rate_limit, Some(status));
 }
 
 #[test]

@@ -1,8 +1,14 @@
 //! Unit tests of the app core: no IO, no clock. Shared fixtures here; flow A and its
-//! refusals in `flow`, the maintainer's commands and conversations in `commands`.
+//! refusals in `flow`, the maintainer's commands and conversations in `commands`, commands
+//! addressed by peer in `addressing`, the limits in `limits`, memory bounded by age in
+//! `memory`, the runtime's hooks (transcripts, notices, restarts) in `hooks`.
 
+mod addressing;
 mod commands;
 mod flow;
+mod hooks;
+mod limits;
+mod memory;
 
 use super::*;
 use crate::forge::{Comment, ForgeEvent, Issue, RepoName, User};
@@ -77,8 +83,9 @@ fn new_state() -> State {
         link_ice: Some(vec![]),
         offer_ttl_secs: 600,
         backlog_secs: 600,
-        scrollback: 100,
         policy: Default::default(),
+        limits: Default::default(),
+        transcripts: true,
     };
     State::new(
         HostIdentity {

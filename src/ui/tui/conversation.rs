@@ -12,8 +12,8 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui::Frame;
 
 use super::{fmt, theme};
+use crate::app::PeerId;
 use crate::app::{sanitize_for_terminal, Activity, ActivityKind, Line, LineKind, PeerState, State};
-use crate::rtc::peer::PeerId;
 
 /// Who an entry is from, for colouring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

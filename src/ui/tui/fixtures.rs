@@ -8,26 +8,20 @@ use ratatui::Terminal;
 
 use super::state::{update, TuiState, UiAction, UiEvent};
 use crate::app::{
-    Conversation, HostIdentity, Line, LineKind, PeerState, Request, RequestStage, Settings, State,
+    Conversation, HostIdentity, Line, LineKind, PeerId, PeerState, Request, RequestStage, Settings,
+    State,
 };
 use crate::forge::github::RateLimitStatus;
 use crate::forge::{Issue, RepoName};
-use crate::rtc::peer::PeerId;
 
 /// 09:15 UTC.
 pub const NOW: u64 = 1_789_981_200 + 15 * 60;
 
 pub fn empty_state() -> State {
-    let settings = Settings {
-        repo: RepoName::parse("maintainer/demo").unwrap(),
-        pages_url: "http://127.0.0.1:8177/guest/".into(),
-        link_api: None,
-        link_ice: None,
-        offer_ttl_secs: 600,
-        backlog_secs: 600,
-        scrollback: 10_000,
-        policy: Default::default(),
-    };
+    let settings = Settings::new(
+        RepoName::parse("maintainer/demo").unwrap(),
+        "http://127.0.0.1:8177/guest/",
+    );
     let mut s = State::new(
         HostIdentity {
             login: "maintainer".into(),
@@ -37,7 +31,7 @@ pub fn empty_state() -> State {
         NOW - 3600,
     );
     s.last_poll_ok = Some(NOW - 2);
-    s.rate_limit = Some(RateLimitStatus {
+    s.forge.rate = Some(RateLimitStatus {
         limit: 5000,
         remaining: 4987,
         reset: NOW + 1800,
@@ -87,6 +81,7 @@ pub fn add_request(
             since,
             link,
             offer_fingerprint: None,
+            settled_at: None,
         },
     );
     peer_id
@@ -137,6 +132,7 @@ pub fn add_conversation(
             guest_id: 100 + number,
             issue: number,
             state,
+            bytes: lines.iter().map(Line::weight).sum(),
             lines: lines.into(),
             unread,
             dropped: 0,

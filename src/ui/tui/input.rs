@@ -8,9 +8,11 @@
 //! - `@user text` and lines starting with a console command word (`list`, `reply`, `kick`,
 //!   `ban`, `help`, `quit`, `accept`, `decline`) are parsed exactly as `--plain` does, by the
 //!   shared parser `ui::commands::parse`;
-//! - `kick`/`ban` without a user act on the shown guest, `accept`/`decline` without a number
-//!   on the selected request;
-//! - anything else is a message to the guest whose conversation is shown.
+//! - `kick`/`ban` without a user act on the shown conversation, `accept`/`decline` without
+//!   a number on the selected request;
+//! - anything else is a message to the conversation that is shown: addressed by its
+//!   [`PeerId`], so it reaches that very conversation even when an older or newer one has
+//!   the same login (typed `@user`/`reply user` go by login, as in `--plain`).
 
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -19,7 +21,7 @@ use ratatui::Frame;
 use unicode_width::UnicodeWidthChar;
 
 use super::{fmt, theme};
-use crate::app::Command;
+use crate::app::{Command, PeerId};
 use crate::ui::commands;
 
 /// Words that make a typed line a console command, as in `--plain` (short aliases such as
@@ -127,11 +129,11 @@ pub struct Submitted {
     pub show_activity: bool,
 }
 
-/// Interprets a submitted line (see the module docs). `guest` is the shown conversation's
-/// guest, `request` the selected request. `Ok(None)` for a blank line; `Err` explains.
+/// Interprets a submitted line (see the module docs). `shown` is the shown conversation,
+/// `request` the selected request. `Ok(None)` for a blank line; `Err` explains.
 pub fn interpret(
     line: &str,
-    guest: Option<&str>,
+    shown: Option<PeerId>,
     request: Option<u64>,
 ) -> Result<Option<Submitted>, String> {
     let trimmed = line.trim();
@@ -142,8 +144,8 @@ pub fn interpret(
         if text.trim().is_empty() {
             return Err("nothing to send".into());
         }
-        match guest {
-            Some(user) => Ok(Some(Submitted { command: Command::Reply { user: user.to_string(), text: text.to_string() }, show_activity: false })),
+        match shown {
+            Some(peer_id) => Ok(Some(Submitted { command: Command::ReplyTo { peer_id, text: text.to_string() }, show_activity: false })),
             None => Err("no conversation is shown: pick one with Alt-1…9 or Ctrl-N, or type @user message (? for help)".into()),
         }
     };
@@ -154,23 +156,30 @@ pub fn interpret(
         if rest == "say" || rest.starts_with("say ") {
             return message(rest[3..].trim_start());
         }
-        return command(rest, guest, request);
+        return command(rest, shown, request);
     }
     let first = trimmed.split_whitespace().next().unwrap_or_default();
     if trimmed.starts_with('@') || COMMAND_WORDS.contains(&first) {
-        return command(trimmed, guest, request);
+        return command(trimmed, shown, request);
     }
     message(trimmed)
 }
 
 fn command(
     text: &str,
-    guest: Option<&str>,
+    shown: Option<PeerId>,
     request: Option<u64>,
 ) -> Result<Option<Submitted>, String> {
     let text = text.trim();
-    let completed = match (text, guest, request) {
-        ("kick" | "ban", Some(user), _) => format!("{text} {user}"),
+    let on_shown = |command| {
+        Ok(Some(Submitted {
+            command,
+            show_activity: false,
+        }))
+    };
+    let completed = match (text, shown, request) {
+        ("kick", Some(peer_id), _) => return on_shown(Command::KickPeer { peer_id }),
+        ("ban", Some(peer_id), _) => return on_shown(Command::BanPeer { peer_id }),
         ("accept" | "decline", _, Some(n)) => format!("{text} {n}"),
         _ => text.to_string(),
     };
@@ -263,20 +272,33 @@ mod tests {
         })
     }
 
+    /// Alice's conversation, as shown.
+    const ALICE: Option<PeerId> = Some(3);
+
+    fn reply_to(peer_id: PeerId, text: &str) -> Option<Submitted> {
+        Some(Submitted {
+            command: Command::ReplyTo {
+                peer_id,
+                text: text.into(),
+            },
+            show_activity: false,
+        })
+    }
+
     #[test]
-    fn plain_text_goes_to_the_shown_guest() {
+    fn plain_text_goes_to_the_shown_conversation() {
         assert_eq!(
-            interpret("hello there", Some("alice"), None),
-            Ok(reply("alice", "hello there"))
+            interpret("hello there", ALICE, None),
+            Ok(reply_to(3, "hello there"))
         );
         assert_eq!(
-            interpret("r u there?", Some("alice"), None),
-            Ok(reply("alice", "r u there?"))
+            interpret("r u there?", ALICE, None),
+            Ok(reply_to(3, "r u there?"))
         );
         assert!(interpret("hello", None, None)
             .unwrap_err()
             .contains("no conversation is shown"));
-        assert_eq!(interpret("   ", Some("alice"), None), Ok(None));
+        assert_eq!(interpret("   ", ALICE, None), Ok(None));
     }
 
     #[test]
@@ -287,24 +309,18 @@ mod tests {
         });
         assert_eq!(interpret("/list", None, None), Ok(list.clone()));
         assert_eq!(interpret("/ls", None, None), Ok(list.clone()));
-        assert_eq!(interpret("list", Some("alice"), None), Ok(list));
-        assert_eq!(
-            interpret("@bob hi", Some("alice"), None),
-            Ok(reply("bob", "hi"))
-        );
+        assert_eq!(interpret("list", ALICE, None), Ok(list));
+        assert_eq!(interpret("@bob hi", ALICE, None), Ok(reply("bob", "hi")));
         assert_eq!(
             interpret("reply bob hi", None, None),
             Ok(reply("bob", "hi"))
         );
         assert_eq!(
-            interpret("/say list of things", Some("alice"), None),
-            Ok(reply("alice", "list of things"))
+            interpret("/say list of things", ALICE, None),
+            Ok(reply_to(3, "list of things"))
         );
-        assert_eq!(
-            interpret("//shrug", Some("alice"), None),
-            Ok(reply("alice", "/shrug"))
-        );
-        assert!(interpret("list now", Some("alice"), None)
+        assert_eq!(interpret("//shrug", ALICE, None), Ok(reply_to(3, "/shrug")));
+        assert!(interpret("list now", ALICE, None)
             .unwrap_err()
             .contains("no arguments"));
         assert!(interpret("/frob", None, None)
@@ -321,16 +337,17 @@ mod tests {
             }))
         };
         assert_eq!(
-            interpret("kick", Some("alice"), None),
-            cmd(Command::Kick {
-                user: "alice".into()
-            })
+            interpret("kick", ALICE, None),
+            cmd(Command::KickPeer { peer_id: 3 })
         );
         assert_eq!(
-            interpret("/ban", Some("alice"), None),
-            cmd(Command::Ban {
-                user: "alice".into()
-            })
+            interpret("/ban", ALICE, None),
+            cmd(Command::BanPeer { peer_id: 3 })
+        );
+        assert_eq!(
+            interpret("kick bob", ALICE, None),
+            cmd(Command::Kick { user: "bob".into() }),
+            "a typed login goes by login"
         );
         assert_eq!(
             interpret("accept", None, Some(7)),

@@ -6,8 +6,8 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use super::fixtures::*;
 use super::layout;
 use super::state::{update, Pane, TuiState, UiAction, UiEvent};
+use crate::app::PeerId;
 use crate::app::{Command, PeerState, RequestStage, State};
-use crate::rtc::peer::PeerId;
 
 /// carol (shown, 2 lines) and dave (1 unread); requests #7 waiting and #9 pending.
 fn busy() -> (State, PeerId, PeerId) {
@@ -146,8 +146,8 @@ fn enter_sends_to_the_shown_guest_and_commands_work_as_in_plain() {
     let actions = type_line(&mut t, &app, "hello carol");
     assert_eq!(
         sent(&actions),
-        vec![Command::Reply {
-            user: "carol".into(),
+        vec![Command::ReplyTo {
+            peer_id: carol,
             text: "hello carol".into()
         }]
     );
@@ -161,9 +161,7 @@ fn enter_sends_to_the_shown_guest_and_commands_work_as_in_plain() {
     );
     assert_eq!(
         sent(&type_line(&mut t, &app, "kick")),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
+        vec![Command::KickPeer { peer_id: carol }]
     );
     assert_eq!(
         sent(&type_line(&mut t, &app, "/ban dave")),
@@ -247,7 +245,7 @@ fn requests_pane_moves_accepts_and_declines() {
 
 #[test]
 fn side_menu_kicks_copies_and_closes() {
-    let (app, ..) = busy();
+    let (app, carol, _) = busy();
     let mut t = started(&app);
     feed(
         &mut t,
@@ -265,9 +263,7 @@ fn side_menu_kicks_copies_and_closes() {
     feed(&mut t, &app, [key(KeyCode::Char('m'))]);
     assert_eq!(
         sent(&feed(&mut t, &app, [key(KeyCode::Char('k'))])),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
+        vec![Command::KickPeer { peer_id: carol }]
     );
     assert!(t.menu.is_none());
     feed(
@@ -436,12 +432,7 @@ fn mouse_selects_panes_and_items_and_opens_menus() {
     assert!(t.menu.is_some());
     let menu = layout::menu_area(&a, 4);
     let actions = click(&mut t, &app, MouseButton::Left, menu.x + 2, menu.y + 1);
-    assert_eq!(
-        sent(&actions),
-        vec![Command::Kick {
-            user: "carol".into()
-        }]
-    );
+    assert_eq!(sent(&actions), vec![Command::KickPeer { peer_id: carol }]);
     click(
         &mut t,
         &app,
@@ -480,4 +471,103 @@ fn a_resize_changes_the_page_and_the_layout_used_for_clicks() {
     // Too small for the layout: clicks do nothing, keys still work.
     assert!(click(&mut t, &app, MouseButton::Left, 1, 1).is_empty());
     assert_eq!(sent(&feed(&mut t, &app, [ctrl('c')])), vec![Command::Quit]);
+}
+
+/// Alice twice: an older conversation (#3) and a newer one (#4) with the same login.
+fn alice_twice(older: PeerState) -> (State, PeerId, PeerId) {
+    let mut app = empty_state();
+    let old = add_conversation(
+        &mut app,
+        3,
+        "alice",
+        older,
+        vec![guest(NOW - 60, "first")],
+        0,
+    );
+    let new = add_conversation(
+        &mut app,
+        4,
+        "alice",
+        PeerState::Open,
+        vec![guest(NOW - 5, "second")],
+        0,
+    );
+    (app, old, new)
+}
+
+#[test]
+fn typing_in_the_older_of_two_conversations_with_one_login_reaches_that_one() {
+    use crate::app::{Effect, Event};
+    use crate::rtc::protocol::Frame;
+    let (mut app, old, new) = alice_twice(PeerState::Open);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old), "the first conversation is shown");
+    let commands = sent(&type_line(&mut t, &app, "hello first chat"));
+    assert_eq!(
+        commands,
+        vec![Command::ReplyTo {
+            peer_id: old,
+            text: "hello first chat".into()
+        }]
+    );
+    // The core sends it on the older conversation's peer, not the newest with the login.
+    let fx = crate::app::update(&mut app, NOW, Event::User(commands[0].clone()));
+    let to: Vec<PeerId> = fx
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send {
+                peer_id,
+                frame: Frame::Chat { .. },
+            } => Some(*peer_id),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(to, vec![old]);
+    assert_ne!(old, new);
+    // The side menu's kick and a bare `kick` name it too.
+    assert_eq!(
+        sent(&type_line(&mut t, &app, "kick")),
+        vec![Command::KickPeer { peer_id: old }]
+    );
+    feed(
+        &mut t,
+        &app,
+        [
+            key(KeyCode::Tab),
+            key(KeyCode::Tab),
+            key(KeyCode::Char('m')),
+        ],
+    );
+    assert_eq!(
+        sent(&feed(&mut t, &app, [key(KeyCode::Char('b'))])),
+        vec![Command::BanPeer { peer_id: old }]
+    );
+}
+
+#[test]
+fn typing_in_a_closed_conversation_never_goes_to_a_newer_one_with_the_login() {
+    use crate::app::{ActivityKind, Effect, Event};
+    let (mut app, old, _) = alice_twice(PeerState::Closed);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old));
+    let commands = sent(&type_line(&mut t, &app, "are you still there?"));
+    let fx = crate::app::update(&mut app, NOW, Event::User(commands[0].clone()));
+    assert!(
+        !fx.iter().any(|e| matches!(e, Effect::Send { .. })),
+        "{fx:?}"
+    );
+    let last = app.activity.back().unwrap();
+    assert_eq!(last.kind, ActivityKind::Error);
+    assert!(last.text.contains("has ended"), "{}", last.text);
+}
+
+#[test]
+fn a_shown_conversation_the_core_evicted_falls_back_to_the_activity_log() {
+    let (mut app, old, _) = alice_twice(PeerState::Closed);
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(old));
+    app.conversations.remove(&old);
+    update(&mut t, &app, UiEvent::Refresh);
+    assert_eq!(t.shown, None);
+    assert!(sent(&type_line(&mut t, &app, "hello")).is_empty());
 }

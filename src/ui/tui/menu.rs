@@ -8,8 +8,7 @@ use ratatui::widgets::{Block, Clear, List, ListItem};
 use ratatui::Frame;
 
 use super::{fmt, layout, theme};
-use crate::app::{sanitize_for_terminal, PeerState, RequestStage, State};
-use crate::rtc::peer::PeerId;
+use crate::app::{sanitize_for_terminal, PeerId, PeerState, RequestStage, State};
 
 /// What the menu is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,10 +22,17 @@ pub enum MenuTarget {
 pub enum MenuAction {
     Accept(u64),
     Decline(u64),
-    Kick(String),
-    Ban(String),
+    /// Kick this conversation (not "the newest with that login").
+    KickPeer(PeerId),
+    /// Ban the guest of this conversation.
+    BanPeer(PeerId),
+    /// Ban the author of a request by login.
+    BanUser(String),
     ShowUrl(String),
-    Copy { what: &'static str, text: String },
+    Copy {
+        what: &'static str,
+        text: String,
+    },
 }
 
 /// One menu line: its key, its label, its action.
@@ -49,9 +55,9 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
                 return out;
             };
             if c.state != PeerState::Closed {
-                out.push(item('k', "kick", MenuAction::Kick(c.guest.clone())));
+                out.push(item('k', "kick", MenuAction::KickPeer(id)));
             }
-            out.push(item('b', "ban", MenuAction::Ban(c.guest.clone())));
+            out.push(item('b', "ban", MenuAction::BanPeer(id)));
             if let Some(r) = app.requests.get(&c.issue) {
                 out.push(item(
                     'u',
@@ -74,13 +80,17 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
             };
             if matches!(
                 r.stage,
-                RequestStage::Pending | RequestStage::Expired | RequestStage::Ended
+                RequestStage::Pending
+                    | RequestStage::Expired
+                    | RequestStage::Ended
+                    | RequestStage::OverLimit
             ) {
                 out.push(item('a', "accept", MenuAction::Accept(n)));
             }
             if matches!(
                 r.stage,
                 RequestStage::Pending
+                    | RequestStage::Queued
                     | RequestStage::Preparing
                     | RequestStage::Posting
                     | RequestStage::WaitingForAnswer
@@ -90,7 +100,7 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
             out.push(item(
                 'b',
                 "ban",
-                MenuAction::Ban(r.issue.user.login.clone()),
+                MenuAction::BanUser(r.issue.user.login.clone()),
             ));
             out.push(item(
                 'u',

@@ -9,8 +9,8 @@ use ratatui::widgets::{Block, List, ListItem};
 use ratatui::Frame;
 
 use super::{fmt, layout, theme};
+use crate::app::PeerId;
 use crate::app::{sanitize_for_terminal, PeerState, State};
-use crate::rtc::peer::PeerId;
 
 /// What the conversation window can show, in list order: `None` is the activity log
 /// (notices, errors, `list`/`help` output), then every conversation in the order it began.

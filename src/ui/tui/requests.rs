@@ -10,8 +10,8 @@ use ratatui::Frame;
 use super::{fmt, layout, theme};
 use crate::app::{sanitize_for_terminal, Request, RequestStage, State};
 
-/// Requests in the queue, by issue number: waiting for the maintainer, for the offer, for
-/// the guest's answer, or connecting. Connected ones live in the peers window.
+/// Requests in the queue, by issue number: waiting for the maintainer, for a free peer
+/// (`limits.max_peers`), for the offer, for the guest's answer, or connecting. Connected ones live in the peers window.
 pub fn queue(app: &State) -> Vec<&Request> {
     app.requests
         .values()
@@ -19,6 +19,7 @@ pub fn queue(app: &State) -> Vec<&Request> {
             matches!(
                 r.stage,
                 RequestStage::Pending
+                    | RequestStage::Queued
                     | RequestStage::Preparing
                     | RequestStage::Posting
                     | RequestStage::WaitingForAnswer
@@ -32,6 +33,7 @@ pub fn queue(app: &State) -> Vec<&Request> {
 fn stage_text(stage: &RequestStage) -> (&'static str, bool) {
     match stage {
         RequestStage::Pending => ("⏸ accept?", true),
+        RequestStage::Queued => ("⧗ queued (busy)", false),
         RequestStage::Preparing => ("… preparing", false),
         RequestStage::Posting => ("… posting link", false),
         RequestStage::WaitingForAnswer => ("◷ link posted", false),

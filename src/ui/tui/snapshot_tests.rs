@@ -124,6 +124,35 @@ fn help_overlay() {
 }
 
 #[test]
+fn status_bar_shows_a_restarting_task_until_it_works_again() {
+    let mut app = empty_state();
+    crate::app::update(
+        &mut app,
+        NOW,
+        crate::app::Event::TaskRestarted {
+            task: crate::app::TASK_POLLER.into(),
+            error: "connection reset\x1b[2J".into(),
+            retry_in_secs: 4,
+        },
+    );
+    let screen = render(&seen(&app, 120, 24), &app, 120, 24);
+    assert_eq!(
+        screen[23],
+        " maintainer@maintainer/demo │ ! the GitHub poller stopped (connection reset\\u{1b}[2J); restarting in 4 s │ forg… ? help"
+    );
+    crate::app::update(
+        &mut app,
+        NOW,
+        crate::app::Event::Forge(crate::forge::ForgeEvent::PollOk),
+    );
+    let screen = render(&seen(&app, 120, 24), &app, 120, 24);
+    assert_eq!(
+        screen[23],
+        " maintainer@maintainer/demo │ forge ok · polled 0s ago │ rate 4987/5000                                          ? help"
+    );
+}
+
+#[test]
 fn terminal_40x12_says_it_is_too_small() {
     let app = two_conversations_state();
     assert_screen(render(&seen(&app, 40, 12), &app, 40, 12), SMALL);

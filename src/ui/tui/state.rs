@@ -16,8 +16,7 @@ use super::input::{self, InputLine};
 use super::keys::{self, Intent, KeyContext};
 use super::menu::{self, MenuAction, MenuTarget};
 use super::{conversation, help, layout, peers, requests};
-use crate::app::{sanitize_for_terminal, Command, RequestStage, State};
-use crate::rtc::peer::PeerId;
+use crate::app::{sanitize_for_terminal, Command, PeerId, RequestStage, State};
 
 /// The windows that can have the focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -261,8 +260,9 @@ fn activate_menu_item(tui: &mut TuiState, app: &State, index: usize, out: &mut V
     match item.action {
         MenuAction::Accept(issue) => out.push(UiAction::Send(Command::Accept { issue })),
         MenuAction::Decline(issue) => out.push(UiAction::Send(Command::Decline { issue })),
-        MenuAction::Kick(user) => out.push(UiAction::Send(Command::Kick { user })),
-        MenuAction::Ban(user) => out.push(UiAction::Send(Command::Ban { user })),
+        MenuAction::KickPeer(peer_id) => out.push(UiAction::Send(Command::KickPeer { peer_id })),
+        MenuAction::BanPeer(peer_id) => out.push(UiAction::Send(Command::BanPeer { peer_id })),
+        MenuAction::BanUser(user) => out.push(UiAction::Send(Command::Ban { user })),
         MenuAction::ShowUrl(url) => tui.say(sanitize_for_terminal(&url), false),
         MenuAction::Copy { what, text } => {
             tui.say(
@@ -418,12 +418,9 @@ fn submit(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     if line.trim().is_empty() {
         return;
     }
-    let guest = tui
-        .shown
-        .and_then(|id| app.conversations.get(&id))
-        .map(|c| c.guest.as_str());
+    let shown = tui.shown.filter(|id| app.conversations.contains_key(id));
     let request = request_index(tui, app).map(|i| requests::queue(app)[i].issue.number);
-    match input::interpret(&line, guest, request) {
+    match input::interpret(&line, shown, request) {
         Ok(submitted) => {
             tui.input.take();
             if tui.history.last() != Some(&line) {
@@ -511,9 +508,22 @@ fn mouse(tui: &mut TuiState, app: &State, m: MouseEvent, out: &mut Vec<UiAction>
 
 /// Keeps the view model consistent with the core after any event: attention (bell),
 /// showing a first conversation, read marks, a still view while scrolled up, selections
-/// and menus whose target went away.
+/// and menus whose target went away (the core evicts old closed conversations and forgets
+/// finished requests, so the bookkeeping here forgets them too).
 fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     let mut ring = false;
+    if tui
+        .shown
+        .is_some_and(|id| !app.conversations.contains_key(&id))
+    {
+        show(tui, app, None);
+    }
+    tui.known_peers
+        .retain(|id| app.conversations.contains_key(id));
+    tui.unread_seen
+        .retain(|id, _| app.conversations.contains_key(id));
+    let live_requests: BTreeSet<PeerId> = app.requests.values().map(|r| r.peer_id).collect();
+    tui.known_requests.retain(|id| live_requests.contains(id));
     for r in app.requests.values() {
         if tui.known_requests.insert(r.peer_id)
             && matches!(r.stage, RequestStage::Pending | RequestStage::Preparing)

@@ -1,5 +1,7 @@
 //! The status bar: host login, repository, forge health, rate-limit remaining, age of the
-//! last successful poll. [`model`] prepares the parts, [`draw`] only puts them on screen.
+//! last successful poll, and the host's own health (a task restarting, a warning from the
+//! runtime: `State::health`). [`model`] prepares the parts, [`draw`] only puts them on
+//! screen.
 
 use ratatui::layout::Rect;
 use ratatui::style::{Modifier, Style};
@@ -8,7 +10,7 @@ use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
 use super::{fmt, theme};
-use crate::app::{sanitize_for_terminal, State};
+use crate::app::{sanitize_for_terminal, NoticeSeverity, State};
 
 /// How healthy the forge looks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +32,9 @@ pub struct StatusModel {
     pub forge: String,
     /// `rate 4990/5000`, or `rate ?` until the forge reports it.
     pub rate: String,
+    /// The host's own problem, if any (`! the GitHub poller stopped …`), sanitized, and
+    /// whether it is an error (red) rather than a warning.
+    pub host: Option<(String, bool)>,
     /// Shown while quitting, instead of the help hint.
     pub quitting: bool,
 }
@@ -67,7 +72,7 @@ pub fn model(app: &State, now: u64, quitting: bool) -> StatusModel {
         (None, None, Some(p)) => (Health::Ok, format!("forge ok · {p}")),
         (None, None, None) => (Health::Unknown, "forge: first poll…".to_string()),
     };
-    let rate = match app.rate_limit {
+    let rate = match app.forge.rate {
         Some(r) => format!("rate {}/{}", r.remaining, r.limit),
         None => "rate ?".to_string(),
     };
@@ -80,6 +85,12 @@ pub fn model(app: &State, now: u64, quitting: bool) -> StatusModel {
         health,
         forge,
         rate,
+        host: app.health().map(|h| {
+            (
+                format!("! {}", sanitize_for_terminal(&h.text)),
+                h.severity == NoticeSeverity::Error,
+            )
+        }),
         quitting,
     }
 }
@@ -96,27 +107,36 @@ pub fn draw(frame: &mut Frame, area: Rect, m: &StatusModel) {
         " ? help "
     };
     let left_room = (area.width as usize).saturating_sub(fmt::width(right));
-    let left = format!(" {} │ {} │ {} ", m.who, m.forge, m.rate);
-    let left = fmt::fit(&left, left_room);
-    // Colour the forge part by health; the rest plain.
-    let split = fmt::width(&format!(" {} │ ", m.who)).min(fmt::width(&left));
-    let (a, b) = split_at_cells(&left, split);
-    let line = Line::from(vec![
-        Span::raw(a),
-        Span::styled(b, health),
-        Span::styled(right, Style::new().add_modifier(Modifier::BOLD)),
-    ]);
-    frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
-}
-
-/// Splits `s` after `cells` cells.
-fn split_at_cells(s: &str, cells: usize) -> (String, String) {
+    // ` who │ [! host problem │] forge │ rate `: the host's own problem comes before the
+    // forge part so a narrow terminal cuts the rate first.
+    let who = format!(" {} │ ", m.who);
+    let host = m
+        .host
+        .as_ref()
+        .map(|(text, error)| (format!("{text} │ "), *error));
+    let forge = format!("{} │ {} ", m.forge, m.rate);
+    let mut spans = Vec::new();
     let mut used = 0;
-    for (i, c) in s.char_indices() {
-        if used >= cells {
-            return (s[..i].to_string(), s[i..].to_string());
-        }
-        used += fmt::width(c.encode_utf8(&mut [0; 4]));
+    let mut push = |text: &str, style: Style, spans: &mut Vec<Span<'static>>| {
+        let part = fmt::truncate(text, left_room.saturating_sub(used));
+        used += fmt::width(&part);
+        spans.push(Span::styled(part, style));
+    };
+    push(&who, Style::new(), &mut spans);
+    if let Some((text, error)) = &host {
+        let style = if *error {
+            theme::error()
+        } else {
+            theme::warn()
+        };
+        push(text, style, &mut spans);
     }
-    (s.to_string(), String::new())
+    push(&forge, health, &mut spans);
+    spans.push(Span::raw(" ".repeat(left_room.saturating_sub(used))));
+    spans.push(Span::styled(
+        right,
+        Style::new().add_modifier(Modifier::BOLD),
+    ));
+    let line = Line::from(spans);
+    frame.render_widget(Paragraph::new(line).style(theme::status_bar()), area);
 }

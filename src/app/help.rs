@@ -1,0 +1,15 @@
+//! The text `help` prints: the console commands, shared by the plain console and the TUI
+//! (the TUI's key bindings live in its own help overlay).
+
+/// What `help` prints.
+pub const HELP: &str = "commands:
+  list                 show conversations and pending requests
+  reply <user> <msg>   send a message to a guest
+  @<user> <msg>        the same, shorter
+  kick <user>          end the conversation with a guest
+  ban <user>           kick and refuse the user's requests for this run
+  accept <issue>       offer a chat on a waiting (or expired) request
+  decline <issue>      refuse a request politely, taking its link down
+  accept manual|auto   whether new requests wait for `accept`
+  help                 this text
+  quit                 close every conversation and exit";
