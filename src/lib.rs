@@ -10,6 +10,7 @@
 //! - [`host`]: the tasks that run effects and feed events back;
 //! - [`ui`]: the plain console, the full-screen TUI and the command parser they share;
 //! - [`config`]: configuration file, environment and flags;
+//! - [`logging`]: where logs go, and the filter that keeps them quiet;
 //! - [`demo`]: the scripted guest of `janus demo --guest-bot`.
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod demo;
 pub mod doctor;
 pub mod forge;
 pub mod host;
+pub mod logging;
 pub mod pages;
 pub mod rtc;
 pub mod signal;
