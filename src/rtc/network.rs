@@ -160,6 +160,7 @@ pub(crate) fn note_mdns_candidates(sdp: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn stun_urls_are_split_and_literals_passed_through() {
@@ -200,6 +201,38 @@ mod tests {
         assert!(!resolved.iter().any(|u| u.contains("invalid")));
         // Cached: the second time is immediate and the same.
         assert_eq!(resolve_stun_servers(&urls).await, resolved);
+    }
+
+    /// Once per run, however many answers carry mDNS candidates.
+    #[test]
+    fn mdns_candidates_are_noted_once() {
+        use std::io::Write;
+        #[derive(Clone, Default)]
+        struct Captured(Arc<Mutex<Vec<u8>>>);
+        impl Write for Captured {
+            fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(bytes);
+                Ok(bytes.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let logs = Captured::default();
+        let writer = logs.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_ansi(false)
+            .with_writer(move || writer.clone())
+            .finish();
+        tracing::subscriber::with_default(subscriber, || {
+            note_mdns_candidates("a=candidate:1 1 udp 1 127.0.0.1 5 typ host");
+            for _ in 0..3 {
+                note_mdns_candidates("a=candidate:1 1 udp 1 0b2c-4d.local 5 typ host");
+            }
+        });
+        let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1, "{text}");
+        assert!(text.contains("WARN") && text.contains("mDNS"), "{text}");
     }
 
     #[test]
