@@ -138,6 +138,11 @@ impl Output {
         self.shared.refused.swap(false, Ordering::SeqCst)
     }
 
+    /// Whether a chunk was refused since the last [`Output::take_refused`], without clearing it.
+    pub fn was_refused(&self) -> bool {
+        self.shared.refused.load(Ordering::SeqCst)
+    }
+
     /// Whether the terminal is gone for good (the views then ask the host to quit).
     pub fn is_closed(&self) -> bool {
         self.shared.closed.load(Ordering::SeqCst)

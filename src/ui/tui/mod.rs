@@ -36,6 +36,8 @@ mod fixtures;
 #[cfg(test)]
 mod key_tests;
 #[cfg(test)]
+mod output_tests;
+#[cfg(test)]
 mod snapshot_tests;
 
 use std::io::{self, Write};
@@ -224,19 +226,11 @@ impl View for TuiView {
             // Best effort: a read mark lost to a full queue is sent again on the next draw.
             let _ = self.commands.try_send(command);
         }
-        if self.output.take_refused() {
-            // Some output never reached the terminal (it was not reading): what it shows is
-            // not what ratatui's last frame believes. Start over with a full redraw.
-            let _ = self.terminal.clear();
-        }
         let now = host::unix_now();
         let tui = &self.tui;
-        if let Err(e) = self
-            .terminal
-            .draw(|frame| screen::draw(frame, tui, app, now))
-        {
-            tracing::warn!("drawing the screen failed: {e}");
-        }
+        draw_through(&mut self.terminal, &self.output, |frame| {
+            screen::draw(frame, tui, app, now)
+        });
     }
 
     fn take_input(&mut self) -> Option<mpsc::Receiver<TerminalEvent>> {
@@ -279,6 +273,30 @@ impl Drop for TuiView {
         // The last frame first, then the restore, never the other way round.
         self.output.stop_within(Duration::from_millis(500));
         restore_terminal();
+    }
+}
+
+/// Draws one frame through the output thread. If output was refused since the last frame (the
+/// terminal was not reading), the screen shows an older frame than ratatui believes, so this
+/// frame starts from a cleared screen and is drawn whole; it never waits for the terminal.
+///
+/// Not `Terminal::clear`: it first asks the terminal for the cursor position, which writes to
+/// stdout directly and waits up to 2 s for a terminal that is, here, not reading. Instead the
+/// screen is cleared through the output thread, and an empty frame makes ratatui's idea of the
+/// screen blank too, so the next frame is written whole. A refusal on the way just repeats this.
+fn draw_through<F>(terminal: &mut Terminal<CrosstermBackend<OutputWriter>>, output: &Output, f: F)
+where
+    F: FnOnce(&mut ratatui::Frame),
+{
+    if output.take_refused() {
+        use ratatui::backend::{Backend, ClearType};
+        let backend = terminal.backend_mut();
+        let _ = backend.clear_region(ClearType::All);
+        let _ = Backend::flush(backend);
+        let _ = terminal.draw(|_| {});
+    }
+    if let Err(e) = terminal.draw(f) {
+        tracing::warn!("drawing the screen failed: {e}");
     }
 }
 
