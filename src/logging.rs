@@ -67,3 +67,27 @@ where
         .finish()
         .try_init()
 }
+
+#[cfg(test)]
+mod tests {
+    /// While the TUI runs, logs go to `janus.log` (directories created, appended, no colour
+    /// codes), through tracing-appender; the guard writes out the buffer when dropped.
+    #[test]
+    fn the_log_file_is_created_and_appended_to() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("data").join("janus.log");
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, "an earlier run\n").unwrap();
+        let guard = super::init(Some(&path)).expect("the file opens");
+        tracing::warn!("a warning for the file");
+        tracing::debug!("below the default filter");
+        drop(guard);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with("an earlier run\n"), "{text}");
+        assert!(text.contains("WARN a warning for the file"), "{text}");
+        assert!(
+            !text.contains("below the default") && !text.contains('\x1b'),
+            "{text}"
+        );
+    }
+}
