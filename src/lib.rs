@@ -11,6 +11,7 @@
 //! - [`ui`]: the plain console, the full-screen TUI and the command parser they share;
 //! - [`config`]: configuration file, environment and flags;
 //! - [`transcript`]: the per-conversation JSONL transcripts and `janus transcripts`;
+//! - [`logging`]: where logs go, and the filter that keeps them quiet;
 //! - [`demo`]: the scripted guest of `janus demo --guest-bot`;
 //! - [`clock`] and [`backoff`]: the one clock, RFC 3339 helper and backoff rule.
 
@@ -24,6 +25,7 @@ pub mod demo;
 pub mod doctor;
 pub mod forge;
 pub mod host;
+pub mod logging;
 pub mod pages;
 pub mod rtc;
 pub mod signal;

@@ -25,6 +25,7 @@ use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::forge::{Forge, RepoName};
 use janus::host::{self, HostSetup};
 use janus::rtc::peer::RtcConfig;
+use janus::ui::output::Output;
 use janus::ui::plain::{spawn_stdin_commands, PlainView};
 use janus::ui::tui::TuiOptions;
 
@@ -49,7 +50,7 @@ fn main() -> std::process::ExitCode {
         _ => cli.overrides.data_dir.clone(),
     };
     // The full-screen console owns the terminal: logs go to a file, never onto it.
-    init_logging(tui.then(|| log_file(data_dir)));
+    let _log_guard = init_logging(tui.then(|| log_file(data_dir)));
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -125,33 +126,10 @@ fn log_file(data_dir: Option<PathBuf>) -> PathBuf {
 }
 
 /// Logs go to stderr, quiet by default (`JANUS_LOG=debug` for more); to `file` instead while
-/// the full-screen console runs (nowhere if it cannot be opened). The token is never
-/// logged anywhere.
-fn init_logging(file: Option<PathBuf>) {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("JANUS_LOG")
-        .unwrap_or_else(|_| "warn,webrtc=error,rtc=error".into());
-    let fmt = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false);
-    let Some(path) = file else {
-        return fmt.with_writer(std::io::stderr).init();
-    };
-    let opened = path
-        .parent()
-        .map_or(Ok(()), std::fs::create_dir_all)
-        .and_then(|_| {
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(&path)
-        });
-    match opened {
-        Ok(f) => fmt
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(f))
-            .init(),
-        Err(_) => fmt.with_writer(std::io::sink).init(),
-    }
+/// the full-screen console runs (nowhere if it cannot be opened). See [`janus::logging`].
+/// The returned guard writes out buffered lines when dropped, at exit.
+fn init_logging(file: Option<PathBuf>) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    janus::logging::init(file.as_deref())
 }
 
 /// `janus run`: serve chat requests on a real repository.
@@ -175,11 +153,13 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
     client.set_reserve(cfg.rate_reserve);
     let forge: Arc<dyn Forge> = Arc::new(client);
     let identity = host::identify(forge.as_ref()).await?;
-    if !tui {
-        println!(
+    // The plain console's output thread: nothing below waits for the terminal.
+    let console = (!tui).then(Output::stdout);
+    if let Some(console) = &console {
+        console.line(&format!(
             "* janus: serving chat requests on {repo} as {} (poll every {:?}); type `help`",
             identity.login, cfg.poll_interval
-        );
+        ));
     }
     let settings = cfg.core_settings(repo, pages_url);
     let rtc = RtcConfig {
@@ -212,11 +192,12 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         )
         .await;
     }
+    let console = console.unwrap_or_else(Output::stdout);
     host::run_with(
         setup,
         identity,
-        Box::new(PlainView::new(std::io::stdout())),
-        host::signals::plain_commands(spawn_stdin_commands()),
+        Box::new(PlainView::new(console.clone())),
+        host::signals::plain_commands(spawn_stdin_commands(console)),
         startup,
     )
     .await
@@ -330,15 +311,16 @@ async fn demo(
         )
         .await
     } else {
+        let console = Output::stdout();
         for line in &banner {
-            println!("{line}");
+            console.line(line);
         }
-        println!("Type `help` for commands; `quit` exits.");
+        console.line("Type `help` for commands; `quit` exits.");
         host::run(
             setup,
             identity,
-            Box::new(PlainView::new(std::io::stdout())),
-            host::signals::plain_commands(spawn_stdin_commands()),
+            Box::new(PlainView::new(console.clone())),
+            host::signals::plain_commands(spawn_stdin_commands(console)),
         )
         .await
     };

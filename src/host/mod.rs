@@ -52,6 +52,12 @@ pub trait View: Send {
     fn on_input(&mut self, _state: &State, _input: TerminalEvent) -> Vec<Command> {
         Vec::new()
     }
+
+    /// Whether the view's output is gone for good (stdout's pipe closed, the terminal hung
+    /// up): the host loop then quits as if `quit` had been typed.
+    fn output_closed(&self) -> bool {
+        false
+    }
 }
 
 /// Everything the host needs to run.
@@ -191,8 +197,16 @@ pub async fn run_with(
             }
             _ = tick.tick() => Event::Tick,
         };
-        let effects = app::update(&mut state, unix_now(), event);
+        let mut effects = app::update(&mut state, unix_now(), event);
         view.render(&state);
+        if view.output_closed() && !state.quitting {
+            // Nobody sees the console any more (`| head` exited): an orderly quit.
+            effects.extend(app::update(
+                &mut state,
+                unix_now(),
+                Event::User(Command::Quit),
+            ));
+        }
         for effect in effects {
             match effect {
                 Effect::Quit => quit = true,

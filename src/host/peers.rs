@@ -1,8 +1,11 @@
 //! The peer registry: creates offerer peers, routes effects to them and their events back
-//! to the core as `Event`s.
+//! to the core as `Event`s. Every event is sent awaited (a full queue delays, never drops),
+//! and at quit `close_all` waits, bounded, until each guest's `bye` got out.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use tokio::sync::mpsc;
 
@@ -11,11 +14,25 @@ use crate::rtc::peer::{self, PeerEvent, PeerHandle, PeerId, RtcConfig};
 use crate::rtc::protocol::Frame;
 use crate::signal::token::{self, SignalPayload, TokenKind};
 
+/// The longest `close_all` waits, at quit, for every peer's `bye` to be acknowledged and its
+/// connection closed (a peer gives up on its own `bye` after 0.5 s; the rest is slack for
+/// many peers closing at once on a busy runtime).
+pub const CLOSE_ALL_LIMIT: Duration = Duration::from_secs(2);
+
+/// One registered peer.
+struct Entry {
+    handle: PeerHandle,
+    /// A close was asked for: no more sends, but it is still waited for at quit until its
+    /// task reports `Closed`.
+    closing: bool,
+}
+
 /// Shared handle to every live peer.
 #[derive(Clone)]
 pub struct Peers {
     /// std Mutex: held only to insert, look up or remove a handle, never across an await.
-    handles: Arc<Mutex<HashMap<PeerId, PeerHandle>>>,
+    /// A peer stays here until its task reports `Closed`, closing or not.
+    handles: Arc<Mutex<HashMap<PeerId, Entry>>>,
     /// How peers gather and bind.
     rtc: Arc<RtcConfig>,
     /// Where peer events go, translated into core events.
@@ -24,12 +41,14 @@ pub struct Peers {
     events: mpsc::Sender<Event>,
     /// Offer lifetime in seconds, written into the token's `exp`.
     offer_ttl: u64,
+    /// Set by `close_all`: an offer that completes afterwards is closed at once.
+    shutting_down: Arc<AtomicBool>,
 }
 
 impl Peers {
     pub fn new(rtc: RtcConfig, events: mpsc::Sender<Event>, offer_ttl: u64) -> Peers {
         let (peer_events, mut rx) = mpsc::channel::<(PeerId, PeerEvent)>(1024);
-        let handles: Arc<Mutex<HashMap<PeerId, PeerHandle>>> = Arc::default();
+        let handles: Arc<Mutex<HashMap<PeerId, Entry>>> = Arc::default();
         let forward_events = events.clone();
         let forward_handles = handles.clone();
         tokio::spawn(async move {
@@ -43,10 +62,7 @@ impl Peers {
                         total,
                     },
                     PeerEvent::Closed { reason } => {
-                        forward_handles
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .remove(&peer_id);
+                        lock(&forward_handles).remove(&peer_id);
                         Event::PeerClosed { peer_id, reason }
                     }
                 };
@@ -61,15 +77,16 @@ impl Peers {
             peer_events,
             events,
             offer_ttl,
+            shutting_down: Arc::default(),
         }
     }
 
+    /// The handle of a peer that is not closing.
     fn handle(&self, peer_id: PeerId) -> Option<PeerHandle> {
-        self.handles
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
+        lock(&self.handles)
             .get(&peer_id)
-            .cloned()
+            .filter(|e| !e.closing)
+            .map(|e| e.handle.clone())
     }
 
     /// Creates an offerer in the background; reports `OfferReady` or `OfferFailed`.
@@ -87,10 +104,11 @@ impl Peers {
                             exp: Some(expires_at),
                         };
                         let token = token::encode(TokenKind::Offer, &payload);
-                        this.handles
-                            .lock()
-                            .unwrap_or_else(|p| p.into_inner())
-                            .insert(peer_id, handle);
+                        let closing = this.shutting_down.load(Ordering::SeqCst);
+                        if closing {
+                            handle.close("the maintainer went offline");
+                        }
+                        lock(&this.handles).insert(peer_id, Entry { handle, closing });
                         Event::OfferReady {
                             peer_id,
                             issue,
@@ -111,9 +129,16 @@ impl Peers {
 
     pub fn apply_answer(&self, peer_id: PeerId, sdp: String) {
         let Some(handle) = self.handle(peer_id) else {
-            let _ = self.events.try_send(Event::AnswerFailed {
-                peer_id,
-                error: "the peer is gone".into(),
+            // Awaited, not `try_send`: a full queue must delay this event, never lose it (the
+            // request would wait for an answer that was already refused).
+            let events = self.events.clone();
+            tokio::spawn(async move {
+                let _ = events
+                    .send(Event::AnswerFailed {
+                        peer_id,
+                        error: "the peer is gone".into(),
+                    })
+                    .await;
             });
             return;
         };
@@ -138,32 +163,99 @@ impl Peers {
         }
     }
 
+    /// Asks the peer to say `bye` and close; it stays registered (for `close_all` to wait on)
+    /// until its task reports `Closed`.
     pub fn close(&self, peer_id: PeerId, reason: &str) {
-        let handle = self
-            .handles
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .remove(&peer_id);
-        if let Some(handle) = handle {
-            handle.close(reason);
+        let mut handles = lock(&self.handles);
+        if let Some(entry) = handles.get_mut(&peer_id).filter(|e| !e.closing) {
+            entry.closing = true;
+            entry.handle.close(reason);
         }
     }
 
-    /// Closes every peer (sending `bye`) and gives them a moment to flush.
+    /// At quit: closes every peer (each sends `bye`), then waits, at most [`CLOSE_ALL_LIMIT`],
+    /// until every peer, including those already closing, has had its `bye` acknowledged and
+    /// its connection closed, so the process does not exit before the guests hear of it.
     pub async fn close_all(&self, reason: &str) {
-        let all: Vec<PeerHandle> = self
-            .handles
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .drain()
-            .map(|(_, h)| h)
-            .collect();
-        let had_any = !all.is_empty();
-        for handle in all {
-            handle.close(reason);
+        self.shutting_down.store(true, Ordering::SeqCst);
+        let all: Vec<PeerHandle> = {
+            let mut handles = lock(&self.handles);
+            handles
+                .values_mut()
+                .map(|entry| {
+                    if !entry.closing {
+                        entry.closing = true;
+                        entry.handle.close(reason);
+                    }
+                    entry.handle.clone()
+                })
+                .collect()
+        };
+        if all.is_empty() {
+            return;
         }
-        if had_any {
-            tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+        let started = tokio::time::Instant::now();
+        let waited = tokio::time::timeout(
+            CLOSE_ALL_LIMIT,
+            futures::future::join_all(all.iter().map(|h| h.closed())),
+        )
+        .await;
+        match waited {
+            Ok(_) => tracing::debug!(
+                peers = all.len(),
+                took = ?started.elapsed(),
+                "every peer closed"
+            ),
+            Err(_) => {
+                let open = all.iter().filter(|h| !h.is_closed()).count();
+                tracing::warn!(
+                    "{open} of {} guest connections did not finish closing within {} s; \
+                     those guests may not have received the goodbye",
+                    all.len(),
+                    CLOSE_ALL_LIMIT.as_secs()
+                );
+            }
         }
+    }
+}
+
+fn lock(handles: &Mutex<HashMap<PeerId, Entry>>) -> MutexGuard<'_, HashMap<PeerId, Entry>> {
+    handles.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Issue #12: `AnswerFailed` went out with `try_send`, so a full queue dropped it.
+    #[tokio::test]
+    async fn a_full_event_queue_delays_events_but_never_drops_them() {
+        let (events, mut rx) = mpsc::channel(1);
+        let peers = Peers::new(RtcConfig::default(), events.clone(), 600);
+        events.send(Event::Tick).await.unwrap(); // the queue is full
+        peers.apply_answer(7, "v=0".into());
+        peers.apply_answer(8, "v=0".into());
+        let mut failed = Vec::new();
+        for _ in 0..3 {
+            let ev = tokio::time::timeout(Duration::from_secs(5), rx.recv())
+                .await
+                .expect("an event")
+                .expect("channel open");
+            if let Event::AnswerFailed { peer_id, error } = ev {
+                assert_eq!(error, "the peer is gone");
+                failed.push(peer_id);
+            }
+        }
+        failed.sort();
+        assert_eq!(failed, vec![7, 8]);
+    }
+
+    #[tokio::test]
+    async fn close_all_with_no_peer_returns_at_once() {
+        let (events, _rx) = mpsc::channel(1);
+        let peers = Peers::new(RtcConfig::default(), events, 600);
+        let started = std::time::Instant::now();
+        peers.close_all("bye").await;
+        assert!(started.elapsed() < Duration::from_millis(50));
     }
 }

@@ -3,9 +3,11 @@
 //! - [`protocol`]: the frames of the `janus` data channel, their limits, strict decoding;
 //! - [`flood`]: the pure per-peer flood limit (token bucket + drop count);
 //! - `outbox`: the byte-bounded queue of frames waiting for the data channel;
+//! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
 //!   [`PeerEvent`] — over one tokio task per peer (`session`).
 pub mod flood;
+mod network;
 mod outbox;
 pub mod peer;
 pub mod protocol;

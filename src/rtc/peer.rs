@@ -213,6 +213,12 @@ impl PeerHandle {
         self.requests.is_closed()
     }
 
+    /// Waits until the peer task has finished closing: its `bye` acknowledged (or given up
+    /// on after `BYE_FLUSH_TIMEOUT`), the channel and the connection closed. Bound it.
+    pub async fn closed(&self) {
+        self.requests.closed().await
+    }
+
     /// Test hook: sends `bytes` as one binary message with no encoding or size check, to
     /// exercise the remote's refusal paths. Not part of the API.
     #[doc(hidden)]
@@ -368,11 +374,13 @@ async fn build(
     if let Some(bad) = cfg.ice_servers.iter().find(|url| !url.starts_with("stun:")) {
         return Err(RtcError::BadIceServer(bad.clone()));
     }
-    let ice_servers = cfg
-        .ice_servers
-        .iter()
+    // Named hosts become IP literals here, so webrtc neither resolves them for every offer
+    // nor logs an error each time it cannot (`network.rs`).
+    let ice_servers = super::network::resolve_stun_servers(&cfg.ice_servers)
+        .await
+        .into_iter()
         .map(|url| RTCIceServer {
-            urls: vec![url.clone()],
+            urls: vec![url],
             ..Default::default()
         })
         .collect();

@@ -43,6 +43,7 @@ use super::peer::{
     has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT,
 };
 use super::protocol::{self, Decoded, Frame};
+use crate::app::sanitize_for_terminal;
 
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
 /// SCTP is at its limit). Overflow closes the peer: the remote is not reading.
@@ -341,6 +342,7 @@ impl Session {
         if !has_data_channel(&answer.sdp) {
             return Err(RtcError::AnswerWithoutDataChannel);
         }
+        super::network::note_mdns_candidates(&answer.sdp);
         self.pc
             .set_remote_description(answer)
             .await
@@ -453,9 +455,10 @@ impl Session {
             Ok(Decoded::Frame(Frame::Bye { reason })) if reason.is_empty() => {
                 End::quiet("the remote said bye")
             }
-            Ok(Decoded::Frame(Frame::Bye { reason })) => {
-                End::quiet(format!("the remote said bye: {reason}"))
-            }
+            Ok(Decoded::Frame(Frame::Bye { reason })) => End::quiet(format!(
+                "the remote said bye: {}",
+                guest_text_on_one_line(&reason)
+            )),
             Ok(Decoded::Frame(frame)) => {
                 self.emit(PeerEvent::Frame(frame)).await;
                 None
@@ -504,6 +507,8 @@ impl Session {
     /// Drop reports are lossy on purpose (the count in the next one catches up): a flood must
     /// not turn into a flood of events the host has to wait for.
     fn report_drop(&self, reason: String, total: u64) {
+        // Refusals may quote what the remote sent (a JSON error's snippet).
+        let reason = guest_text_on_one_line(&reason);
         tracing::debug!(peer = self.id, total, "dropped an incoming frame: {reason}");
         let _ = self
             .events
@@ -549,6 +554,21 @@ impl Session {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
     }
+}
+
+/// Most characters of a remote's text (a `bye` reason) carried into an event.
+const REMOTE_TEXT_CHARS: usize = 200;
+
+/// The remote's text as one neutralised line: newlines and control characters made visible
+/// (`app::sanitize_for_terminal`), cut to [`REMOTE_TEXT_CHARS`]. A `bye` reason ends up in a
+/// console notice; with a newline it could otherwise print a line of the guest's choosing.
+pub(crate) fn guest_text_on_one_line(text: &str) -> String {
+    let mut line = sanitize_for_terminal(text);
+    if let Some((cut, _)) = line.char_indices().nth(REMOTE_TEXT_CHARS) {
+        line.truncate(cut);
+        line.push('…');
+    }
+    line
 }
 
 /// The next event of the channel, or never if there is none yet.

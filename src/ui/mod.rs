@@ -2,5 +2,6 @@
 //! Views render the core's state and turn input into `app::Event`s; no decisions here.
 
 pub mod commands;
+pub mod output;
 pub mod plain;
 pub mod tui;

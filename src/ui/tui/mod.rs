@@ -9,6 +9,9 @@
 //! - this file: the terminal (raw mode, alternate screen, mouse, bracketed paste), a
 //!   reader thread for input, [`TuiView`] (the host's `View`), and [`run`] for `main`.
 //!
+//! Frames are written by the output thread (`ui::output`), never by the host loop; a frame the
+//! terminal did not take makes the next one a full redraw.
+//!
 //! The terminal is restored when the view is dropped (quit), on Ctrl-C (a key in raw mode:
 //! it asks the core to quit; twice exits at once), on SIGINT/SIGTERM/SIGHUP (quit), and on
 //! panic (a hook restores before the message prints). Logs never go to the screen: `main`
@@ -33,28 +36,29 @@ mod fixtures;
 #[cfg(test)]
 mod key_tests;
 #[cfg(test)]
+mod output_tests;
+#[cfg(test)]
 mod snapshot_tests;
 
-use std::io::{self, Stdout, Write};
+use std::io::{self, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once};
 use std::time::Duration;
 
-use base64::Engine;
 use color_eyre::eyre::{Result, WrapErr};
+use crossterm::clipboard::CopyToClipboard;
 use crossterm::event::{
     DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
     Event as TermEvent,
 };
-use crossterm::terminal::{
-    disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
-};
+use crossterm::terminal::{enable_raw_mode, EnterAlternateScreen};
 use ratatui::backend::CrosstermBackend;
 use ratatui::Terminal;
 use tokio::sync::mpsc;
 
 use crate::app::{Command, HostIdentity, State};
 use crate::host::{self, HostSetup, TerminalEvent, View};
+use crate::ui::output::{Output, OutputWriter};
 pub use state::{update, TuiState, UiAction, UiEvent};
 
 /// How the TUI behaves (from the config file and the subcommand).
@@ -70,19 +74,23 @@ pub struct TuiOptions {
 /// the panic hook and `Drop` restore it exactly once.
 static ACTIVE: AtomicBool = AtomicBool::new(false);
 
-/// Leaves raw mode and the alternate screen if we entered them. Idempotent.
+/// Leaves raw mode and the alternate screen if we entered them. Idempotent. Writes to stdout
+/// directly: callers stop the output thread first (`Output::stop_within`), except the panic
+/// hook, which cannot wait.
+///
+/// `ratatui::try_restore` does the raw mode and alternate screen part. `ratatui::init` is not
+/// used: it builds a terminal that writes to stdout synchronously (this one writes through
+/// the output thread, so drawing never blocks the host loop), and its panic hook, which comes
+/// only with it, undoes neither mouse capture nor bracketed paste.
 fn restore_terminal() {
     if ACTIVE.swap(false, Ordering::SeqCst) {
-        let _ = disable_raw_mode();
-        let mut out = io::stdout();
         let _ = crossterm::execute!(
-            out,
+            io::stdout(),
             DisableMouseCapture,
             DisableBracketedPaste,
-            LeaveAlternateScreen,
             crossterm::cursor::Show
         );
-        let _ = out.flush();
+        let _ = ratatui::try_restore();
     }
 }
 
@@ -133,7 +141,11 @@ fn spawn_reader(
 
 /// The full-screen console as a host `View`.
 pub struct TuiView {
-    terminal: Terminal<CrosstermBackend<Stdout>>,
+    /// Draws through the output thread (`ui::output`): a frame the terminal did not take is
+    /// noticed (`Output::take_refused`) and the next one is drawn whole.
+    terminal: Terminal<CrosstermBackend<OutputWriter>>,
+    /// The output thread itself, stopped before the terminal is restored.
+    output: Output,
     tui: TuiState,
     /// Terminal input, handed to the host loop once (`take_input`).
     input: Option<mpsc::Receiver<TerminalEvent>>,
@@ -157,16 +169,18 @@ impl TuiView {
                 EnableMouseCapture,
                 EnableBracketedPaste
             )?;
-            let terminal = Terminal::new(CrosstermBackend::new(io::stdout()))?;
+            let output = Output::stdout();
+            let terminal = Terminal::new(CrosstermBackend::new(output.writer()))?;
             let size = terminal.size()?;
-            Ok::<_, io::Error>((terminal, size))
+            Ok::<_, io::Error>((terminal, output, size))
         })();
-        let (terminal, size) = setup.inspect_err(|_| restore_terminal())?;
+        let (terminal, output, size) = setup.inspect_err(|_| restore_terminal())?;
         let (tx, rx) = mpsc::channel(256);
         let stop = Arc::new(AtomicBool::new(false));
         let reader = spawn_reader(tx, stop.clone()).inspect_err(|_| restore_terminal())?;
         Ok(TuiView {
             terminal,
+            output,
             tui: TuiState::new((size.width, size.height), options.bell, options.banner),
             input: Some(rx),
             commands,
@@ -183,10 +197,12 @@ impl TuiView {
                 UiAction::Send(c) => commands.push(c),
                 UiAction::Bell => self.write_raw("\x07"),
                 UiAction::Copy(text) => {
-                    let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-                    self.write_raw(&format!("\x1b]52;c;{b64}\x07"));
+                    // OSC 52: the terminal puts the text on the clipboard (also over ssh).
+                    let out = self.terminal.backend_mut();
+                    let _ = crossterm::execute!(out, CopyToClipboard::to_clipboard_from(text));
                 }
                 UiAction::ForceQuit => {
+                    self.output.stop_within(Duration::from_millis(100));
                     restore_terminal();
                     eprintln!("janus: quit without waiting (second Ctrl-C)");
                     std::process::exit(130);
@@ -196,7 +212,7 @@ impl TuiView {
         commands
     }
 
-    /// Writes control sequences the screen buffer does not model (bell, OSC 52).
+    /// Writes control sequences the screen buffer does not model (the bell).
     fn write_raw(&mut self, s: &str) {
         let out = self.terminal.backend_mut();
         let _ = out.write_all(s.as_bytes()).and_then(|_| out.flush());
@@ -212,16 +228,17 @@ impl View for TuiView {
         }
         let now = host::unix_now();
         let tui = &self.tui;
-        if let Err(e) = self
-            .terminal
-            .draw(|frame| screen::draw(frame, tui, app, now))
-        {
-            tracing::warn!("drawing the screen failed: {e}");
-        }
+        draw_through(&mut self.terminal, &self.output, |frame| {
+            screen::draw(frame, tui, app, now)
+        });
     }
 
     fn take_input(&mut self) -> Option<mpsc::Receiver<TerminalEvent>> {
         self.input.take()
+    }
+
+    fn output_closed(&self) -> bool {
+        self.output.is_closed()
     }
 
     fn on_input(&mut self, app: &State, input: TerminalEvent) -> Vec<Command> {
@@ -253,7 +270,33 @@ impl Drop for TuiView {
                 let _ = reader.join();
             }
         }
+        // The last frame first, then the restore, never the other way round.
+        self.output.stop_within(Duration::from_millis(500));
         restore_terminal();
+    }
+}
+
+/// Draws one frame through the output thread. If output was refused since the last frame (the
+/// terminal was not reading), the screen shows an older frame than ratatui believes, so this
+/// frame starts from a cleared screen and is drawn whole; it never waits for the terminal.
+///
+/// Not `Terminal::clear`: it first asks the terminal for the cursor position, which writes to
+/// stdout directly and waits up to 2 s for a terminal that is, here, not reading. Instead the
+/// screen is cleared through the output thread, and an empty frame makes ratatui's idea of the
+/// screen blank too, so the next frame is written whole. A refusal on the way just repeats this.
+fn draw_through<F>(terminal: &mut Terminal<CrosstermBackend<OutputWriter>>, output: &Output, f: F)
+where
+    F: FnOnce(&mut ratatui::Frame),
+{
+    if output.take_refused() {
+        use ratatui::backend::{Backend, ClearType};
+        let backend = terminal.backend_mut();
+        let _ = backend.clear_region(ClearType::All);
+        let _ = Backend::flush(backend);
+        let _ = terminal.draw(|_| {});
+    }
+    if let Err(e) = terminal.draw(f) {
+        tracing::warn!("drawing the screen failed: {e}");
     }
 }
 
