@@ -161,7 +161,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
             identity.login, cfg.poll_interval
         ));
     }
-    let settings = cfg.core_settings(repo, pages_url);
+    let settings = cfg.core_settings(repo.clone(), pages_url);
     let rtc = RtcConfig {
         ice_servers: cfg.ice_servers.clone(),
         gather_timeout: cfg.gather_timeout,
@@ -174,6 +174,8 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         rtc,
         blog: BlogStore::new(cfg.blog_dir.clone()),
         poll_interval: cfg.poll_interval,
+        transcripts: Some(host::transcripts_dir(&cfg.data_dir)),
+        journal: Some(host::journal_file(&cfg.data_dir, &repo)),
     };
     let startup = if cfg.manual_accept {
         vec![Command::SetAcceptMode { manual: true }]
@@ -301,6 +303,10 @@ async fn demo(
         rtc,
         blog: BlogStore::new(blog_dir),
         poll_interval: Duration::from_secs_f64(poll),
+        // Transcripts only where asked (`--data-dir`); the journal never: the embedded
+        // forge and its comments end with the demo.
+        transcripts: flags.data_dir.as_deref().map(host::transcripts_dir),
+        journal: None,
     };
     let result = if tui {
         janus::ui::tui::run(
@@ -345,7 +351,7 @@ async fn forge_only(listen: std::net::SocketAddr, repo: &str, users: &[String]) 
 /// `janus transcripts [USER]`: the list, or every conversation with USER, sanitized.
 fn transcripts(flags: &Overrides, user: Option<&str>) -> Result<()> {
     let cfg = config::load(flags)?;
-    let dir = cfg.data_dir.join("transcripts");
+    let dir = host::transcripts_dir(&cfg.data_dir);
     let mut out = std::io::stdout().lock();
     match user {
         None => janus::transcript::list(&dir, &mut out)

@@ -63,6 +63,8 @@ async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -
         rtc: rtc_loopback(),
         blog,
         poll_interval: poll,
+        transcripts: None,
+        journal: None,
     };
     let (tx, lines) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);

@@ -6,24 +6,28 @@
 //! for WebRTC sessions, the blog store for posts. On quit, [`Shutdown`] stops the tasks in
 //! order: pending comment edits first (bounded), then peers, then the poller.
 
+mod effects;
 pub mod journal;
 pub mod pace;
 mod peers;
 pub mod signals;
+mod supervise;
 mod write_job;
 mod writer;
 
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use color_eyre::eyre::{eyre, Result};
 use tokio::sync::{mpsc, watch};
 
-use crate::app::{self, Command, Effect, Event, HostIdentity, Settings, State};
+use crate::app::{self, Command, Event, HostIdentity, Settings, State};
 use crate::blog::BlogStore;
-use crate::forge::{poll, Forge, ForgeError};
+use crate::forge::{poll, Forge, ForgeError, RepoName};
 use crate::rtc::peer::RtcConfig;
-use crate::rtc::protocol::Frame;
+use crate::transcript::TranscriptStore;
+use effects::EffectRunner;
 
 pub use peers::Peers;
 pub use writer::{Writer, WriterConfig};
@@ -71,6 +75,12 @@ pub struct HostSetup {
     /// Where blog posts are read from.
     pub blog: BlogStore,
     pub poll_interval: Duration,
+    /// Where transcripts are written (`<data_dir>/transcripts`, see [`transcripts_dir`]);
+    /// `None`: nowhere (tests, or `transcripts = false`).
+    pub transcripts: Option<PathBuf>,
+    /// The journal of pending link edits (see [`journal_file`]); `None`: kept in memory
+    /// only (tests, and the demo, whose forge does not outlive it).
+    pub journal: Option<PathBuf>,
 }
 
 /// Checks who we are and that the repository is usable; errors name the fix.
@@ -119,19 +129,20 @@ pub async fn run_with(
 ) -> Result<()> {
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
     let mut state = State::new(host, setup.settings.clone(), unix_now());
-    let startup_effects: Vec<Effect> = startup
-        .into_iter()
-        .flat_map(|c| app::update(&mut state, unix_now(), Event::User(c)))
-        .collect();
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let (forge_tx, mut forge_rx) = mpsc::channel(256);
-    let poller = tokio::spawn(poll::run_poller(
-        setup.forge.clone(),
-        setup.poll_interval,
-        forge_tx,
-        stop_rx,
-    ));
+    let poller = {
+        let (forge, interval) = (setup.forge.clone(), setup.poll_interval);
+        let stop = stop_rx.clone();
+        supervise::supervise(
+            app::TASK_POLLER,
+            events_tx.clone(),
+            stop_rx,
+            Duration::from_secs(2),
+            move || poll::run_poller(forge.clone(), interval, forge_tx.clone(), stop.clone()),
+        )
+    };
     let forward = {
         let events_tx = events_tx.clone();
         tokio::spawn(async move {
@@ -142,16 +153,28 @@ pub async fn run_with(
             }
         })
     };
-    let writer = Writer::spawn(setup.forge.clone(), events_tx.clone());
+    let journal = setup.journal.clone();
+    let writer = Writer::spawn_with(
+        setup.forge.clone(),
+        events_tx.clone(),
+        WriterConfig {
+            journal,
+            ..WriterConfig::default()
+        },
+    );
     let peers = Peers::new(
         setup.rtc.clone(),
         events_tx.clone(),
         setup.settings.offer_ttl_secs,
     );
-    let blog = Arc::new(setup.blog);
+    let transcripts = setup
+        .transcripts
+        .clone()
+        .filter(|_| setup.settings.transcripts)
+        .map(TranscriptStore::new);
+    let mut runner = EffectRunner::new(writer, peers.clone(), setup.blog, transcripts);
     let shutdown = Shutdown {
-        writer,
-        peers: peers.clone(),
+        peers,
         stop: stop_tx,
         poller,
         forward,
@@ -161,15 +184,11 @@ pub async fn run_with(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut commands_open = true;
     let mut input = view.take_input();
-    let mut quit = false;
-    for effect in startup_effects {
-        match effect {
-            Effect::Quit => quit = true,
-            other => dispatch(other, &shutdown.writer, &peers, &blog),
-        }
+    for command in startup {
+        runner.step(&mut state, view.as_mut(), Event::User(command));
     }
     view.render(&state);
-    while !(quit || state.quitting) {
+    while !(runner.quit || state.quitting) {
         let event = tokio::select! {
             Some(ev) = events.recv() => ev,
             cmd = commands.recv(), if commands_open => match cmd {
@@ -182,94 +201,71 @@ pub async fn run_with(
                     continue;
                 };
                 // The view turns its input into commands with the current state in hand.
-                let mut effects = Vec::new();
-                for command in view.on_input(&state, ev) {
-                    effects.extend(app::update(&mut state, unix_now(), Event::User(command)));
+                let commands = view.on_input(&state, ev);
+                for command in commands {
+                    runner.step(&mut state, view.as_mut(), Event::User(command));
                 }
                 view.render(&state);
-                for effect in effects {
-                    match effect {
-                        Effect::Quit => quit = true,
-                        other => dispatch(other, &shutdown.writer, &peers, &blog),
-                    }
-                }
                 continue;
             }
             _ = tick.tick() => Event::Tick,
         };
-        let mut effects = app::update(&mut state, unix_now(), event);
-        view.render(&state);
-        if view.output_closed() && !state.quitting {
-            // Nobody sees the console any more (`| head` exited): an orderly quit.
-            effects.extend(app::update(
-                &mut state,
-                unix_now(),
-                Event::User(Command::Quit),
-            ));
-        }
-        for effect in effects {
-            match effect {
-                Effect::Quit => quit = true,
-                other => dispatch(other, &shutdown.writer, &peers, &blog),
-            }
-        }
+        runner.step(&mut state, view.as_mut(), event);
     }
-    shutdown.run().await;
+    let writer = runner.into_writer();
+    let left = shutdown.run(writer).await;
+    if left > 0 {
+        let text = format!(
+            "{left} link edit(s) could not be made before quitting (they take signaling tokens out of comments); they are saved, and the next start finishes them first"
+        );
+        app::update(
+            &mut state,
+            unix_now(),
+            Event::HostNotice {
+                text,
+                severity: app::NoticeSeverity::Warning,
+            },
+        );
+    }
     view.render(&state);
     Ok(())
 }
 
-fn dispatch(effect: Effect, writer: &Writer, peers: &Peers, blog: &Arc<BlogStore>) {
-    match effect {
-        Effect::CreateOffer { peer_id, issue } => peers.create_offer(peer_id, issue),
-        Effect::PostComment { .. } | Effect::EditComment { .. } | Effect::CloseIssue { .. } => {
-            writer.submit(effect)
-        }
-        Effect::ApplyAnswer { peer_id, sdp } => peers.apply_answer(peer_id, sdp),
-        Effect::Send { peer_id, frame } => peers.send(peer_id, frame),
-        Effect::ClosePeer { peer_id, reason } => peers.close(peer_id, &reason),
-        Effect::SendBlogIndex { peer_id } => {
-            let (blog, peers) = (blog.clone(), peers.clone());
-            tokio::task::spawn_blocking(move || {
-                peers.send(
-                    peer_id,
-                    Frame::BlogIndex {
-                        posts: blog.index(),
-                    },
-                )
-            });
-        }
-        Effect::SendBlogPost { peer_id, slug } => {
-            let (blog, peers) = (blog.clone(), peers.clone());
-            tokio::task::spawn_blocking(move || {
-                let frame = blog.post(&slug).unwrap_or_else(|| Frame::Notice {
-                    text: "That blog post does not exist (any more).".into(),
-                });
-                peers.send(peer_id, frame)
-            });
-        }
-        // The transcript store is wired in by the hardening merge (issue #12).
-        Effect::Transcribe { .. } => {}
-        Effect::Quit => {}
-    }
+/// The scrub journal of `repo` under `data_dir`: one per repository, so a data directory
+/// shared by two repositories never edits one's comments through the other.
+pub fn journal_file(data_dir: &Path, repo: &RepoName) -> PathBuf {
+    let name = crate::transcript::safe_name(&format!("{}_{}", repo.owner, repo.name));
+    data_dir.join("repos").join(name).join(journal::JOURNAL_FILE)
+}
+
+/// Where transcripts go under `data_dir`.
+pub fn transcripts_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("transcripts")
 }
 
 /// Stops the background tasks in order, like a drop guard but awaited.
 struct Shutdown {
-    writer: Writer,
     peers: Peers,
     stop: watch::Sender<bool>,
     poller: tokio::task::JoinHandle<()>,
     forward: tokio::task::JoinHandle<()>,
 }
 
+/// How long quitting waits for link edits before leaving them to the next start.
+const DRAIN_LIMIT: Duration = Duration::from_secs(10);
+
 impl Shutdown {
-    async fn run(self) {
-        // Comment edits (expiring links) matter more than speed, but only for a while.
-        self.writer.drain(Duration::from_secs(5)).await;
-        self.peers.close_all("the maintainer went offline").await;
+    /// Finishes the writes (bounded), says `bye` to every guest (bounded, until delivered),
+    /// stops the poller. Returns how many link edits are left for the next start.
+    async fn run(self, writer: Writer) -> usize {
+        // Taking tokens down matters more than speed; the bye can go out meanwhile.
+        let (left, ()) = tokio::join!(
+            writer.drain(DRAIN_LIMIT),
+            self.peers.close_all("the maintainer went offline")
+        );
         let _ = self.stop.send(true);
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.poller).await;
+        let _ = tokio::time::timeout(Duration::from_secs(3), self.poller).await;
         self.forward.abort();
+        left
     }
 }

@@ -95,6 +95,8 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
         rtc: rtc_loopback(),
         blog,
         poll_interval,
+        transcripts: None,
+        journal: None,
     };
     let (tx, activity) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);
