@@ -71,11 +71,14 @@ async fn absurd_retry_after_and_reset_headers_are_clamped_to_an_hour() {
     }
     // A good answer claiming a reset in the far future, with nothing left.
     let fresh = host(&forge);
-    forge.inject(FaultRule::new(Fault::Headers(vec![
-        ("x-ratelimit-limit".into(), "5000".into()),
-        ("x-ratelimit-remaining".into(), "0".into()),
-        ("x-ratelimit-reset".into(), "99999999999999999999999".into()),
-    ])));
+    forge.inject(
+        FaultRule::new(Fault::Headers(vec![
+            ("x-ratelimit-limit".into(), "5000".into()),
+            ("x-ratelimit-remaining".into(), "0".into()),
+            ("x-ratelimit-reset".into(), "99999999999999999999999".into()),
+        ]))
+        .path("/issues?"),
+    );
     fresh.poll_issues().await.unwrap();
     assert_eq!(fresh.last_rate_limit().unwrap().reset, u64::MAX);
     let (wait, reason) = fresh.poll_pause().expect("the reserve pauses polling");
