@@ -3,14 +3,14 @@
 //! write pauses writes only while polling keeps its tick; a poller stopped mid-poll and
 //! started again neither repeats nor skips an event.
 
-mod common;
+mod forge_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use forge_support::{forge, host_client as host};
 use janus::app::{Effect, Event, WritePurpose};
-use janus::forge::github::GitHubClient;
-use janus::forge::local::{Fault, FaultRule, LocalForge, LocalForgeConfig};
+use janus::forge::local::{Fault, FaultRule};
 use janus::forge::poll::run_poller;
 use janus::forge::{Forge, ForgeError, ForgeEvent};
 use janus::host::{Writer, WriterConfig};
@@ -18,20 +18,6 @@ use tokio::sync::{mpsc, watch};
 
 /// One hour and the poller's jitter, in seconds: the longest pause a server can cause.
 const HOUR_AND_JITTER: u64 = 3602;
-
-async fn forge() -> LocalForge {
-    let cfg = LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: common::repo(),
-    };
-    LocalForge::start(cfg).await.expect("the forge starts")
-}
-
-fn host(forge: &LocalForge) -> GitHubClient {
-    GitHubClient::new(&forge.api_url(), Some(forge.host_token()), common::repo()).unwrap()
-}
 
 fn unix_now() -> u64 {
     janus::clock::unix_now()

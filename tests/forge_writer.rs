@@ -4,33 +4,24 @@
 //! reported and the writer goes on.
 
 mod common;
+mod forge_support;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use forge_support::forge;
 use janus::app::{Effect, Event, WritePurpose};
 use janus::forge::github::GitHubClient;
-use janus::forge::local::{Fault, FaultRule, LocalForge, LocalForgeConfig};
+use janus::forge::local::{Fault, FaultRule, LocalForge};
 use janus::forge::{Comment, Forge, ForgeError, Issue, Repository, User};
 use janus::host::journal::journal_path;
 use janus::host::{Writer, WriterConfig};
 use tokio::sync::mpsc;
 
-async fn forge() -> LocalForge {
-    let cfg = LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: common::repo(),
-    };
-    LocalForge::start(cfg).await.expect("the forge starts")
-}
-
 async fn host(forge: &LocalForge) -> Arc<GitHubClient> {
-    let client =
-        GitHubClient::new(&forge.api_url(), Some(forge.host_token()), common::repo()).unwrap();
+    let client = forge_support::host_client(forge);
     client.current_user().await.unwrap();
     Arc::new(client)
 }
