@@ -70,6 +70,23 @@ async fn absurd_retry_after_and_reset_headers_are_clamped_to_an_hour() {
     let (wait, reason) = fresh.poll_pause().expect("the reserve pauses polling");
     assert!(wait <= Duration::from_secs(3600), "{wait:?}");
     assert!(reason.contains("keeping them for replies"), "{reason}");
+    // A body claimed far larger than the response limit is refused, not awaited.
+    forge.inject(
+        FaultRule::new(Fault::Headers(vec![(
+            "content-length".into(),
+            "99999999999999".into(),
+        )]))
+        .path("/issues?"),
+    );
+    let started = Instant::now();
+    forge
+        .open_issue("alice", "a change, so the list answers 200", "")
+        .unwrap();
+    match fresh.poll_issues().await {
+        Err(ForgeError::Network { .. } | ForgeError::BadResponse { .. }) => {}
+        other => panic!("expected a network error, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
     forge.shutdown().await;
 }
 
