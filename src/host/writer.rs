@@ -10,7 +10,9 @@
 //!   as the writer receives it, which it does at once even while a write is in flight, and
 //!   leaves it once the forge confirmed or refused the edit for good. Scrubs a previous run
 //!   left there run first, before any new work; their results are logged, not reported to
-//!   this run's core, which never asked for them.
+//!   this run's core, which never asked for them. A scrub that failed transiently on every
+//!   attempt stays journaled (it is not retried this run, so it cannot starve other writes)
+//!   and counts in what [`Writer::drain`] reports as unfinished.
 //! - **Pacing** follows GitHub's documented limits for content-creating requests: at most
 //!   80 a minute and 500 an hour, in sliding windows ([`super::pace`]).
 //! - **Nothing dropped.** Results go to the core through an unbounded hand-over and an
