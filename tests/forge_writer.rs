@@ -332,3 +332,39 @@ async fn a_panic_in_one_job_is_reported_and_the_writer_goes_on() {
     );
     forge.shutdown().await;
 }
+
+#[tokio::test]
+async fn sixty_link_edits_at_quit_finish_within_the_five_second_drain() {
+    // The issue's 50-guest quit: ~60 scrubs. At the old fixed 1 s spacing they needed a
+    // minute; within GitHub's 80 a minute they all go at once.
+    let (forge, client, issue, ids) = setup(60).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_path(dir.path());
+    let (tx, _rx) = mpsc::channel(1024);
+    let w = Writer::spawn_with(
+        client,
+        tx,
+        WriterConfig {
+            journal: Some(journal.clone()),
+            ..WriterConfig::default()
+        },
+    );
+    for id in &ids {
+        w.submit(scrub(*id, issue, "link expired"));
+    }
+    let started = std::time::Instant::now();
+    let left = w.drain(Duration::from_secs(5)).await;
+    let took = started.elapsed();
+    println!("60 scrubs drained in {took:?}");
+    assert_eq!(left, 0, "all done within the drain ({took:?})");
+    assert!(!journal.exists());
+    let guest = common::guest(&forge, "bob");
+    let edited = guest
+        .comments(issue)
+        .await
+        .iter()
+        .filter(|c| c.body == "link expired")
+        .count();
+    assert_eq!(edited, 60);
+    forge.shutdown().await;
+}
