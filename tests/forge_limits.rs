@@ -3,14 +3,14 @@
 //! write pauses writes only while polling keeps its tick; a poller stopped mid-poll and
 //! started again neither repeats nor skips an event.
 
-mod common;
+mod forge_support;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use forge_support::{forge, host_client as host};
 use janus::app::{Effect, Event, WritePurpose};
-use janus::forge::github::GitHubClient;
-use janus::forge::local::{Fault, FaultRule, LocalForge, LocalForgeConfig};
+use janus::forge::local::{Fault, FaultRule};
 use janus::forge::poll::run_poller;
 use janus::forge::{Forge, ForgeError, ForgeEvent};
 use janus::host::{Writer, WriterConfig};
@@ -18,20 +18,6 @@ use tokio::sync::{mpsc, watch};
 
 /// One hour and the poller's jitter, in seconds: the longest pause a server can cause.
 const HOUR_AND_JITTER: u64 = 3602;
-
-async fn forge() -> LocalForge {
-    let cfg = LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: common::repo(),
-    };
-    LocalForge::start(cfg).await.expect("the forge starts")
-}
-
-fn host(forge: &LocalForge) -> GitHubClient {
-    GitHubClient::new(&forge.api_url(), Some(forge.host_token()), common::repo()).unwrap()
-}
 
 fn unix_now() -> u64 {
     janus::clock::unix_now()
@@ -71,16 +57,36 @@ async fn absurd_retry_after_and_reset_headers_are_clamped_to_an_hour() {
     }
     // A good answer claiming a reset in the far future, with nothing left.
     let fresh = host(&forge);
-    forge.inject(FaultRule::new(Fault::Headers(vec![
-        ("x-ratelimit-limit".into(), "5000".into()),
-        ("x-ratelimit-remaining".into(), "0".into()),
-        ("x-ratelimit-reset".into(), "99999999999999999999999".into()),
-    ])));
+    forge.inject(
+        FaultRule::new(Fault::Headers(vec![
+            ("x-ratelimit-limit".into(), "5000".into()),
+            ("x-ratelimit-remaining".into(), "0".into()),
+            ("x-ratelimit-reset".into(), "99999999999999999999999".into()),
+        ]))
+        .path("/issues?"),
+    );
     fresh.poll_issues().await.unwrap();
     assert_eq!(fresh.last_rate_limit().unwrap().reset, u64::MAX);
     let (wait, reason) = fresh.poll_pause().expect("the reserve pauses polling");
     assert!(wait <= Duration::from_secs(3600), "{wait:?}");
     assert!(reason.contains("keeping them for replies"), "{reason}");
+    // A body claimed far larger than the response limit is refused, not awaited.
+    forge.inject(
+        FaultRule::new(Fault::Headers(vec![(
+            "content-length".into(),
+            "99999999999999".into(),
+        )]))
+        .path("/issues?"),
+    );
+    let started = Instant::now();
+    forge
+        .open_issue("alice", "a change, so the list answers 200", "")
+        .unwrap();
+    match fresh.poll_issues().await {
+        Err(ForgeError::Network { .. } | ForgeError::BadResponse { .. }) => {}
+        other => panic!("expected a network error, got {other:?}"),
+    }
+    assert!(started.elapsed() < Duration::from_secs(5));
     forge.shutdown().await;
 }
 

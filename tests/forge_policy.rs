@@ -214,6 +214,7 @@ async fn a_reopened_issue_is_a_new_request() {
     let alice = guest(&forge, "alice");
     let n = alice.open_issue("Can we talk?").await;
     h.expect(&format!("link posted on #{n}")).await;
+    let first_offer = alice.comments(n).await.iter().map(|c| c.id).max().unwrap();
     h.commands
         .send(Command::Decline { issue: n })
         .await
@@ -227,6 +228,10 @@ async fn a_reopened_issue_is_a_new_request() {
     h.expect(&format!("#{n} was re-opened by alice: a new chat request"))
         .await;
     h.expect(&format!("link posted on #{n} for alice")).await;
+    // `expect` also matches the first link's line, seen earlier: wait for the new link itself.
+    alice
+        .wait_comment(n, |c| c.id > first_offer && c.body.contains("janus1.o."))
+        .await;
     let offers = alice
         .comments(n)
         .await

@@ -4,33 +4,24 @@
 //! reported and the writer goes on.
 
 mod common;
+mod forge_support;
 
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use forge_support::forge;
 use janus::app::{Effect, Event, WritePurpose};
 use janus::forge::github::GitHubClient;
-use janus::forge::local::{Fault, FaultRule, LocalForge, LocalForgeConfig};
+use janus::forge::local::{Fault, FaultRule, LocalForge};
 use janus::forge::{Comment, Forge, ForgeError, Issue, Repository, User};
 use janus::host::journal::journal_path;
 use janus::host::{Writer, WriterConfig};
 use tokio::sync::mpsc;
 
-async fn forge() -> LocalForge {
-    let cfg = LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: common::repo(),
-    };
-    LocalForge::start(cfg).await.expect("the forge starts")
-}
-
 async fn host(forge: &LocalForge) -> Arc<GitHubClient> {
-    let client =
-        GitHubClient::new(&forge.api_url(), Some(forge.host_token()), common::repo()).unwrap();
+    let client = forge_support::host_client(forge);
     client.current_user().await.unwrap();
     Arc::new(client)
 }
@@ -86,12 +77,11 @@ fn writes(forge: &LocalForge) -> Vec<String> {
         .collect()
 }
 
-/// An issue with `n` comments of the host's, each holding a "token".
-async fn comments_with_tokens(
-    forge: &LocalForge,
-    client: &GitHubClient,
-    n: usize,
-) -> (u64, Vec<u64>) {
+/// A forge, the host's client, and an issue with `n` comments of the host's, each holding
+/// a "token".
+async fn setup(n: usize) -> (LocalForge, Arc<GitHubClient>, u64, Vec<u64>) {
+    let forge = forge().await;
+    let client = host(&forge).await;
     let issue = forge.open_issue("alice", "chat?", "").unwrap().number;
     let mut ids = Vec::new();
     for i in 0..n {
@@ -101,16 +91,14 @@ async fn comments_with_tokens(
             .unwrap();
         ids.push(c.id);
     }
-    (issue, ids)
+    (forge, client, issue, ids)
 }
 
 #[tokio::test]
 async fn scrubs_left_by_an_aborted_writer_are_finished_first_by_the_next_one() {
-    let forge = forge().await;
-    let client = host(&forge).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_path(dir.path());
-    let (issue, ids) = comments_with_tokens(&forge, &client, 3).await;
+    let (forge, client, issue, ids) = setup(3).await;
 
     // Every edit fails for now: the first writer gets nowhere and is stopped mid-way.
     forge.inject(
@@ -181,9 +169,7 @@ async fn scrubs_left_by_an_aborted_writer_are_finished_first_by_the_next_one() {
 
 #[tokio::test]
 async fn scrubs_overtake_queued_posts_and_keep_their_order() {
-    let forge = forge().await;
-    let client = host(&forge).await;
-    let (issue, ids) = comments_with_tokens(&forge, &client, 2).await;
+    let (forge, client, issue, ids) = setup(2).await;
     forge.clear_request_log();
     // The first post is slow, so everything after it queues up behind it.
     forge.inject(FaultRule::new(Fault::Delay(Duration::from_millis(600))).method("POST"));
@@ -222,9 +208,7 @@ async fn scrubs_overtake_queued_posts_and_keep_their_order() {
 
 #[tokio::test]
 async fn a_full_events_queue_delays_results_but_loses_none() {
-    let forge = forge().await;
-    let client = host(&forge).await;
-    let (issue, ids) = comments_with_tokens(&forge, &client, 1).await;
+    let (forge, client, issue, ids) = setup(1).await;
     // Capacity 1 and nobody reading for a while: with `try_send` all but one were lost.
     let (tx, mut rx) = mpsc::channel(1);
     let w = Writer::spawn_with(client.clone(), tx, config(None));
@@ -263,9 +247,7 @@ async fn a_full_events_queue_delays_results_but_loses_none() {
 
 #[tokio::test]
 async fn draining_does_not_hang_when_the_core_stopped_reading() {
-    let forge = forge().await;
-    let client = host(&forge).await;
-    let (issue, ids) = comments_with_tokens(&forge, &client, 3).await;
+    let (forge, client, issue, ids) = setup(3).await;
     let (tx, _rx_never_read) = mpsc::channel(1);
     let w = Writer::spawn_with(client.clone(), tx, config(None));
     for id in &ids {
@@ -324,11 +306,9 @@ impl Forge for Panicky {
 
 #[tokio::test]
 async fn a_panic_in_one_job_is_reported_and_the_writer_goes_on() {
-    let forge = forge().await;
-    let client = host(&forge).await;
     let dir = tempfile::tempdir().unwrap();
     let journal = journal_path(dir.path());
-    let (issue, ids) = comments_with_tokens(&forge, &client, 2).await;
+    let (forge, client, issue, ids) = setup(2).await;
     let (tx, mut rx) = mpsc::channel(16);
     let w = Writer::spawn_with(Arc::new(Panicky(client)), tx, config(Some(&journal)));
     w.submit(scrub(ids[0], issue, "PANIC"));
@@ -350,5 +330,41 @@ async fn a_panic_in_one_job_is_reported_and_the_writer_goes_on() {
         0,
         "a panicked scrub is not retried forever"
     );
+    forge.shutdown().await;
+}
+
+#[tokio::test]
+async fn sixty_link_edits_at_quit_finish_within_the_five_second_drain() {
+    // The issue's 50-guest quit: ~60 scrubs. At the old fixed 1 s spacing they needed a
+    // minute; within GitHub's 80 a minute they all go at once.
+    let (forge, client, issue, ids) = setup(60).await;
+    let dir = tempfile::tempdir().unwrap();
+    let journal = journal_path(dir.path());
+    let (tx, _rx) = mpsc::channel(1024);
+    let w = Writer::spawn_with(
+        client,
+        tx,
+        WriterConfig {
+            journal: Some(journal.clone()),
+            ..WriterConfig::default()
+        },
+    );
+    for id in &ids {
+        w.submit(scrub(*id, issue, "link expired"));
+    }
+    let started = std::time::Instant::now();
+    let left = w.drain(Duration::from_secs(5)).await;
+    let took = started.elapsed();
+    println!("60 scrubs drained in {took:?}");
+    assert_eq!(left, 0, "all done within the drain ({took:?})");
+    assert!(!journal.exists());
+    let guest = common::guest(&forge, "bob");
+    let edited = guest
+        .comments(issue)
+        .await
+        .iter()
+        .filter(|c| c.body == "link expired")
+        .count();
+    assert_eq!(edited, 60);
     forge.shutdown().await;
 }

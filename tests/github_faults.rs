@@ -5,34 +5,19 @@
 //! client, the poller and the writer must classify it, back off and resume, and never post
 //! a comment twice.
 
+mod forge_support;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use forge_support::{forge, host_client as host, repo};
 use janus::app::{Effect, Event, WritePurpose};
 use janus::forge::github::GitHubClient;
-use janus::forge::local::{Fault, FaultRule, LocalForge, LocalForgeConfig};
+use janus::forge::local::{Fault, FaultRule, LocalForge};
 use janus::forge::poll::run_poller;
-use janus::forge::{Forge, ForgeError, ForgeEvent, RepoName};
+use janus::forge::{Forge, ForgeError, ForgeEvent};
 use janus::host::{Writer, WriterConfig};
 use tokio::sync::{mpsc, watch};
-
-fn repo() -> RepoName {
-    RepoName::parse("maintainer/demo").unwrap()
-}
-
-async fn forge() -> LocalForge {
-    let cfg = LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: repo(),
-    };
-    LocalForge::start(cfg).await.expect("the forge starts")
-}
-
-fn host(forge: &LocalForge) -> GitHubClient {
-    GitHubClient::new(&forge.api_url(), Some(forge.host_token()), repo()).unwrap()
-}
 
 /// A writer with fast pacing and retries, and the receiver of its results.
 fn writer(client: Arc<dyn Forge>) -> (Writer, mpsc::Receiver<Event>) {

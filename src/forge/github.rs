@@ -18,7 +18,9 @@
 //! - **Rate limits.** `x-ratelimit-*` is read on every response
 //!   ([`GitHubClient::last_rate_limit`]); a 403/429 rate limit (primary, or secondary with
 //!   `Retry-After`) met by a read pauses polling until the server's time (one met by a
-//!   write pauses only the writer: polling keeps its tick); and when only the reserve
+//!   write pauses only the writer: polling keeps its tick; an exhausted primary limit is
+//!   shared by both, and its `x-ratelimit-remaining: 0` pauses polling through the reserve
+//!   rule below); and when only the reserve
 //!   ([`GitHubClient::set_reserve`]) is left, polling pauses until the window resets so the
 //!   remaining requests serve the writes of chats in progress ([`Forge::poll_pause`]).
 //! - **Server numbers are clamped**: every wait taken from `Retry-After` or

@@ -43,6 +43,10 @@ enum Flow {
 /// de-duplication memory), which commits a poll only after it fully succeeded and never
 /// holds a lock across a panic-prone step, so a restarted poller neither repeats nor skips
 /// events. The only state of its own, the count of failures in a row, starts again at 0.
+///
+/// Stop it with `shutdown` rather than by aborting its task: an abort in the middle of
+/// handing over a tick's events loses the rest of them (the client already counted them
+/// as reported).
 pub async fn run_poller(
     forge: Arc<dyn Forge>,
     interval: Duration,

@@ -10,7 +10,9 @@
 //!   as the writer receives it, which it does at once even while a write is in flight, and
 //!   leaves it once the forge confirmed or refused the edit for good. Scrubs a previous run
 //!   left there run first, before any new work; their results are logged, not reported to
-//!   this run's core, which never asked for them.
+//!   this run's core, which never asked for them. A scrub that failed transiently on every
+//!   attempt stays journaled (it is not retried this run, so it cannot starve other writes)
+//!   and counts in what [`Writer::drain`] reports as unfinished.
 //! - **Pacing** follows GitHub's documented limits for content-creating requests: at most
 //!   80 a minute and 500 an hour, in sliding windows ([`super::pace`]).
 //! - **Nothing dropped.** Results go to the core through an unbounded hand-over and an
@@ -126,8 +128,8 @@ struct Finished {
     scrub: Option<u64>,
     /// Whether the result goes to the core.
     restored: bool,
-    /// What it was for.
-    purpose: WritePurpose,
+    /// What it was for; `None` for an effect that is not a write (nothing to report).
+    purpose: Option<WritePurpose>,
     /// The outcome; `Err(None)` when the job panicked.
     result: Result<Option<u64>, Option<ForgeError>>,
 }
@@ -302,13 +304,10 @@ fn start(ctx: JobContext, job: Job) -> BoxFuture<'static, Finished> {
             .catch_unwind()
             .await;
         let (purpose, result) = match outcome {
-            Ok(Some((purpose, result))) => (purpose, result.map_err(Some)),
-            // Not a write: nothing to report (purpose_of is None too).
-            Ok(None) => (purpose.unwrap_or(WritePurpose::Edit { issue: 0 }), Ok(None)),
-            Err(_) => (
-                purpose.unwrap_or(WritePurpose::Edit { issue: 0 }),
-                Err(None),
-            ),
+            Ok(Some((purpose, result))) => (Some(purpose), result.map_err(Some)),
+            // Not a write (never submitted by the host): nothing to report.
+            Ok(None) => (None, Ok(None)),
+            Err(_) => (purpose, Err(None)),
         };
         Finished {
             scrub: job.scrub,
@@ -337,24 +336,26 @@ fn finish(
     if let (Some(seq), true) = (done.scrub, settled) {
         lock(journal).remove(seq);
     }
+    if matches!(done.result, Err(None)) {
+        panicked.fetch_add(1, Ordering::Relaxed);
+        tracing::error!("a forge write failed with an internal error (a bug); skipped it");
+    }
+    let Some(purpose) = done.purpose else {
+        return;
+    };
     let event = match done.result {
         Ok(comment_id) => Event::Written {
-            purpose: done.purpose,
+            purpose,
             comment_id,
         },
         Err(Some(e)) => Event::WriteFailed {
-            purpose: done.purpose,
+            purpose,
             error: e.to_string(),
         },
-        Err(None) => {
-            panicked.fetch_add(1, Ordering::Relaxed);
-            tracing::error!("a forge write failed with an internal error (a bug); skipped it");
-            Event::WriteFailed {
-                purpose: done.purpose,
-                error: "internal error in the forge writer (a bug); the write was skipped"
-                    .to_string(),
-            }
-        }
+        Err(None) => Event::WriteFailed {
+            purpose,
+            error: "internal error in the forge writer (a bug); the write was skipped".to_string(),
+        },
     };
     if done.restored {
         tracing::info!("link edit left by a previous run: {event:?}");
@@ -395,5 +396,57 @@ async fn forward(
             // The core is gone: nobody to tell; the writes themselves are what mattered.
             Err(_) => return,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn job(effect: Effect, scrub: Option<u64>) -> Job {
+        Job {
+            effect,
+            scrub,
+            restored: false,
+        }
+    }
+
+    #[test]
+    fn scrubs_come_first_and_each_class_keeps_its_order() {
+        let mut q = Queue::default();
+        let post = |issue| Effect::CloseIssue { issue };
+        let edit = |comment_id| Effect::EditComment {
+            comment_id,
+            body: String::new(),
+            purpose: WritePurpose::Edit { issue: 1 },
+        };
+        q.push(job(post(1), None));
+        q.push(job(edit(10), Some(0)));
+        q.push(job(post(2), None));
+        q.push(job(edit(11), Some(1)));
+        q.push(job(edit(10), Some(2)));
+        let order: Vec<Effect> = std::iter::from_fn(|| q.pop().map(|j| j.effect)).collect();
+        assert_eq!(order, [edit(10), edit(11), edit(10), post(1), post(2)]);
+        assert!(q.is_empty());
+    }
+
+    #[test]
+    fn scrubs_are_journaled_when_accepted() {
+        let journal = Mutex::new(Journal::open(None));
+        let j = accept(
+            Effect::EditComment {
+                comment_id: 7,
+                body: "expired".into(),
+                purpose: WritePurpose::Edit { issue: 3 },
+            },
+            &journal,
+        );
+        assert!(j.scrub.is_some());
+        let pending = lock(&journal).pending().to_vec();
+        assert_eq!((pending[0].comment_id, pending[0].issue), (7, 3));
+        assert!(accept(Effect::CloseIssue { issue: 3 }, &journal)
+            .scrub
+            .is_none());
+        assert_eq!(lock(&journal).len(), 1);
     }
 }

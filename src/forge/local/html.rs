@@ -66,7 +66,7 @@ pub(crate) fn render_text(text: &str) -> String {
         let Some(start) = next else { break };
         out.push_str(&escape(&rest[..start]));
         let tail = &rest[start..];
-        if tail.starts_with('[') {
+        if let Some(after_bracket) = tail.strip_prefix('[') {
             // A Markdown link `[label](http…)`, as GitHub renders it; anything else is text.
             if let Some((label, url, used)) = markdown_link(tail) {
                 out.push_str(&format!(
@@ -77,7 +77,7 @@ pub(crate) fn render_text(text: &str) -> String {
                 rest = &tail[used..];
             } else {
                 out.push('[');
-                rest = &tail[1..];
+                rest = after_bracket;
             }
             continue;
         }

@@ -309,20 +309,3 @@ const REPO_URLS: &[(&str, &str)] = &[
     ("teams_url", "teams"),
     ("trees_url", "git/trees{/sha}"),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn timestamps_look_like_githubs() {
-        assert_eq!(timestamp(0), "1970-01-01T00:00:00Z");
-        assert_eq!(timestamp(1_714_564_800), "2024-05-01T12:00:00Z");
-        assert_eq!(parse_timestamp("2024-05-01T12:00:00Z"), Some(1_714_564_800));
-        assert_eq!(
-            parse_timestamp("2024-05-01T14:00:00+02:00"),
-            Some(1_714_564_800)
-        );
-        assert_eq!(parse_timestamp("yesterday"), None);
-    }
-}
