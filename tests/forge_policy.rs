@@ -1,7 +1,9 @@
 //! The request policy and polling frugality end to end: the host against the embedded
 //! forge over loopback. Idle polling is all 304s after the first tick; a re-opened issue
 //! is a new request; label and title filters; links left by a crashed run are taken down
-//! by the next one; `close_issue = "on-connect"` closes the issue when the chat connects.
+//! by the next one; `close_issue = "on-connect"` closes the issue when the chat connects;
+//! the limits: one user's flood of issues gets two links and one polite comment while
+//! others are served, and beyond `max_peers` requests wait for a free peer.
 
 mod common;
 
@@ -11,7 +13,7 @@ use std::time::Duration;
 
 use common::{guest, repo, rtc_loopback, ChannelView};
 use janus::app::policy::{Closing, RequestPolicy};
-use janus::app::{ActivityKind, Command, Settings};
+use janus::app::{ActivityKind, Command, Limits, Settings};
 use janus::blog::BlogStore;
 use janus::forge::github::GitHubClient;
 use janus::forge::local::{LocalForge, LocalForgeConfig};
@@ -42,6 +44,16 @@ struct Host {
 }
 
 async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -> Host {
+    start_host_with(forge, policy, poll, Limits::default()).await
+}
+
+/// [`start_host`] with these limits.
+async fn start_host_with(
+    forge: &LocalForge,
+    policy: RequestPolicy,
+    poll: Duration,
+    limits: Limits,
+) -> Host {
     let client: Arc<dyn Forge> =
         Arc::new(GitHubClient::new(&forge.api_url(), Some(forge.host_token()), repo()).unwrap());
     let identity = host::identify(client.as_ref()).await.unwrap();
@@ -53,7 +65,7 @@ async fn start_host(forge: &LocalForge, policy: RequestPolicy, poll: Duration) -
         offer_ttl_secs: 600,
         backlog_secs: 600,
         policy,
-        limits: Default::default(),
+        limits,
         transcripts: true,
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
@@ -431,6 +443,45 @@ async fn one_user_flooding_gets_two_links_and_another_user_is_still_served() {
         .filter(|r| r.method == "POST" && r.path.ends_with("/comments"))
         .count();
     assert_eq!(posts, 4, "2 links and 1 notice for mallory, 1 link for bob");
+    h.quit().await;
+    forge.shutdown().await;
+}
+
+/// Beyond `max_peers`, a request waits with a polite "busy" comment (no token) and gets its
+/// link as soon as a peer frees.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn beyond_max_peers_a_request_waits_and_is_served_when_a_peer_frees() {
+    let forge = forge().await;
+    let limits = Limits {
+        max_peers: 1,
+        ..Limits::default()
+    };
+    let mut h = start_host_with(
+        &forge,
+        RequestPolicy::default(),
+        Duration::from_millis(100),
+        limits,
+    )
+    .await;
+    let alice = guest(&forge, "alice");
+    let first = alice.open_issue("first").await;
+    h.expect(&format!("link posted on #{first} for alice"))
+        .await;
+    let bob = guest(&forge, "bob");
+    let second = bob.open_issue("second").await;
+    h.expect(&format!("chat request #{second} from bob: queued"))
+        .await;
+    let busy = bob.wait_comment(second, |c| c.body.contains("busy")).await;
+    assert!(!busy.body.contains("janus1."), "{}", busy.body);
+    h.commands
+        .send(Command::Decline { issue: first })
+        .await
+        .unwrap();
+    h.expect(&format!(
+        "a peer is free: preparing the link for #{second} from bob"
+    ))
+    .await;
+    h.expect(&format!("link posted on #{second} for bob")).await;
     h.quit().await;
     forge.shutdown().await;
 }

@@ -65,7 +65,8 @@ pub(super) fn start_request(
 ) {
     let number = issue.number;
     let (login, user_id) = (issue.user.login.clone(), issue.user.id);
-    if origin == Origin::ReRequest {
+    // A banned user gets the decline below, not a cooldown notice.
+    if origin == Origin::ReRequest && !state.is_banned(&login, user_id) {
         if let Some(secs) = limits::cooldown_left(state, now, user_id) {
             state.log(now, ActivityKind::Notice, format!("{login} asked again on #{number} too soon: no new link for {secs} s (limits.rerequest_cooldown)"));
             limits::polite_comment(

@@ -571,3 +571,14 @@ fn a_shown_conversation_the_core_evicted_falls_back_to_the_activity_log() {
     assert_eq!(t.shown, None);
     assert!(sent(&type_line(&mut t, &app, "hello")).is_empty());
 }
+
+#[test]
+fn input_history_is_bounded() {
+    let app = empty_state();
+    let mut t = started(&app);
+    for i in 0..super::state::HISTORY_LIMIT + 20 {
+        type_line(&mut t, &app, &format!("/accept {}", i + 1));
+    }
+    assert_eq!(t.history.len(), super::state::HISTORY_LIMIT);
+    assert_eq!(t.history[0], "/accept 21");
+}

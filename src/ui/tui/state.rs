@@ -27,6 +27,9 @@ pub enum Pane {
     Input,
 }
 
+/// Submitted lines kept for ↑/↓ recall (the oldest go first).
+pub const HISTORY_LIMIT: usize = 500;
+
 const TAB_ORDER: [Pane; 4] = [Pane::Requests, Pane::Peers, Pane::Conversation, Pane::Input];
 
 /// An open side menu.
@@ -425,6 +428,9 @@ fn submit(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
             tui.input.take();
             if tui.history.last() != Some(&line) {
                 tui.history.push(line);
+                if tui.history.len() > HISTORY_LIMIT {
+                    tui.history.remove(0);
+                }
             }
             tui.history_pos = None;
             if let Some(s) = submitted {
