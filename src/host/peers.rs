@@ -53,6 +53,7 @@ impl Peers {
         let forward_handles = handles.clone();
         tokio::spawn(async move {
             while let Some((peer_id, ev)) = rx.recv().await {
+                let closed = matches!(ev, PeerEvent::Closed { .. });
                 let event = match ev {
                     PeerEvent::Open => Event::PeerOpen { peer_id },
                     PeerEvent::Frame(frame) => Event::PeerFrame { peer_id, frame },
@@ -61,12 +62,14 @@ impl Peers {
                         reason,
                         total,
                     },
-                    PeerEvent::Closed { reason } => {
-                        lock(&forward_handles).remove(&peer_id);
-                        Event::PeerClosed { peer_id, reason }
-                    }
+                    PeerEvent::Closed { reason } => Event::PeerClosed { peer_id, reason },
                 };
-                if forward_events.send(event).await.is_err() {
+                let sent = forward_events.send(event).await;
+                if closed {
+                    // Only once the core has its `PeerClosed`: `close_all` waits for this.
+                    lock(&forward_handles).remove(&peer_id);
+                }
+                if sent.is_err() {
                     break;
                 }
             }
@@ -195,13 +198,17 @@ impl Peers {
             return;
         }
         let started = tokio::time::Instant::now();
-        let waited = tokio::time::timeout(
-            CLOSE_ALL_LIMIT,
-            futures::future::join_all(all.iter().map(|h| h.closed())),
-        )
+        // Done when every task has finished closing and the core has each one's `PeerClosed`
+        // (the registry drops a peer only then), so the last render shows them gone.
+        let waited = tokio::time::timeout(CLOSE_ALL_LIMIT, async {
+            futures::future::join_all(all.iter().map(|h| h.closed())).await;
+            while all.iter().any(|h| lock(&self.handles).contains_key(&h.id)) {
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
         .await;
         match waited {
-            Ok(_) => tracing::debug!(
+            Ok(()) => tracing::debug!(
                 peers = all.len(),
                 took = ?started.elapsed(),
                 "every peer closed"

@@ -199,6 +199,8 @@ impl Output {
         OutputWriter {
             output: self.clone(),
             buf: Vec::new(),
+            overflowed: false,
+            limit: self.lock().limit,
         }
     }
 
@@ -281,16 +283,22 @@ pub struct OutputWriter {
     output: Output,
     /// Bytes since the last flush.
     buf: Vec<u8>,
+    /// The bytes since the last flush outgrew the whole budget: the rest until the next flush
+    /// is dropped too, so no chunk ever starts in the middle of a frame.
+    overflowed: bool,
+    /// The output's byte budget (a chunk larger than it can never be queued).
+    limit: usize,
 }
 
 impl Write for OutputWriter {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
         // A frame is at most a few hundred KiB; more than the whole budget can never be queued.
-        if self.buf.len() + bytes.len() > OUTPUT_LIMIT {
-            self.buf.clear();
-            self.output.shared.refused.store(true, Ordering::SeqCst);
+        if self.overflowed || self.buf.len() + bytes.len() > self.limit {
+            self.buf = Vec::new();
+            self.overflowed = true;
+        } else {
+            self.buf.extend_from_slice(bytes);
         }
-        self.buf.extend_from_slice(bytes);
         Ok(bytes.len())
     }
 
@@ -298,6 +306,10 @@ impl Write for OutputWriter {
     /// [`Output::take_refused`]) and a closed output is reported through
     /// [`Output::is_closed`], not as an error ratatui would only log on every frame.
     fn flush(&mut self) -> io::Result<()> {
+        if std::mem::take(&mut self.overflowed) {
+            self.output.shared.refused.store(true, Ordering::SeqCst);
+            return Ok(());
+        }
         let _ = self.output.try_write(std::mem::take(&mut self.buf));
         Ok(())
     }
@@ -412,5 +424,21 @@ mod tests {
         }
         assert!(out.take_refused());
         assert!(!out.take_refused(), "take_refused clears the flag");
+    }
+
+    #[test]
+    fn a_frame_larger_than_the_budget_is_dropped_whole() {
+        let sink = Sink::default();
+        let out = Output::spawn(sink.clone(), 1024);
+        let mut w = out.writer();
+        w.write_all(b"start").unwrap();
+        w.write_all(&[b'z'; 2000]).unwrap();
+        w.write_all(b"end of the big frame").unwrap();
+        w.flush().unwrap();
+        assert!(out.take_refused());
+        w.write_all(b"next frame").unwrap();
+        w.flush().unwrap();
+        assert!(out.flush_within(Duration::from_secs(5)));
+        assert_eq!(sink.0.lock().unwrap().as_slice(), b"next frame");
     }
 }
