@@ -222,7 +222,19 @@ async fn sixty_seconds_of_idle_polling_at_the_default_tick_cost_no_counted_reque
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reopened_issue_is_a_new_request() {
     let forge = forge().await;
-    let mut h = start_host(&forge, RequestPolicy::default(), Duration::from_millis(100)).await;
+    // The re-open comes seconds after the first link: no re-request cooldown here (its
+    // own tests are in the core's).
+    let limits = Limits {
+        rerequest_cooldown_secs: 0,
+        ..Limits::default()
+    };
+    let mut h = start_host_with(
+        &forge,
+        RequestPolicy::default(),
+        Duration::from_millis(100),
+        limits,
+    )
+    .await;
     let alice = guest(&forge, "alice");
     let n = alice.open_issue("Can we talk?").await;
     h.expect(&format!("link posted on #{n}")).await;
