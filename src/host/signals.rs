@@ -10,8 +10,9 @@ use tokio::sync::mpsc;
 use crate::app::Command;
 
 /// Spawns the watcher: the first of SIGINT / SIGTERM / SIGHUP sends [`Command::Quit`] to
-/// `commands`; a second one exits the process.
-pub fn quit_on_signals(commands: mpsc::Sender<Command>) {
+/// `commands`; a second one calls `before_exit` (the TUI restores the terminal) and exits
+/// the process.
+pub fn quit_on_signals(commands: mpsc::Sender<Command>, before_exit: fn()) {
     tokio::spawn(async move {
         let Some(mut signals) = Signals::register() else {
             return;
@@ -20,6 +21,7 @@ pub fn quit_on_signals(commands: mpsc::Sender<Command>) {
         tracing::info!("{first}: shutting down");
         let _ = commands.send(Command::Quit).await;
         let again = signals.next().await;
+        before_exit();
         eprintln!(
             "janus: {again} again: exiting now; link edits still pending are finished by the next start"
         );
@@ -76,7 +78,7 @@ impl Signals {
 /// receiver yields typed commands, then `Quit` when stdin ends or a signal arrives.
 pub fn plain_commands(mut stdin: mpsc::Receiver<Command>) -> mpsc::Receiver<Command> {
     let (tx, rx) = mpsc::channel(64);
-    quit_on_signals(tx.clone());
+    quit_on_signals(tx.clone(), || {});
     tokio::spawn(async move {
         while let Some(cmd) = stdin.recv().await {
             if tx.send(cmd).await.is_err() {

@@ -300,32 +300,6 @@ where
     }
 }
 
-/// Asks the core to quit on SIGINT, SIGTERM or SIGHUP (raw mode turns the Ctrl-C key into
-/// a key press, but a signal from elsewhere must still end the run cleanly).
-fn quit_on_signals(tx: mpsc::Sender<Command>) {
-    tokio::spawn(async move {
-        #[cfg(unix)]
-        {
-            use tokio::signal::unix::{signal, SignalKind};
-            let (Ok(mut int), Ok(mut term), Ok(mut hup)) = (
-                signal(SignalKind::interrupt()),
-                signal(SignalKind::terminate()),
-                signal(SignalKind::hangup()),
-            ) else {
-                return;
-            };
-            tokio::select! {
-                _ = int.recv() => {}
-                _ = term.recv() => {}
-                _ = hup.recv() => {}
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-        let _ = tx.send(Command::Quit).await;
-    });
-}
-
 /// Runs the host with the full-screen console until `quit`. `startup` commands are applied
 /// before anything else (e.g. `accept manual` from the config file).
 pub async fn run(
@@ -335,7 +309,10 @@ pub async fn run(
     startup: Vec<Command>,
 ) -> Result<()> {
     let (tx, rx) = mpsc::channel(64);
-    quit_on_signals(tx.clone());
+    // SIGINT, SIGTERM and SIGHUP quit like `quit` (raw mode turns the Ctrl-C key into a key
+    // press, but a signal from elsewhere must still end the run cleanly); a second one
+    // exits at once, with the terminal restored first.
+    host::signals::quit_on_signals(tx.clone(), restore_terminal);
     let view = TuiView::start(options, tx)
         .wrap_err("cannot open the full-screen console (is this a terminal?); try --plain")?;
     host::run_with(setup, identity, Box::new(view), rx, startup).await
