@@ -493,3 +493,26 @@ async fn messages_sent_right_before_the_connection_closes_arrive_before_closed()
     .await
     .expect("test timed out");
 }
+
+/// Supervision: a peer task that crashes still ends with `Closed` (a reason saying so), so
+/// the host frees the guest's slot instead of keeping a conversation that never ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_crashed_peer_task_is_reported_closed() {
+    timeout(TEST_TIMEOUT, async {
+        let mut pair = connect().await;
+        pair.host.crash_for_tests().expect("queued");
+        loop {
+            match timeout(EVENT_TIMEOUT, pair.host_events.recv()).await {
+                Ok(Some((1, PeerEvent::Closed { reason }))) => {
+                    assert!(reason.contains("crashed"), "{reason}");
+                    break;
+                }
+                Ok(Some(_)) => continue,
+                other => panic!("no Closed after a crash: {other:?}"),
+            }
+        }
+        assert!(pair.host.is_closed());
+    })
+    .await
+    .expect("test finished in time");
+}

@@ -50,7 +50,9 @@ async fn sigterm_takes_links_down_says_bye_to_guests_and_exits_0() {
             PeerEvent::Frame(Frame::Bye { reason }) => saw_bye = Some(reason),
             // The session reports the remote's bye as the reason it closed.
             PeerEvent::Closed { reason } => {
-                saw_bye = saw_bye.or(reason.strip_prefix("the remote said bye: ").map(String::from));
+                saw_bye = saw_bye.or(reason
+                    .strip_prefix("the remote said bye: ")
+                    .map(String::from));
                 break;
             }
             _ => {}

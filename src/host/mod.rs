@@ -235,7 +235,10 @@ pub async fn run_with(
 /// shared by two repositories never edits one's comments through the other.
 pub fn journal_file(data_dir: &Path, repo: &RepoName) -> PathBuf {
     let name = crate::transcript::safe_name(&format!("{}_{}", repo.owner, repo.name));
-    data_dir.join("repos").join(name).join(journal::JOURNAL_FILE)
+    data_dir
+        .join("repos")
+        .join(name)
+        .join(journal::JOURNAL_FILE)
 }
 
 /// Where transcripts go under `data_dir`.

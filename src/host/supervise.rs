@@ -104,19 +104,29 @@ mod tests {
         let (stop_tx, stop_rx) = watch::channel(false);
         let starts = Arc::new(AtomicU32::new(0));
         let counter = starts.clone();
-        let handle = supervise("the test task", events_tx, stop_rx, Duration::from_secs(1), move || {
-            let n = counter.fetch_add(1, Ordering::SeqCst);
-            async move {
-                if n < 3 {
-                    panic!("boom {n}");
+        let handle = supervise(
+            "the test task",
+            events_tx,
+            stop_rx,
+            Duration::from_secs(1),
+            move || {
+                let n = counter.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if n < 3 {
+                        panic!("boom {n}");
+                    }
+                    std::future::pending::<()>().await
                 }
-                std::future::pending::<()>().await
-            }
-        });
+            },
+        );
         let mut waits = Vec::new();
         for _ in 0..3 {
             match events.recv().await.unwrap() {
-                Event::TaskRestarted { task, error, retry_in_secs } => {
+                Event::TaskRestarted {
+                    task,
+                    error,
+                    retry_in_secs,
+                } => {
                     assert_eq!(task, "the test task");
                     assert!(error.contains("crashed: boom"), "{error}");
                     waits.push(retry_in_secs);
@@ -126,7 +136,11 @@ mod tests {
         }
         assert_eq!(waits, vec![1, 2, 4]);
         tokio::time::sleep(Duration::from_secs(10)).await;
-        assert_eq!(starts.load(Ordering::SeqCst), 4, "restarted after each death");
+        assert_eq!(
+            starts.load(Ordering::SeqCst),
+            4,
+            "restarted after each death"
+        );
         stop_tx.send(true).unwrap();
         handle.await.unwrap();
         assert!(events.try_recv().is_err(), "a stop is not a death");

@@ -153,6 +153,8 @@ pub(crate) enum Request {
     /// no `bye` and no wait for acknowledgements, as a browser does on `RTCDataChannel.close()`
     /// right after `send()`, or when its tab closes.
     Abort { connection: bool },
+    /// Test hook: the peer task panics, as a bug in it would.
+    Crash,
 }
 
 /// Cheap, cloneable access to one peer task. When the last clone is dropped the peer closes.
@@ -233,6 +235,13 @@ impl PeerHandle {
     #[doc(hidden)]
     pub fn abort_for_tests(&self, connection: bool) -> Result<(), RtcError> {
         self.enqueue(Request::Abort { connection })
+    }
+
+    /// Test hook: makes the peer task panic, to exercise its supervision (the peer is then
+    /// reported `Closed`). Not part of the API.
+    #[doc(hidden)]
+    pub fn crash_for_tests(&self) -> Result<(), RtcError> {
+        self.enqueue(Request::Crash)
     }
 
     fn enqueue(&self, request: Request) -> Result<(), RtcError> {
@@ -458,8 +467,20 @@ fn spawn(
 ) -> PeerHandle {
     let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
     let (close, close_rx) = mpsc::channel(1);
-    let session = Session::new(id, pc, role, channel, events);
-    tokio::spawn(session.run(requests_rx, close_rx, signals));
+    let session = Session::new(id, pc, role, channel, events.clone());
+    let task = tokio::spawn(session.run(requests_rx, close_rx, signals));
+    // Supervision: a peer task that crashes cannot be restarted (its connection is gone
+    // with it), but it must still end with `Closed`, so the core frees the guest's slot
+    // and says so instead of showing a conversation that never ends.
+    tokio::spawn(async move {
+        if let Err(e) = task.await {
+            if e.is_panic() {
+                tracing::error!(peer_id = id, "the peer task crashed");
+                let reason = "the connection's task crashed (a bug in Janus; please report it); the guest can ask again".to_string();
+                let _ = events.send((id, PeerEvent::Closed { reason })).await;
+            }
+        }
+    });
     PeerHandle {
         id,
         requests,

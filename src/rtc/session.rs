@@ -320,6 +320,7 @@ impl Session {
                 }
                 None
             }
+            Request::Crash => panic!("peer task crash requested by a test"),
             Request::Abort { connection: true } => {
                 let _ = self.pc.close().await;
                 End::quiet("aborted")
