@@ -19,6 +19,8 @@ pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod forge;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod host;
 pub mod pages;
 pub mod rtc;

@@ -42,8 +42,8 @@ use super::{Comment, Forge, ForgeError, ForgeStatus, Issue, RepoName, Repository
 use lists::{Cursor, Reopens};
 use wire::{classify, error_chain, header_u64, origin_of, rfc3339, server_date, Reply, Seen};
 
-mod lists;
-mod wire;
+pub(crate) mod lists;
+pub(crate) mod wire;
 
 /// Default whole-request timeout (connect, send, headers and body).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

@@ -16,7 +16,7 @@ use crate::forge::ForgeError;
 pub(super) const SEEN_CAP: usize = 10_000;
 
 /// One HTTP answer, fully read.
-pub(super) struct Reply {
+pub struct Reply {
     /// 2xx, 304, or the error status that `classify` explains.
     pub status: StatusCode,
     /// Read for `Date`, `ETag`, `Link` and `x-ratelimit-*`.
@@ -62,11 +62,11 @@ impl Seen {
     }
 }
 
-pub(super) fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
+pub fn header_u64(h: &HeaderMap, name: &str) -> Option<u64> {
     h.get(name)?.to_str().ok()?.trim().parse().ok()
 }
 
-pub(super) fn server_date(h: &HeaderMap) -> Option<i64> {
+pub fn server_date(h: &HeaderMap) -> Option<i64> {
     let t = httpdate::parse_http_date(h.get(http::header::DATE)?.to_str().ok()?).ok()?;
     t.duration_since(std::time::UNIX_EPOCH)
         .ok()
@@ -87,7 +87,7 @@ pub(super) fn parse_rfc3339(s: &str) -> Option<i64> {
 }
 
 /// The `rel="next"` target of a `Link` header.
-pub(super) fn next_link(h: &HeaderMap) -> Option<String> {
+pub fn next_link(h: &HeaderMap) -> Option<String> {
     let link = h.get(http::header::LINK)?.to_str().ok()?;
     link.split(',').find_map(|part| {
         let part = part.trim();
@@ -101,7 +101,7 @@ pub(super) fn next_link(h: &HeaderMap) -> Option<String> {
 }
 
 /// The server's `message`, made safe to show: control characters dropped, length capped.
-pub(super) fn server_message(body: &[u8]) -> Option<String> {
+pub fn server_message(body: &[u8]) -> Option<String> {
     let v: Value = serde_json::from_slice(body).ok()?;
     let m: String = v
         .get("message")?
@@ -136,7 +136,7 @@ pub(super) fn origin_of(url: &url::Url) -> String {
 }
 
 /// Maps a non-success answer to what the user should do about it.
-pub(super) fn classify(reply: &Reply, what: &str) -> ForgeError {
+pub fn classify(reply: &Reply, what: &str) -> ForgeError {
     let status = reply.status.as_u16();
     let message = server_message(&reply.body);
     let h = &reply.headers;
