@@ -153,7 +153,9 @@ pub fn classify(reply: &Reply, what: &str) -> ForgeError {
                 }
             } else if limited {
                 let wait = match (header_u64(h, "x-ratelimit-reset"), server_date(h)) {
-                    (Some(reset), Some(now)) => (reset as i64 - now).max(1) as u64,
+                    // Saturating: the reset is the server's number (fuzzing found that one past
+                    // i64::MAX overflowed here).
+                    (Some(reset), Some(now)) => reset.saturating_sub(now.max(0) as u64).max(1),
                     _ => 60,
                 };
                 ForgeError::RateLimited {
@@ -298,6 +300,42 @@ mod tests {
             }
             e => panic!("{e:?}"),
         }
+    }
+
+    #[test]
+    fn huge_rate_limit_reset_does_not_overflow() {
+        // Found by `./scripts/fuzz forge_headers`: `reset as i64 - now` overflowed.
+        let date = httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(1));
+        for reset in ["9223372036854775808", "18446744073709551615"] {
+            let huge = reply(
+                403,
+                &[
+                    ("x-ratelimit-remaining", "0"),
+                    ("x-ratelimit-reset", reset),
+                    ("date", &date),
+                ],
+                "",
+            );
+            match classify(&huge, "x") {
+                ForgeError::RateLimited { retry_after_secs } => assert!(retry_after_secs >= 1),
+                e => panic!("{e:?}"),
+            }
+        }
+        let past = reply(
+            403,
+            &[
+                ("x-ratelimit-remaining", "0"),
+                ("x-ratelimit-reset", "0"),
+                ("date", &date),
+            ],
+            "",
+        );
+        assert!(matches!(
+            classify(&past, "x"),
+            ForgeError::RateLimited {
+                retry_after_secs: 1
+            }
+        ));
     }
 
     #[test]
