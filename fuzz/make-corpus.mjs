@@ -106,6 +106,9 @@ add('forge_headers', 'primary-rate-limit',
 add('forge_headers', 'retry-after', `429\nRetry-After: 7\n\n`);
 add('forge_headers', 'secondary-rate-limit', `403\n\n{"message":"You have exceeded a secondary rate limit"}`);
 add('forge_headers', 'validation', `422\n\n{"message":"Validation\\u0007 Failed","errors":[{"code":"custom"}]}`);
+// Found by this target: a reset past i64::MAX overflowed the wait (src/forge/github/wire.rs).
+add('forge_headers', 'huge-reset',
+  '403\nDate: Thu, 01 Jan 1970 00:00:01 GMT\nx-ratelimit-remaining: 0\nx-ratelimit-reset: 9223372036854775808\n\n');
 add('forge_headers', 'not-found', `404\n${date}\n\n{"message":"Not Found"}`);
 
 // --- blog: the sample post, front matter variants, and the XSS corpus as a post.
