@@ -24,6 +24,8 @@ pub mod config;
 pub mod demo;
 pub mod doctor;
 pub mod forge;
+#[doc(hidden)]
+pub mod fuzz_api;
 pub mod host;
 pub mod logging;
 pub mod pages;

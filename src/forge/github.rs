@@ -52,8 +52,8 @@ use crate::clock::{format_rfc3339 as rfc3339, unix_now_i64 as local_unix};
 use lists::{Cursor, Reopens};
 use wire::{classify, error_chain, header_u64, origin_of, server_date, Reply, Seen};
 
-mod lists;
-mod wire;
+pub(crate) mod lists;
+pub(crate) mod wire;
 
 /// Default whole-request timeout (connect, send, headers and body).
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(15);

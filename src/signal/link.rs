@@ -9,6 +9,8 @@
 //! page can read them with `URLSearchParams` or `decodeURIComponent`. Unknown keys are
 //! ignored (newer hosts may add some); a repeated key is refused as ambiguous.
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
 use super::shorten;
 use super::token::find_tokens;
 use crate::forge::RepoName;
@@ -213,17 +215,21 @@ fn is_http_url(text: &str) -> bool {
         .unwrap_or(false)
 }
 
-/// Percent-encodes everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`, like `encodeURIComponent`.
+/// What `encodeURIComponent` escapes: everything but `A-Z a-z 0-9 - _ . ! ~ * ' ( )`.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// Percent-encodes `text` (as UTF-8) like JavaScript's `encodeURIComponent`.
 fn encode_component(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for byte in text.bytes() {
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
-            out.push(char::from(byte));
-        } else {
-            out.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    out
+    utf8_percent_encode(text, URI_COMPONENT).to_string()
 }
 
 #[cfg(test)]
@@ -446,6 +452,21 @@ mod tests {
                 "{bad}: {result:?}"
             );
         }
+    }
+
+    #[test]
+    fn values_are_encoded_like_encode_uri_component() {
+        // The expected text is what JavaScript's encodeURIComponent gives for the same input.
+        assert_eq!(
+            encode_component("Az09-_.!~*'() /?#&=+%,:@\u{e7}\u{1f600}\n"),
+            "Az09-_.!~*'()%20%2F%3F%23%26%3D%2B%25%2C%3A%40%C3%A7%F0%9F%98%80%0A"
+        );
+        let odd = GuestLink {
+            api: Some("http://h.example/a b?x=1&y=+%41#frag".into()),
+            ice: Some(vec!["stun:\u{e9}t\u{e9}.example:3478".into()]),
+            ..link()
+        };
+        assert_eq!(GuestLink::parse(&odd.to_url()), Ok(odd));
     }
 
     #[test]

@@ -69,7 +69,7 @@ pub(super) struct Pages<T> {
 
 /// The fields of an issue event that matter here.
 #[derive(Debug, Deserialize)]
-struct IssueEvent {
+pub struct IssueEvent {
     /// `closed`, `reopened`, `labeled`, …
     event: String,
     /// When it happened (RFC 3339).
