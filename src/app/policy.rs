@@ -99,9 +99,7 @@ pub enum IssueDecision {
 
 /// Unix seconds of an RFC 3339 timestamp.
 pub fn unix_of(rfc3339: &str) -> Option<u64> {
-    let format = &time::format_description::well_known::Rfc3339;
-    let t = time::OffsetDateTime::parse(rfc3339, format).ok()?;
-    u64::try_from(t.unix_timestamp()).ok()
+    u64::try_from(crate::clock::parse_rfc3339(rfc3339)?).ok()
 }
 
 /// Whether the issue passes the label and title filters.

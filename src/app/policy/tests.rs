@@ -11,9 +11,7 @@ const T0: u64 = 1_790_000_000;
 const SID: &str = "0123456789abcdef";
 
 fn rfc3339(unix: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix as i64).unwrap();
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
+    crate::clock::format_rfc3339(unix as i64)
 }
 
 fn alice() -> User {

@@ -28,9 +28,7 @@ fn user(login: &str, id: u64) -> User {
 }
 
 fn rfc3339(unix: u64) -> String {
-    let t = time::OffsetDateTime::from_unix_timestamp(unix as i64).unwrap();
-    t.format(&time::format_description::well_known::Rfc3339)
-        .unwrap()
+    crate::clock::format_rfc3339(unix as i64)
 }
 
 fn issue(number: u64, author: User, created: u64) -> Issue {
