@@ -107,3 +107,62 @@ async fn sigint_and_sighup_run_the_same_orderly_shutdown() {
         );
     }
 }
+
+/// GitHub down at quit: the edits that take tokens out of comments cannot be made. The
+/// console says so, Janus still exits 0, and the next start makes them first: the guest's
+/// answer comment (which no restart clean-up of the host's own comments would touch) loses
+/// its token.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn link_edits_left_at_quit_are_finished_by_the_next_start() {
+    use janus::forge::local::{Fault, FaultRule};
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    let mut host = HostProcess::start(&forge, data.path(), "");
+    let alice = guest(&forge, "alice");
+    forge.inject(
+        FaultRule::new(Fault::Status(502))
+            .method("PATCH")
+            .times(u32::MAX),
+    );
+    let (issue, _offer, _peer, _events) = connect(&alice, 1).await;
+    host.wait_line("alice connected");
+    host.type_line("quit");
+    assert_eq!(
+        host.wait_exit(Duration::from_secs(40)),
+        Some(0),
+        "{}",
+        host.output()
+    );
+    assert!(
+        host.output().contains("next start finishes them"),
+        "the console says edits are pending: {}",
+        host.output()
+    );
+    let answer = |comments: &[janus::forge::Comment]| {
+        comments
+            .iter()
+            .find(|c| c.user.login == "alice" && c.body.contains("janus1.a."))
+            .cloned()
+    };
+    let left = answer(&alice.comments(issue).await).expect("the answer still carries its token");
+
+    forge.clear_faults();
+    let _next = HostProcess::start(&forge, data.path(), "");
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let comments = alice.comments(issue).await;
+        let now = comments
+            .iter()
+            .find(|c| c.id == left.id)
+            .expect("comment kept");
+        if !now.body.contains("janus1.") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the next start did not scrub the answer: {}",
+            now.body
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
