@@ -24,7 +24,7 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { ROOT, JanusDemo, forgeApi, guestLinkIn, launchChromium, percentile, procStats, waitUntil } from './helpers.mjs';
+import { ROOT, JanusDemo, descendants, forgeApi, guestLinkIn, launchChromium, machineCpu, percentile, procStats, sumStats, waitUntil } from './helpers.mjs';
 
 const now = () => performance.timeOrigin + performance.now();
 
@@ -187,12 +187,10 @@ function linkWatcher(forge, token, { intervalMs = 500 } = {}) {
 }
 
 /** One guest from issue to open channel; resolves to its page and timings (or throws). */
-async function connectGuest({ browser, forge, watcher, login, token, connectTimeoutMs }) {
+async function connectGuest({ context, forge, watcher, login, token, connectTimeoutMs, render }) {
   const issueAt = now();
   const issue = await forge.openIssue(token, `Scale benchmark: ${login} would like to chat`, 'Opened by tests/browser/bench-scale.mjs.');
   const { link, seenAt: linkAt } = await watcher.linkFor(issue.number, connectTimeoutMs);
-  const context = await browser.newContext();
-  await context.addInitScript(pageProbe);
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
@@ -202,14 +200,18 @@ async function connectGuest({ browser, forge, watcher, login, token, connectTime
   });
   const answer = await page.inputValue('#answer-token');
   const answerAt = now();
+  // Unless asked to render, the page is taken out of layout and paint (CSSOM, so its CSP
+  // allows it): its scripts, DOM and WebRTC run as they are, but N pages repainting a chat
+  // log would need more CPU than this whole machine has, and the host is what is measured.
+  if (!render) await page.evaluate(() => document.documentElement.style.setProperty('display', 'none'));
   await forge.comment(token, issue.number, answer);
-  await page.waitForSelector('body[data-phase="connected"]', { timeout: 60000 }).catch(async (e) => {
+  await page.waitForSelector('body[data-phase="connected"]', { state: 'attached', timeout: 60000 }).catch(async (e) => {
     throw new Error(`${login}: the channel did not open (phase ${await page.getAttribute('body', 'data-phase')}: ${await page.textContent('#wait-text')}): ${e.message}`);
   });
   const openAt = await page.evaluate(() => performance.timeOrigin + window.janusGuest.openedAt);
   // The host's hello: the host has the conversation, so replies can be addressed to it.
   await page.waitForFunction(() => window.janusGuest.helloAt !== null, null, { timeout: 15000 });
-  return { login, issue: issue.number, context, page, errors, issueToOpen: openAt - issueAt, answerToOpen: openAt - answerAt, issueToLink: linkAt - issueAt };
+  return { login, issue: issue.number, page, errors, issueToOpen: openAt - issueAt, answerToOpen: openAt - answerAt, issueToLink: linkAt - issueAt };
 }
 
 /** Runs `tasks` (functions returning promises) with at most `limit` running at once. */
@@ -234,14 +236,20 @@ async function pooled(tasks, limit) {
  * host → each guest one message every `hostEveryMs`, the host's `pollInterval` (s). Resolves
  * to the measurements; never throws for a guest that fails to connect (it is counted).
  */
-export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5000, pollInterval = 1, connectTimeoutMs, log = () => {}, verbose = false }) {
+export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5000, pollInterval = 1, connectTimeoutMs, render = false, rendererLimit = 8, log = () => {}, verbose = false }) {
   connectTimeoutMs ??= 60000 + 4000 * n; // the host posts its links one write at a time
   const janus = await new JanusDemo(bin, { pollInterval, verbose }).start();
   let browser;
   const guests = [];
   try {
     const forge = forgeApi(janus.api);
-    browser = await launchChromium();
+    // A handful of renderer processes, each holding several guest pages (as a browser with
+    // many tabs does): one process per page would need ~100 MB each.
+    browser = await launchChromium(rendererLimit ? [`--renderer-process-limit=${rendererLimit}`] : []);
+    // One browser context for all guests (the page keeps nothing in storage), so that
+    // renderer processes can be shared; each guest is its own page, peer and login.
+    const context = await browser.newContext();
+    await context.addInitScript(pageProbe);
     const users = [];
     for (let i = 1; i <= n; i++) {
       const login = `guest${String(i).padStart(3, '0')}`;
@@ -253,7 +261,7 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
     const connectedAt = [];
     const results = await pooled(
       users.map((u) => async () => {
-        const g = await connectGuest({ browser, forge, watcher, ...u, connectTimeoutMs });
+        const g = await connectGuest({ context, forge, watcher, ...u, connectTimeoutMs, render });
         connectedAt.push(now());
         if (connectedAt.length % 10 === 0 || connectedAt.length === n) log(`  n=${n}: ${connectedAt.length} connected after ${((now() - started) / 1000).toFixed(1)} s`);
         return g;
@@ -267,6 +275,10 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
 
     // The chatting window: every connected guest at `rate`/s, the host's console replying.
     const hostSent = new Map(); // text → sent at
+    // Chromium: every process under this node process but janus.
+    const browserPids = (await descendants(process.pid)).filter((p) => p !== janus.pid);
+    const browserBefore = await sumStats(browserPids);
+    const machineBefore = await machineCpu();
     const before = await procStats(janus.pid);
     const windowStart = now();
     await Promise.all(guests.map((g) => g.page.evaluate(pageChat, [rate, seconds, g.login])));
@@ -286,6 +298,8 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
     }
     const after = await procStats(janus.pid);
     const windowSecs = (now() - windowStart) / 1000;
+    const machineAfter = await machineCpu();
+    const browserAfter = await sumStats(browserPids);
     log(`  n=${n}: chatted for ${windowSecs.toFixed(1)} s; waiting for the last acks`);
     // Drain: bounded wait for the last acks and host messages.
     await waitUntil(
@@ -333,9 +347,13 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
       threads: after.threads,
       cpuPercent: ((after.cpuTicks - before.cpuTicks) / before.ticksPerSec / windowSecs) * 100,
       load: loadavg(),
+      // Context for the latencies: how busy the whole machine and the browser were.
+      machineBusyPercent: ((machineAfter.busy - machineBefore.busy) / Math.max(1, machineAfter.total - machineBefore.total)) * 100,
+      browserCpuPercent: ((browserAfter.cpuTicks - browserBefore.cpuTicks) / 100 / windowSecs) * 100,
+      browserPssMiB: browserAfter.pssKiB / 1024,
+      browserProcesses: browserAfter.count,
     };
   } finally {
-    for (const g of guests) await g.context.close().catch(() => {});
     await browser?.close().catch(() => {});
     await janus.stop();
   }
@@ -374,8 +392,9 @@ async function main(argv) {
     else if (a === '--poll') opts.pollInterval = Number(argv[++i]);
     else if (a === '--rate') opts.rate = Number(argv[++i]);
     else if (a === '--verbose') opts.verbose = true;
+    else if (a === '--render') opts.render = true;
     else if (/^\d+$/.test(a)) opts.ns.push(Number(a));
-    else throw new Error(`unknown argument ${a}; usage: bench-scale.mjs [--seconds S] [--poll P] [--rate R] [--verbose] N...`);
+    else throw new Error(`unknown argument ${a}; usage: bench-scale.mjs [--seconds S] [--poll P] [--rate R] [--render] [--verbose] N...`);
   }
   if (opts.ns.length === 0) opts.ns = [10, 50, 100];
   const bin = process.env.JANUS_BIN || join(ROOT, 'target', 'release', 'janus');
@@ -383,9 +402,10 @@ async function main(argv) {
   const log = (m) => console.error(m);
   const rows = [];
   for (const n of opts.ns) {
-    const r = await runScale({ bin, n, seconds: opts.seconds, rate: opts.rate, pollInterval: opts.pollInterval, log, verbose: opts.verbose });
+    const r = await runScale({ bin, n, seconds: opts.seconds, rate: opts.rate, pollInterval: opts.pollInterval, render: opts.render, log, verbose: opts.verbose });
     rows.push(tableRow(r));
-    log(`  n=${n}: load average during the run ${r.load.map((x) => x.toFixed(2)).join(' ')}; ${r.threads} host threads; ${r.sent} messages, ${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages, ${r.framesDropped} frames dropped`);
+    log(`  n=${n}: while chatting the machine was ${r.machineBusyPercent.toFixed(0)} % busy (both cores), Chromium used ${r.browserCpuPercent.toFixed(0)} % of a core and ${r.browserPssMiB.toFixed(0)} MB (PSS) in ${r.browserProcesses} processes`);
+    log(`  n=${n}: load average after the run ${r.load.map((x) => x.toFixed(2)).join(' ')}; ${r.threads} host threads; ${r.sent} messages, ${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages, ${r.framesDropped} frames dropped`);
     if (r.failures.length) log(`  n=${n}: ${r.failures.length} guests did not connect:\n    ${r.failures.slice(0, 10).join('\n    ')}`);
     if (r.closedDuringRun.length) log(`  n=${n}: closed during the run: ${r.closedDuringRun.slice(0, 10).join(', ')}`);
     if (r.pageErrors.length) log(`  n=${n}: page errors: ${r.pageErrors.slice(0, 5).join(' | ')}`);

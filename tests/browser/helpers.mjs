@@ -598,3 +598,62 @@ export function percentile(values, p) {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)));
   return sorted[rank - 1];
 }
+
+/** Every process under `rootPid` (children, their children…), from /proc (Linux). */
+export async function descendants(rootPid) {
+  const { readdir } = await import('node:fs/promises');
+  const parent = new Map();
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      parent.set(Number(name), Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const out = [];
+  const frontier = [rootPid];
+  while (frontier.length) {
+    const p = frontier.pop();
+    for (const [child, pp] of parent) {
+      if (pp === p) {
+        out.push(child);
+        frontier.push(child);
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * Sum of CPU ticks and proportional set size (Pss from smaps_rollup, KiB: shared pages
+ * divided among their users, so the sum is the memory they take together) over `pids`,
+ * skipping processes that are gone.
+ */
+export async function sumStats(pids) {
+  let cpuTicks = 0;
+  let pssKiB = 0;
+  let count = 0;
+  for (const pid of pids) {
+    try {
+      const s = await procStats(pid);
+      const rollup = await readFile(`/proc/${pid}/smaps_rollup`, 'utf8').catch(() => '');
+      cpuTicks += s.cpuTicks;
+      pssKiB += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0);
+      count++;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return { cpuTicks, pssKiB, count };
+}
+
+/** The whole machine's CPU time from /proc/stat: {busy, total} in ticks, over all cores. */
+export async function machineCpu() {
+  const line = (await readFile('/proc/stat', 'utf8')).split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + (v[4] || 0); // idle + iowait
+  const total = v.slice(0, 8).reduce((a, b) => a + b, 0); // guest time is already in user
+  return { busy: total - idle, total };
+}
