@@ -401,11 +401,17 @@ async function main(argv) {
   if (!existsSync(bin)) throw new Error(`janus binary not found at ${bin}: build it (cargo build --release) or set JANUS_BIN`);
   const log = (m) => console.error(m);
   const rows = [];
+  const notes = [];
   for (const n of opts.ns) {
     const r = await runScale({ bin, n, seconds: opts.seconds, rate: opts.rate, pollInterval: opts.pollInterval, render: opts.render, log, verbose: opts.verbose });
     rows.push(tableRow(r));
-    log(`  n=${n}: while chatting the machine was ${r.machineBusyPercent.toFixed(0)} % busy (both cores), Chromium used ${r.browserCpuPercent.toFixed(0)} % of a core and ${r.browserPssMiB.toFixed(0)} MB (PSS) in ${r.browserProcesses} processes`);
-    log(`  n=${n}: load average after the run ${r.load.map((x) => x.toFixed(2)).join(' ')}; ${r.threads} host threads; ${r.sent} messages, ${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages, ${r.framesDropped} frames dropped`);
+    const note =
+      `N=${n}: issue → link posted p50 ${s(percentile(r.issueToLink, 50))} s, p95 ${s(percentile(r.issueToLink, 95))} s; all connected after ${r.connectSeconds.toFixed(0)} s; ` +
+      `${r.sent} chat messages (${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages), ${r.hostSent} host messages; ` +
+      `while chatting the machine was ${r.machineBusyPercent.toFixed(0)} % busy (both cores), Chromium used ${r.browserCpuPercent.toFixed(0)} % of a core and ${r.browserPssMiB.toFixed(0)} MB (PSS) in ${r.browserProcesses} processes; ` +
+      `load average after ${r.load.map((x) => x.toFixed(1)).join(' ')}; ${r.threads} host threads`;
+    notes.push(note);
+    log(`  ${note}`);
     if (r.failures.length) log(`  n=${n}: ${r.failures.length} guests did not connect:\n    ${r.failures.slice(0, 10).join('\n    ')}`);
     if (r.closedDuringRun.length) log(`  n=${n}: closed during the run: ${r.closedDuringRun.slice(0, 10).join(', ')}`);
     if (r.pageErrors.length) log(`  n=${n}: page errors: ${r.pageErrors.slice(0, 5).join(' | ')}`);
@@ -414,6 +420,8 @@ async function main(argv) {
   console.log(`Chatting ${opts.seconds} s at ${opts.rate} messages/s per guest, host poll interval ${opts.pollInterval} s, ${process.env.JANUS_BIN ? bin : 'target/release/janus'}; ${machineNotes().cpu}.\n`);
   console.log(TABLE_HEADER);
   for (const row of rows) console.log(row);
+  console.log('');
+  for (const note of notes) console.log(`- ${note}`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
