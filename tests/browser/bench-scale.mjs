@@ -24,7 +24,8 @@ import { loadavg } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
-import { ROOT, JanusDemo, descendants, forgeApi, guestLinkIn, launchChromium, machineCpu, percentile, procStats, sumStats, waitUntil } from './helpers.mjs';
+import { ROOT, JanusDemo, forgeApi, guestLinkIn, launchChromium, waitUntil } from './helpers.mjs';
+import { descendants, machineCpu, percentile, procStats, sumStats } from './procstats.mjs';
 
 const now = () => performance.timeOrigin + performance.now();
 

@@ -13,7 +13,8 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-import { ROOT, percentile } from './helpers.mjs';
+import { ROOT } from './helpers.mjs';
+import { percentile } from './procstats.mjs';
 import { runScale, tableRow, TABLE_HEADER } from './bench-scale.mjs';
 
 const BIN = process.env.JANUS_BIN || join(ROOT, 'target', 'debug', 'janus');
