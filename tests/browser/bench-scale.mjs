@@ -237,18 +237,16 @@ async function pooled(tasks, limit) {
  * host → each guest one message every `hostEveryMs`, the host's `pollInterval` (s). Resolves
  * to the measurements; never throws for a guest that fails to connect (it is counted).
  */
-export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5000, pollInterval = 1, connectTimeoutMs, render = false, rendererLimit = 8, log = () => {}, verbose = false }) {
+export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5000, pollInterval = 1, connectTimeoutMs, render = false, log = () => {}, verbose = false }) {
   connectTimeoutMs ??= 60000 + 4000 * n; // the host posts its links one write at a time
   const janus = await new JanusDemo(bin, { pollInterval, verbose }).start();
   let browser;
   const guests = [];
   try {
     const forge = forgeApi(janus.api);
-    // A handful of renderer processes, each holding several guest pages (as a browser with
-    // many tabs does): one process per page would need ~100 MB each.
-    browser = await launchChromium(rendererLimit ? [`--renderer-process-limit=${rendererLimit}`] : []);
-    // One browser context for all guests (the page keeps nothing in storage), so that
-    // renderer processes can be shared; each guest is its own page, peer and login.
+    browser = await launchChromium();
+    // One browser context for all guests (the page keeps nothing in storage): a context per
+    // guest took twice the memory. Each guest is still its own page, peer and login.
     const context = await browser.newContext();
     await context.addInitScript(pageProbe);
     const users = [];
