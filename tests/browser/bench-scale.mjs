@@ -318,7 +318,17 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
       }
     }
     const sum = (k) => reports.reduce((s, r) => s + r[k], 0);
+    // What the host logged meanwhile (janus.log in its data dir): errors and warnings.
+    const logText = (() => {
+      try {
+        return readFileSync(join(janus.home, 'data', 'janus.log'), 'utf8');
+      } catch {
+        return '';
+      }
+    })();
     return {
+      logErrors: (logText.match(/\bERROR\b/g) || []).length,
+      logWarnings: (logText.match(/\bWARN\b/g) || []).length,
       n,
       connected: guests.length,
       failures,
@@ -408,7 +418,7 @@ async function main(argv) {
       `N=${n}: issue → link posted p50 ${s(percentile(r.issueToLink, 50))} s, p95 ${s(percentile(r.issueToLink, 95))} s; all connected after ${r.connectSeconds.toFixed(0)} s; ` +
       `${r.sent} chat messages (${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages), ${r.hostSent} host messages; ` +
       `while chatting the machine was ${r.machineBusyPercent.toFixed(0)} % busy (both cores), Chromium used ${r.browserCpuPercent.toFixed(0)} % of a core and ${r.browserPssMiB.toFixed(0)} MB (PSS) in ${r.browserProcesses} processes; ` +
-      `load average after ${r.load.map((x) => x.toFixed(1)).join(' ')}; ${r.threads} host threads`;
+      `load average after ${r.load.map((x) => x.toFixed(1)).join(' ')}; ${r.threads} host threads; janus.log: ${r.logErrors} ERROR, ${r.logWarnings} WARN lines`;
     notes.push(note);
     log(`  ${note}`);
     if (r.failures.length) log(`  n=${n}: ${r.failures.length} guests did not connect:\n    ${r.failures.slice(0, 10).join('\n    ')}`);
