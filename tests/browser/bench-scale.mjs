@@ -215,23 +215,6 @@ async function connectGuest({ context, forge, watcher, login, token, connectTime
   return { login, issue: issue.number, page, errors, issueToOpen: openAt - issueAt, answerToOpen: openAt - answerAt, issueToLink: linkAt - issueAt };
 }
 
-/** Runs `tasks` (functions returning promises) with at most `limit` running at once. */
-async function pooled(tasks, limit) {
-  const results = new Array(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]().then(
-        (value) => ({ value }),
-        (error) => ({ error }),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
-}
-
 /**
  * One run with `n` guests. Options: `seconds` of chatting at `rate` messages/s per guest,
  * host → each guest one message every `hostEveryMs`, the host's `pollInterval` (s). Resolves
@@ -258,18 +241,18 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
     const started = now();
     log(`  n=${n}: ${n} guests open their issues`);
     const connectedAt = [];
-    const results = await pooled(
-      users.map((u) => async () => {
+    // All at once, as a burst of issues would: each guest waits for its own link.
+    const results = await Promise.allSettled(
+      users.map(async (u) => {
         const g = await connectGuest({ context, forge, watcher, ...u, connectTimeoutMs, render });
         connectedAt.push(now());
         if (connectedAt.length % 10 === 0 || connectedAt.length === n) log(`  n=${n}: ${connectedAt.length} connected after ${((now() - started) / 1000).toFixed(1)} s`);
         return g;
       }),
-      n,
     );
     watcher.stop();
-    const failures = results.filter((r) => r.error).map((r) => r.error.message);
-    guests.push(...results.filter((r) => r.value).map((r) => r.value));
+    const failures = results.filter((r) => r.status === 'rejected').map((r) => r.reason.message);
+    guests.push(...results.filter((r) => r.status === 'fulfilled').map((r) => r.value));
     const connectSeconds = (now() - started) / 1000;
 
     // The chatting window: every connected guest at `rate`/s, the host's console replying.
