@@ -255,6 +255,13 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
     guests.push(...results.filter((r) => r.status === 'fulfilled').map((r) => r.value));
     const connectSeconds = (now() - started) / 1000;
 
+    // Connected but quiet (keepalives only), for 5 s: the cost of holding the peers.
+    const idleBefore = await procStats(janus.pid);
+    const idleStart = now();
+    await sleep(5000);
+    const idleAfter = await procStats(janus.pid);
+    const idleCpuPercent = ((idleAfter.cpuTicks - idleBefore.cpuTicks) / idleBefore.ticksPerSec / ((now() - idleStart) / 1000)) * 100;
+
     // The chatting window: every connected guest at `rate`/s, the host's console replying.
     const hostSent = new Map(); // text → sent at
     // Chromium: every process under this node process but janus.
@@ -337,6 +344,8 @@ export async function runScale({ bin, n, seconds = 30, rate = 2, hostEveryMs = 5
       rssEndKiB: after.rssKiB,
       hwmKiB: after.hwmKiB,
       threads: after.threads,
+      idleCpuPercent,
+      idleRssKiB: idleAfter.rssKiB,
       cpuPercent: ((after.cpuTicks - before.cpuTicks) / before.ticksPerSec / windowSecs) * 100,
       load: loadavg(),
       // Context for the latencies: how busy the whole machine and the browser were.
@@ -398,7 +407,7 @@ async function main(argv) {
     const r = await runScale({ bin, n, seconds: opts.seconds, rate: opts.rate, pollInterval: opts.pollInterval, render: opts.render, log, verbose: opts.verbose });
     rows.push(tableRow(r));
     const note =
-      `N=${n}: issue → link posted p50 ${s(percentile(r.issueToLink, 50))} s, p95 ${s(percentile(r.issueToLink, 95))} s; all connected after ${r.connectSeconds.toFixed(0)} s; ` +
+      `N=${n}: connected and quiet the host used ${r.idleCpuPercent.toFixed(1)} % of a core, RSS ${(r.idleRssKiB / 1024).toFixed(0)} MB; issue → link posted p50 ${s(percentile(r.issueToLink, 50))} s, p95 ${s(percentile(r.issueToLink, 95))} s; all connected after ${r.connectSeconds.toFixed(0)} s; ` +
       `${r.sent} chat messages (${r.unknownAcks} unknown acks, ${r.domUnacked} unticked on the pages), ${r.hostSent} host messages; ` +
       `while chatting the machine was ${r.machineBusyPercent.toFixed(0)} % busy (both cores), Chromium used ${r.browserCpuPercent.toFixed(0)} % of a core and ${r.browserPssMiB.toFixed(0)} MB (PSS) in ${r.browserProcesses} processes; ` +
       `load average after ${r.load.map((x) => x.toFixed(1)).join(' ')}; ${r.threads} host threads; janus.log: ${r.logErrors} ERROR, ${r.logWarnings} WARN lines`;
