@@ -1,6 +1,7 @@
 // Shared helpers for the browser tests: Debian chromium via playwright-core (never a
 // downloaded browser), a tiny static server for assets/guest with a fake forge API, and
-// bounded waiting. Everything listens on 127.0.0.1 only.
+// bounded waiting; `janus demo` as a child process and a client for its forge's API.
+// Everything listens on 127.0.0.1 only.
 
 import { createServer, request as httpRequest } from 'node:http';
 import { existsSync, mkdirSync } from 'node:fs';
@@ -414,4 +415,166 @@ export function fakeOfferSdp() {
     'a=sctp-port:5000',
     '',
   ].join('\r\n');
+}
+
+// ------------------------------------------------------------------ janus as a process
+// Used by the scale benchmark (tests/browser/bench-scale.mjs) and its CI smoke test.
+
+const ANSI_ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
+
+/** The caller's environment without anything that would point janus at a real repo or config. */
+export function isolatedJanusEnv(home) {
+  const env = { ...process.env, NO_COLOR: '1', HOME: home, XDG_CONFIG_HOME: join(home, 'config'), XDG_DATA_HOME: join(home, 'share') };
+  for (const k of ['GH_ACCESS_TOKEN', 'GITHUB_TOKEN', 'REPO_URL', 'JANUS_API_URL', 'JANUS_CONFIG']) delete env[k];
+  return env;
+}
+
+/**
+ * `janus demo --plain` on a free loopback port, in a scratch HOME: stdout/stderr kept as
+ * lines (ANSI stripped), bounded waits, commands on stdin. `start()` resolves once the
+ * forge's URL is printed and fills `origin` and `api`. `pid` is janus itself (no shell).
+ */
+export class JanusDemo {
+  constructor(bin, { pollInterval = 1, verbose = false, keepLines = 2000 } = {}) {
+    this.bin = bin;
+    this.pollInterval = pollInterval;
+    this.verbose = verbose;
+    // Only the newest `keepLines` lines are kept: a long benchmark prints a line per message.
+    this.keepLines = keepLines;
+    this.out = [];
+    this.err = [];
+    this.listeners = new Set();
+    this.exited = null;
+  }
+
+  async start({ timeoutMs = 30000 } = {}) {
+    const { spawn } = await import('node:child_process');
+    const { mkdtempSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    this.home = mkdtempSync(join(tmpdir(), 'janus-scale-'));
+    const args = ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', String(this.pollInterval), '--data-dir', join(this.home, 'data')];
+    this.proc = spawn(this.bin, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: isolatedJanusEnv(this.home) });
+    this.pid = this.proc.pid;
+    this.proc.on('exit', (code, signal) => {
+      this.exited = { code, signal };
+    });
+    this.proc.on('error', (e) => {
+      this.exited = { error: e.message };
+    });
+    this.proc.stdin.on('error', () => {});
+    this.#pump(this.proc.stdout, this.out, 'out');
+    this.#pump(this.proc.stderr, this.err, 'err');
+    const m = await this.waitLine(/(http:\/\/127\.0\.0\.1:\d+)\//, { timeoutMs, what: 'the "Open http://127.0.0.1:PORT/" line' });
+    this.origin = m[1];
+    this.api = `${this.origin}/api/v3`;
+    return this;
+  }
+
+  #pump(stream, into, tag) {
+    let buf = '';
+    stream.setEncoding('utf8');
+    stream.on('data', (d) => {
+      buf += d;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).replace(ANSI_ESCAPES, '').replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        into.push(line);
+        if (into.length > this.keepLines) into.splice(0, into.length - this.keepLines);
+        if (tag === 'out') for (const f of this.listeners) f(line);
+        if (this.verbose) console.log(`  [janus ${tag}] ${line}`);
+      }
+    });
+  }
+
+  /** Calls `f(line)` for every later stdout line; returns a function that stops it. */
+  onLine(f) {
+    this.listeners.add(f);
+    return () => this.listeners.delete(f);
+  }
+
+  tail(n = 25) {
+    return `--- janus stdout (last ${n}) ---\n${this.out.slice(-n).join('\n')}\n--- janus stderr (last ${n}) ---\n${this.err.slice(-n).join('\n')}`;
+  }
+
+  /** Waits (bounded) for a stdout line matching `re`, among the lines kept; returns the match. */
+  async waitLine(re, { timeoutMs = 15000, what = String(re) } = {}) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      for (const line of this.out) {
+        const m = re.exec(line);
+        if (m) return m;
+      }
+      if (this.exited) throw new Error(`janus exited (${JSON.stringify(this.exited)}) before printing ${what}\n${this.tail()}`);
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for janus to print ${what}\n${this.tail()}`);
+      await sleep(50);
+    }
+  }
+
+  send(line) {
+    if (!this.exited) this.proc.stdin.write(`${line}\n`);
+  }
+
+  /** `quit`, then SIGTERM, then SIGKILL, each bounded; removes the scratch HOME. */
+  async stop({ quitMs = 15000 } = {}) {
+    const { rmSync } = await import('node:fs');
+    const gone = () => this.exited !== null;
+    if (this.proc && !gone()) {
+      this.send('quit');
+      try {
+        await waitUntil(gone, { timeoutMs: quitMs, what: 'janus to quit' });
+      } catch {
+        this.proc.kill('SIGTERM');
+        try {
+          await waitUntil(gone, { timeoutMs: 3000, what: 'janus to stop on SIGTERM' });
+        } catch {
+          this.proc.kill('SIGKILL');
+          await waitUntil(gone, { timeoutMs: 3000, what: 'janus to die on SIGKILL' }).catch(() => {});
+        }
+      }
+    }
+    if (this.home) rmSync(this.home, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A small client for the embedded forge's REST API (GitHub's shapes), bounded per request.
+ * `call(method, path, {token, body})` resolves to the parsed JSON; `{headers}` with `raw`.
+ */
+export function forgeApi(api, repo = 'maintainer/demo') {
+  async function call(method, path, { token, body, raw = false } = {}) {
+    const headers = { Accept: 'application/vnd.github+json' };
+    if (token) headers.Authorization = `Bearer ${token}`;
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    const url = path.startsWith('http') ? path : `${api}${path}`;
+    const res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(15000) });
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path} → HTTP ${res.status}: ${text.slice(0, 300)}`);
+    const json = text ? JSON.parse(text) : null;
+    return raw ? { json, headers: res.headers } : json;
+  }
+  return {
+    call,
+    register: (login) => call('POST', '/_forge/users', { body: { login } }),
+    openIssue: (token, title, body) => call('POST', `/repos/${repo}/issues`, { token, body: { title, body } }),
+    comment: (token, n, body) => call('POST', `/repos/${repo}/issues/${n}/comments`, { token, body: { body } }),
+    comments: (n) => call('GET', `/repos/${repo}/issues/${n}/comments?per_page=100`),
+    /** Every comment of the repository updated at or after `since` (ISO 8601), all pages. */
+    async repoCommentsSince(since, token) {
+      const all = [];
+      let next = `/repos/${repo}/issues/comments?sort=updated&direction=asc&per_page=100${since ? `&since=${encodeURIComponent(since)}` : ''}`;
+      for (let pages = 0; next && pages < 50; pages++) {
+        const { json, headers } = await call('GET', next, { token, raw: true });
+        all.push(...json);
+        next = /<([^>]+)>;\s*rel="next"/.exec(headers.get('link') || '')?.[1] ?? null;
+      }
+      return all;
+    },
+  };
+}
+
+/** The guest link in a comment body (the host's offer comment), or null. */
+export function guestLinkIn(body) {
+  const text = String(body || '').replace(/&amp;/g, '&');
+  return /https?:\/\/[^\s)<>"'\]]+#offer=janus1\.o\.[A-Za-z0-9_-]+[^\s)<>"'\]]*/.exec(text)?.[0] ?? null;
 }
