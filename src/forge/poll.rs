@@ -51,14 +51,28 @@ pub async fn run_poller(
     forge: Arc<dyn Forge>,
     interval: Duration,
     events: mpsc::Sender<ForgeEvent>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let (_keep, intervals) = watch::channel(interval);
+    run_poller_paced(forge, intervals, events, shutdown).await
+}
+
+/// [`run_poller`] whose tick follows `intervals`: the host shortens it while an offer waits
+/// for its answer (`poll_interval_waiting`) and lengthens it again when nothing waits. A
+/// change cuts the current wait short, so a fast tick starts at once. If the sender is
+/// dropped, the last interval stays.
+pub async fn run_poller_paced(
+    forge: Arc<dyn Forge>,
+    mut intervals: watch::Receiver<Duration>,
+    events: mpsc::Sender<ForgeEvent>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let interval = interval.max(Duration::from_millis(50));
     let mut failures: u32 = 0;
     loop {
         if *shutdown.borrow() {
             return;
         }
+        let interval = (*intervals.borrow_and_update()).max(Duration::from_millis(50));
         if let Some((wait, reason)) = forge.poll_pause() {
             // Land after the reset, not on it; never longer than an hour, whatever the forge
             // said (the next tick asks again).
@@ -124,11 +138,25 @@ pub async fn run_poller(
         {
             return;
         }
-        tokio::select! {
-            biased;
-            _ = stopped(&mut shutdown) => return,
-            _ = events.closed() => return,
-            _ = tokio::time::sleep(wait) => {}
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                biased;
+                _ = stopped(&mut shutdown) => return,
+                _ = events.closed() => return,
+                _ = &mut sleep => break,
+                // A shorter tick wanted (an offer now waits): poll now, unless backing off.
+                r = intervals.changed() => match r {
+                    Ok(()) if failures == 0 && *intervals.borrow() < interval => break,
+                    Ok(()) => {}
+                    Err(_) => {
+                        // No pacer any more: finish this wait, the last interval stays.
+                        sleep.as_mut().await;
+                        break;
+                    }
+                },
+            }
         }
     }
 }

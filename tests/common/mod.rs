@@ -95,6 +95,7 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
         rtc: rtc_loopback(),
         blog,
         poll_interval,
+        poll_interval_waiting: poll_interval,
         transcripts: None,
         journal: None,
     };
