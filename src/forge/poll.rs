@@ -355,6 +355,37 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_shorter_pace_cuts_the_wait_short_and_a_longer_one_slows_down() {
+        let forge = scripted(vec![]);
+        let (tx, mut rx) = mpsc::channel(256);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (pace_tx, pace_rx) = watch::channel(Duration::from_secs(30));
+        let task = tokio::spawn(run_poller_paced(forge.clone(), pace_rx, tx, stop_rx));
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let calls = || forge.calls.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(calls(), 1, "one poll, then a 30 s wait");
+        pace_tx.send(Duration::from_millis(50)).unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let fast = calls();
+        assert!(
+            fast >= 5,
+            "the waiting tick polls at once and often: {fast} polls"
+        );
+        pace_tx.send(Duration::from_secs(30)).unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let settled = calls();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(calls(), settled, "back to the idle tick");
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(1), task)
+            .await
+            .unwrap()
+            .unwrap();
+        drain.abort();
+    }
+
+    #[tokio::test]
     async fn reports_events_and_retries_transient_failures() {
         let forge = scripted(vec![
             Ok(vec![issue(1)]),
