@@ -18,6 +18,7 @@ mod help;
 pub mod limits;
 mod memory;
 pub mod policy;
+pub mod presence;
 mod requests;
 mod state;
 mod text;
