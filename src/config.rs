@@ -32,6 +32,7 @@ pub struct FileConfig {
     pub blog_dir: Option<PathBuf>,
     pub data_dir: Option<PathBuf>,
     pub poll_interval: Option<f64>,
+    pub poll_interval_waiting: Option<f64>,
     pub offer_ttl: Option<u64>,
     pub backlog: Option<u64>,
     pub ice_servers: Option<Vec<String>>,
@@ -104,6 +105,8 @@ pub struct Config {
     pub blog_dir: PathBuf,
     pub data_dir: PathBuf,
     pub poll_interval: Duration,
+    /// The shorter tick while an offer waits for its answer; at most `poll_interval`.
+    pub poll_interval_waiting: Duration,
     /// Seconds an offer stays valid.
     pub offer_ttl: u64,
     /// Seconds before start whose new issues are still served.
@@ -235,6 +238,12 @@ pub fn resolve(
             "poll_interval {poll} is out of range: use 0.1 to 3600 seconds"
         )));
     }
+    let waiting = file.poll_interval_waiting.unwrap_or(0.5);
+    if !(0.1..=3600.0).contains(&waiting) {
+        return Err(ConfigError::Invalid(format!(
+            "poll_interval_waiting {waiting} is out of range: use 0.1 to 3600 seconds"
+        )));
+    }
     let gather = file.gather_timeout.unwrap_or(3.0);
     if !(0.1..=60.0).contains(&gather) {
         return Err(ConfigError::Invalid(format!(
@@ -279,6 +288,7 @@ pub fn resolve(
             .or(file.data_dir)
             .unwrap_or_else(default_data_dir),
         poll_interval: Duration::from_secs_f64(poll),
+        poll_interval_waiting: Duration::from_secs_f64(waiting.min(poll)),
         offer_ttl,
         backlog,
         ice_servers,
@@ -416,6 +426,7 @@ mod tests {
         assert_eq!(cfg.repo.unwrap().to_string(), "c/d");
         assert_eq!(cfg.token.0.as_deref(), Some("env-token"));
         assert_eq!(cfg.poll_interval, Duration::from_secs(5));
+        assert_eq!(cfg.poll_interval_waiting, Duration::from_millis(500));
         assert_eq!(cfg.api_url, "https://api.github.com");
         assert!(!format!("{:?}", cfg.token).contains("env-token"));
     }
@@ -430,6 +441,19 @@ mod tests {
         assert!(bad("repo = \"nope\"").contains("owner/repo"));
         assert!(bad("api_url = \"ftp://x\"").contains("https://"));
         assert!(bad("poll_interval = 0.0").contains("0.1 to 3600"));
+        assert!(bad("poll_interval_waiting = 0.01").contains("poll_interval_waiting"));
+        let slow = resolve(
+            parse("poll_interval = 0.2\npoll_interval_waiting = 5.0\n"),
+            None,
+            &Overrides::default(),
+            None,
+        )
+        .unwrap();
+        assert_eq!(
+            slow.poll_interval_waiting,
+            Duration::from_millis(200),
+            "the waiting tick is never slower than the idle one"
+        );
         assert!(bad("ice_servers = [\"turn:x\"]").contains("TURN"));
         assert!(bad("accept = \"sometimes\"").contains("\"manual\""));
         assert!(toml::from_str::<FileConfig>("unknown_key = 1").is_err());

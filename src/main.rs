@@ -174,6 +174,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         rtc,
         blog: BlogStore::new(cfg.blog_dir.clone()),
         poll_interval: cfg.poll_interval,
+        poll_interval_waiting: cfg.poll_interval_waiting,
         transcripts: Some(host::transcripts_dir(&cfg.data_dir)),
         journal: Some(host::journal_file(&cfg.data_dir, &repo)),
     };
@@ -303,6 +304,7 @@ async fn demo(
         rtc,
         blog: BlogStore::new(blog_dir),
         poll_interval: Duration::from_secs_f64(poll),
+        poll_interval_waiting: Duration::from_secs_f64(poll.min(0.5)),
         // Transcripts only where asked (`--data-dir`); the journal never: the embedded
         // forge and its comments end with the demo.
         transcripts: flags.data_dir.as_deref().map(host::transcripts_dir),

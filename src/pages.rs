@@ -44,6 +44,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("link.js"),
     guest_file!("verify.js"),
     guest_file!("rtc.js"),
+    guest_file!("verifycode.js"),
     guest_file!("protocol.js"),
 ];
 

@@ -5,7 +5,9 @@
 //!   304s) while nothing happens, measured over a window (`JANUS_BENCH_IDLE_SECS`, default
 //!   120 s) after start-up and extrapolated to an hour, plus what start-up itself costs;
 //! - `signaling_latencies`: issue opened → link posted, and answer posted → data channel
-//!   open, p50 and p95 over `JANUS_BENCH_RUNS` runs (default 20).
+//!   open, p50 and p95 over `JANUS_BENCH_RUNS` runs (default 20), first with one tick for
+//!   everything, then with the shorter tick while a link waits
+//!   (`JANUS_BENCH_POLL_WAITING`, default 0.5 s, as `poll_interval_waiting`).
 //!
 //! ```sh
 //! cargo test --release --test bench_signaling -- --ignored --nocapture --test-threads 1
@@ -83,7 +85,20 @@ async fn idle_requests_per_hour() {
 async fn signaling_latencies() {
     let runs = env_f64("JANUS_BENCH_RUNS", 20.0) as usize;
     let tick = env_f64("JANUS_BENCH_POLL", 2.0);
-    let mut h = start_harness_with(600, Duration::from_secs_f64(tick)).await;
+    let waiting = env_f64("JANUS_BENCH_POLL_WAITING", 0.5);
+    // Before: one tick for everything; after: the shorter tick while a link waits.
+    for pace in [tick, waiting] {
+        latencies(runs, tick, pace).await;
+    }
+}
+
+async fn latencies(runs: usize, tick: f64, waiting: f64) {
+    let mut h = start_harness_paced(
+        600,
+        Duration::from_secs_f64(tick),
+        Duration::from_secs_f64(waiting),
+    )
+    .await;
     let (mut link, mut open) = (Vec::new(), Vec::new());
     for run in 0..runs {
         let g = guest(&h.forge, &format!("guest{run}"));
@@ -133,7 +148,7 @@ async fn signaling_latencies() {
         open.push(posted.elapsed());
         h.expect_line(&format!("guest{run} connected")).await;
     }
-    println!("poll tick {tick} s, {runs} runs");
+    println!("poll tick {tick} s, {waiting} s while a link waits, {runs} runs");
     summary("issue opened → link posted", link);
     summary("answer posted → channel open", open);
 }

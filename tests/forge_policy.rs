@@ -75,6 +75,7 @@ async fn start_host_with(
         rtc: rtc_loopback(),
         blog,
         poll_interval: poll,
+        poll_interval_waiting: poll,
         transcripts: None,
         journal: None,
     };

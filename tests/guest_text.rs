@@ -79,6 +79,7 @@ async fn a_bye_reason_with_a_newline_prints_on_one_line() {
         rtc: rtc_loopback(),
         blog: BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog")),
         poll_interval: Duration::from_millis(200),
+        poll_interval_waiting: Duration::from_millis(200),
         transcripts: None,
         journal: None,
     };

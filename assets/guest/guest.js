@@ -19,6 +19,8 @@
 //   #session                wraps #chat and #blog once the data channel opens
 //   #conn-state[data-state] connecting | connected | closed | failed
 //   #peer-name              the host's login from `hello`
+//   #verify-line, #verify-code  the verification code (xxx-xxx, same as the host's console)
+//                           and how to compare it; shown once the channel opens
 //   #chat-log               <ol>, aria-live=polite; each message is
 //                           <li class="msg msg-{me|host|system}" data-from="me|host|system" data-id=…>
 //                             .who, time, .text; own messages also carry data-acked="false→true" and a .tick (… → ✓)
@@ -27,12 +29,13 @@
 //   #blog, #blog-status, #blog-index (<li><button data-slug=…>), #blog-view, #blog-title,
 //   #blog-date, #blog-frame (sandboxed iframe, srcdoc), #blog-back
 // window.janusGuest: read-only diagnostics for tests: {phase, pcCreated, answerReadyAt,
-//   openedAt, helloAt, framesDropped, framesIgnored, verification}.
+//   openedAt, helloAt, framesDropped, framesIgnored, verification, verifyCode}.
 
 import { decodeToken, isExpired } from './token.js';
 import { parseFragment, DEFAULT_API } from './link.js';
 import { verifyOffer, findAnswerComment } from './verify.js';
 import { answerOffer } from './rtc.js';
+import { verificationCode } from './verifycode.js';
 import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
@@ -49,6 +52,7 @@ const diag = {
   framesDropped: 0,
   framesIgnored: 0,
   verification: null,
+  verifyCode: null,
 };
 window.janusGuest = diag;
 
@@ -59,6 +63,7 @@ const S = {
   pc: null,
   channel: null,
   answerToken: '',
+  answerSdp: '',
   answerAt: 0,
   answerSeenAt: 0,
   hostName: '',
@@ -286,6 +291,7 @@ async function beginAnswer() {
   }
   S.pc = result.pc;
   S.answerToken = result.answerToken;
+  S.answerSdp = result.answerSdp;
   S.answerAt = Date.now();
   diag.answerReadyAt = performance.now();
   S.pc.addEventListener('connectionstatechange', onPcState);
@@ -435,6 +441,16 @@ function onOpen() {
   systemLine('Connected directly to the maintainer. Messages go straight to their computer.');
   updateComposer();
   $('chat-input').focus();
+  showVerifyCode(S.offer.sdp, S.answerSdp);
+}
+
+/** Shows the code derived from both DTLS fingerprints (offer's first), as the host does. */
+async function showVerifyCode(offerSdp, answerSdp) {
+  const code = await verificationCode(offerSdp, answerSdp).catch(() => null);
+  if (!code) return;
+  diag.verifyCode = code;
+  $('verify-code').textContent = code;
+  show('verify-line');
 }
 
 function send(frame) {

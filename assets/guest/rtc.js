@@ -31,7 +31,7 @@ function waitForGathering(pc, timeoutMs) {
 /**
  * Creates the peer connection, applies the decoded offer and produces the answer token.
  * `onChannel(channel)` is called with the host's "janus" data channel when it arrives.
- * Resolves to {pc, answerToken, gatheringComplete}.
+ * Resolves to {pc, answerToken, answerSdp, gatheringComplete}.
  */
 export async function answerOffer({ offer, iceUrls, onChannel, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
   const pc = new RTCPeerConnection({ iceServers: iceUrls.length ? [{ urls: iceUrls }] : [] });
@@ -46,7 +46,7 @@ export async function answerOffer({ offer, iceUrls, onChannel, gatherTimeoutMs =
     const gatheringComplete = await waitForGathering(pc, gatherTimeoutMs);
     const sdp = pc.localDescription.sdp;
     const answerToken = await encodeToken('a', { sid: offer.sid, sdp });
-    return { pc, answerToken, gatheringComplete };
+    return { pc, answerToken, answerSdp: sdp, gatheringComplete };
   } catch (e) {
     pc.close();
     throw e;

@@ -54,10 +54,17 @@ pub(super) fn peer_open(state: &mut State, now: u64, peer_id: PeerId, fx: &mut V
             });
         }
     }
+    // The code goes on the console line too, so a plain console can compare it with the page.
+    let code = state
+        .conversations
+        .get(&peer_id)
+        .and_then(|c| c.verify_code.as_deref())
+        .map(|c| format!("; verification code {c}"))
+        .unwrap_or_default();
     state.log(
         now,
         ActivityKind::Notice,
-        format!("{guest} connected (#{issue})"),
+        format!("{guest} connected (#{issue}){code}"),
     );
     super::policy::on_connected(state, now, issue, fx);
 }

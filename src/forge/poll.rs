@@ -51,14 +51,28 @@ pub async fn run_poller(
     forge: Arc<dyn Forge>,
     interval: Duration,
     events: mpsc::Sender<ForgeEvent>,
+    shutdown: watch::Receiver<bool>,
+) {
+    let (_keep, intervals) = watch::channel(interval);
+    run_poller_paced(forge, intervals, events, shutdown).await
+}
+
+/// [`run_poller`] whose tick follows `intervals`: the host shortens it while an offer waits
+/// for its answer (`poll_interval_waiting`) and lengthens it again when nothing waits. A
+/// change cuts the current wait short, so a fast tick starts at once. If the sender is
+/// dropped, the last interval stays.
+pub async fn run_poller_paced(
+    forge: Arc<dyn Forge>,
+    mut intervals: watch::Receiver<Duration>,
+    events: mpsc::Sender<ForgeEvent>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let interval = interval.max(Duration::from_millis(50));
     let mut failures: u32 = 0;
     loop {
         if *shutdown.borrow() {
             return;
         }
+        let interval = (*intervals.borrow_and_update()).max(Duration::from_millis(50));
         if let Some((wait, reason)) = forge.poll_pause() {
             // Land after the reset, not on it; never longer than an hour, whatever the forge
             // said (the next tick asks again).
@@ -124,11 +138,25 @@ pub async fn run_poller(
         {
             return;
         }
-        tokio::select! {
-            biased;
-            _ = stopped(&mut shutdown) => return,
-            _ = events.closed() => return,
-            _ = tokio::time::sleep(wait) => {}
+        let sleep = tokio::time::sleep(wait);
+        tokio::pin!(sleep);
+        loop {
+            tokio::select! {
+                biased;
+                _ = stopped(&mut shutdown) => return,
+                _ = events.closed() => return,
+                _ = &mut sleep => break,
+                // A shorter tick wanted (an offer now waits): poll now, unless backing off.
+                r = intervals.changed() => match r {
+                    Ok(()) if failures == 0 && *intervals.borrow() < interval => break,
+                    Ok(()) => {}
+                    Err(_) => {
+                        // No pacer any more: finish this wait, the last interval stays.
+                        sleep.as_mut().await;
+                        break;
+                    }
+                },
+            }
         }
     }
 }
@@ -324,6 +352,37 @@ mod tests {
             ForgeEvent::PollFailed { transient, .. } => format!("failed transient={transient}"),
             ForgeEvent::Status(_) => "status".into(),
         }
+    }
+
+    #[tokio::test]
+    async fn a_shorter_pace_cuts_the_wait_short_and_a_longer_one_slows_down() {
+        let forge = scripted(vec![]);
+        let (tx, mut rx) = mpsc::channel(256);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let (pace_tx, pace_rx) = watch::channel(Duration::from_secs(30));
+        let task = tokio::spawn(run_poller_paced(forge.clone(), pace_rx, tx, stop_rx));
+        let drain = tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let calls = || forge.calls.load(Ordering::SeqCst);
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        assert_eq!(calls(), 1, "one poll, then a 30 s wait");
+        pace_tx.send(Duration::from_millis(50)).unwrap();
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let fast = calls();
+        assert!(
+            fast >= 5,
+            "the waiting tick polls at once and often: {fast} polls"
+        );
+        pace_tx.send(Duration::from_secs(30)).unwrap();
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let settled = calls();
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        assert_eq!(calls(), settled, "back to the idle tick");
+        stop_tx.send(true).unwrap();
+        tokio::time::timeout(Duration::from_secs(1), task)
+            .await
+            .unwrap()
+            .unwrap();
+        drain.abort();
     }
 
     #[tokio::test]

@@ -10,6 +10,7 @@ mod effects;
 pub mod journal;
 pub mod pace;
 mod peers;
+mod poll_pace;
 pub mod signals;
 mod supervise;
 mod write_job;
@@ -75,6 +76,9 @@ pub struct HostSetup {
     /// Where blog posts are read from.
     pub blog: BlogStore,
     pub poll_interval: Duration,
+    /// The shorter tick while an offer waits for its answer (`poll_interval_waiting`);
+    /// never longer than `poll_interval`.
+    pub poll_interval_waiting: Duration,
     /// Where transcripts are written (`<data_dir>/transcripts`, see [`transcripts_dir`]);
     /// `None`: nowhere (tests, or `transcripts = false`).
     pub transcripts: Option<PathBuf>,
@@ -131,16 +135,21 @@ pub async fn run_with(
     let mut state = State::new(host, setup.settings.clone(), unix_now());
 
     let (stop_tx, stop_rx) = watch::channel(false);
+    let idle = setup.poll_interval;
+    let waiting = setup.poll_interval_waiting;
+    let (pace_tx, pace_rx) = watch::channel(idle);
     let (forge_tx, mut forge_rx) = mpsc::channel(256);
     let poller = {
-        let (forge, interval) = (setup.forge.clone(), setup.poll_interval);
+        let (forge, pace) = (setup.forge.clone(), pace_rx.clone());
         let stop = stop_rx.clone();
         supervise::supervise(
             app::TASK_POLLER,
             events_tx.clone(),
             stop_rx,
             Duration::from_secs(2),
-            move || poll::run_poller(forge.clone(), interval, forge_tx.clone(), stop.clone()),
+            move || {
+                poll::run_poller_paced(forge.clone(), pace.clone(), forge_tx.clone(), stop.clone())
+            },
         )
     };
     let forward = {
@@ -189,6 +198,7 @@ pub async fn run_with(
     }
     view.render(&state);
     while !(runner.quit || state.quitting) {
+        poll_pace::update(&pace_tx, &state, idle, waiting);
         let event = tokio::select! {
             Some(ev) = events.recv() => ev,
             cmd = commands.recv(), if commands_open => match cmd {

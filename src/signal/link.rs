@@ -228,7 +228,7 @@ const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b')');
 
 /// Percent-encodes `text` (as UTF-8) like JavaScript's `encodeURIComponent`.
-fn encode_component(text: &str) -> String {
+pub fn encode_component(text: &str) -> String {
     utf8_percent_encode(text, URI_COMPONENT).to_string()
 }
 

@@ -218,6 +218,11 @@ test('e2e: alice opens an issue, verifies the host, answers, chats both ways, re
     const opened = performance.now();
     const accepted = await janus.waitLine(/^\* answer from alice .*accepted/, { timeoutMs: 1000, what: 'the answer accepted line' }).catch(() => null);
     const connected = await janus.waitLine(/^\* alice connected/, { timeoutMs: 10000, what: '"* alice connected"' });
+    // The page shows the verification code the console shows (both from the two DTLS fingerprints).
+    const consoleCode = await janus.waitLine(/^\* alice connected \(#\d+\); verification code ([0-9a-f]{3}-[0-9a-f]{3})$/, { timeoutMs: 5000, what: 'the verification code on the console' });
+    await page.waitForSelector('#verify-line:not([hidden])', { timeout: 5000 });
+    assert.equal(await page.textContent('#verify-code'), consoleCode[1], 'page and console show the same verification code');
+    assert.match(await page.textContent('#verify-line'), /same/);
     const s = (ms) => `${(ms / 1000).toFixed(2)} s`;
     console.log(
       `  answer posted → chat open: ${s(opened - posted)} (host polls every 0.5 s)` +

@@ -7,6 +7,7 @@ import { encodeToken, decodeToken, findTokens, isExpired, deflateRaw, base64UrlE
 import { parseFragment, DEFAULT_API, DEFAULT_ICE, LinkError } from '../../assets/guest/link.js';
 import { parseFrame, charCount, frames, cleanLabel, MAX_FRAME_BYTES } from '../../assets/guest/protocol.js';
 import { verifyOffer, parseLinkHeader, findAnswerComment } from '../../assets/guest/verify.js';
+import { sdpFingerprint, verificationCode } from '../../assets/guest/verifycode.js';
 import { fakeOfferSdp } from './helpers.mjs';
 
 const SID = '0123456789abcdef';
@@ -189,4 +190,15 @@ test('cleanLabel: names and titles lose control and invisible characters, stay b
   assert.equal([...long].length, 40);
   assert.ok(long.endsWith('…'));
   assert.equal([...cleanLabel('😀'.repeat(50), 10)].length, 10, 'counted in characters, not UTF-16 units');
+});
+
+test('verifycode: the same code as the host (src/app/text.rs vector), roles matter, no fingerprint → null', async () => {
+  const offer = 'v=0\r\na=fingerprint:sha-256 AB:CD:EF\r\n';
+  const answer = 'v=0\r\na=fingerprint:SHA-256  01:02:03\r\n';
+  assert.equal(sdpFingerprint(offer), 'sha-256 ab:cd:ef');
+  assert.equal(sdpFingerprint(answer), 'sha-256 01:02:03');
+  assert.equal(await verificationCode(offer, answer), '4aa-eb0');
+  assert.notEqual(await verificationCode(answer, offer), '4aa-eb0');
+  assert.equal(await verificationCode('v=0\r\n', answer), null);
+  assert.equal(sdpFingerprint('v=0\r\na=fingerprint:   \r\n'), null);
 });

@@ -64,6 +64,16 @@ pub async fn start_harness(offer_ttl: u64) -> Harness {
 }
 
 pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harness {
+    start_harness_paced(offer_ttl, poll_interval, poll_interval).await
+}
+
+/// A harness whose host polls every `poll_interval`, and every `poll_interval_waiting`
+/// while a link waits for its answer.
+pub async fn start_harness_paced(
+    offer_ttl: u64,
+    poll_interval: Duration,
+    poll_interval_waiting: Duration,
+) -> Harness {
     let forge = LocalForge::start(LocalForgeConfig {
         listen: "127.0.0.1:0".parse().unwrap(),
         guest_dir: None,
@@ -95,6 +105,7 @@ pub async fn start_harness_with(offer_ttl: u64, poll_interval: Duration) -> Harn
         rtc: rtc_loopback(),
         blog,
         poll_interval,
+        poll_interval_waiting,
         transcripts: None,
         journal: None,
     };

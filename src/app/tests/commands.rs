@@ -495,4 +495,10 @@ fn conversations_carry_a_verification_code_from_both_fingerprints() {
         s.requests[&7].link, None,
         "a used link is not offered for copying"
     );
+    update(&mut s, T0 + 2, Event::PeerOpen { peer_id: 1 });
+    assert_eq!(
+        last_activity(&s).text,
+        format!("alice connected (#7); verification code {expected}"),
+        "the console line carries the code the guest page shows"
+    );
 }
