@@ -18,6 +18,7 @@ pub mod limits;
 mod memory;
 pub mod policy;
 mod requests;
+pub mod rooms;
 mod state;
 mod text;
 mod transcript;

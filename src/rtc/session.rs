@@ -48,6 +48,8 @@ use crate::app::sanitize_for_terminal;
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
 /// SCTP is at its limit). Overflow closes the peer: the remote is not reading.
 pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
+/// Why a peer whose outbox overflowed is closed (sent in its `bye`, reported in `Closed`).
+pub(crate) const SLOW_REMOTE: &str = "the remote is not reading: send buffer full";
 /// Offerer: from the answer being applied to the channel opening.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Answerer: from the answer being created to the channel opening. Longer, because the answer
@@ -358,7 +360,7 @@ impl Session {
     /// Queues an encoded frame and sends what the channel takes now.
     async fn queue(&mut self, text: String) -> Option<End> {
         if !self.outbox.push(text) {
-            return End::quiet("the remote is not reading: send buffer full");
+            return End::with_bye(SLOW_REMOTE);
         }
         self.flush().await;
         None

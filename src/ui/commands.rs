@@ -37,6 +37,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 issue: issue_number(arg, "accept <issue> (or accept manual|auto)")?,
             },
         },
+        "rooms" => no_args(rest, Command::Rooms, "rooms")?,
+        "room" => room(rest)?,
         "decline" => Command::Decline {
             issue: issue_number(rest.trim(), "decline <issue>")?,
         },
@@ -48,6 +50,46 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         }
     };
     Ok(Some(command))
+}
+
+/// `room create|invite|remove|close|say …`.
+fn room(rest: &str) -> Result<Command, String> {
+    const USAGE: &str = "room create <name> | room invite <name> <user> | room remove <name> <user> | room close <name> | room say <name> <msg>";
+    let (verb, rest) = split_word(rest);
+    let (name, rest) = split_word(rest);
+    if !crate::app::rooms::valid_room_name(name) {
+        return Err(format!(
+            "usage: {USAGE} (a room name is 1 to {} letters, digits, `-`, `_` or `.`)",
+            crate::app::rooms::MAX_ROOM_NAME
+        ));
+    }
+    let name = name.to_string();
+    let usage = |u: &str| format!("usage: {u}");
+    Ok(match verb {
+        "create" => no_args(rest, Command::RoomCreate { name }, "room create <name>")?,
+        "close" => no_args(rest, Command::RoomClose { name }, "room close <name>")?,
+        "invite" => Command::RoomInvite {
+            name,
+            user: one_user(rest, "room invite <name> <user>")?,
+        },
+        "remove" => Command::RoomRemove {
+            name,
+            user: one_user(rest, "room remove <name> <user>")?,
+        },
+        "say" => {
+            if rest.trim().is_empty() {
+                return Err(format!(
+                    "nothing to send; {}",
+                    usage("room say <name> <msg>")
+                ));
+            }
+            Command::RoomSay {
+                name,
+                text: rest.trim_end().to_string(),
+            }
+        }
+        _ => return Err(usage(USAGE)),
+    })
 }
 
 fn split_word(s: &str) -> (&str, &str) {
