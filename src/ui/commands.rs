@@ -221,4 +221,57 @@ mod tests {
         let err = parse("frobnicate\x1b[2J").unwrap_err();
         assert!(err.contains("unknown command") && !err.contains('\x1b'));
     }
+
+    #[test]
+    fn parses_room_commands() {
+        let name = || "ops".to_string();
+        assert_eq!(parse("rooms"), Ok(Some(Command::Rooms)));
+        assert_eq!(
+            parse("room create ops"),
+            Ok(Some(Command::RoomCreate { name: name() }))
+        );
+        assert_eq!(
+            parse("room invite ops @alice"),
+            Ok(Some(Command::RoomInvite {
+                name: name(),
+                user: "alice".into()
+            }))
+        );
+        assert_eq!(
+            parse("room remove ops bob"),
+            Ok(Some(Command::RoomRemove {
+                name: name(),
+                user: "bob".into()
+            }))
+        );
+        assert_eq!(
+            parse("room close ops"),
+            Ok(Some(Command::RoomClose { name: name() }))
+        );
+        assert_eq!(
+            parse("room say ops  hello  all "),
+            Ok(Some(Command::RoomSay {
+                name: name(),
+                text: "hello  all".into()
+            }))
+        );
+        assert!(parse("room say ops")
+            .unwrap_err()
+            .contains("nothing to send"));
+        assert!(parse("room create a b")
+            .unwrap_err()
+            .contains("no arguments"));
+        assert!(parse("room invite ops").unwrap_err().contains("usage"));
+        assert!(parse("room dance ops")
+            .unwrap_err()
+            .contains("usage: room create"));
+        assert!(parse("rooms now").unwrap_err().contains("no arguments"));
+        for bad in ["room create \x1b[2J", "room create [ops]", "room create"] {
+            let err = parse(bad).unwrap_err();
+            assert!(
+                err.contains("a room name is") && !err.contains('\x1b'),
+                "{err}"
+            );
+        }
+    }
 }
