@@ -45,6 +45,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("verify.js"),
     guest_file!("rtc.js"),
     guest_file!("protocol.js"),
+    guest_file!("rooms.js"),
 ];
 
 /// What export did to one file.

@@ -273,6 +273,7 @@ async fn a_member_that_stops_reading_is_closed_and_the_others_get_everything() {
         host.type_line(&format!("room say ops {i} {body}"));
     }
     let closed = host.wait_line("slowpoke disconnected");
+    println!("{closed}");
     assert!(
         closed.contains("not reading") || closed.contains("too many messages"),
         "{closed}"
