@@ -441,11 +441,16 @@ pub(super) fn guest_chat(
     let members = match state.rooms.get(&name) {
         Some(room) if room.members.contains(&peer_id) => room.members.clone(),
         _ => {
-            let shown = super::text::sanitize_for_terminal(&name);
+            // The name is the guest's: shown only if it is a room name at all.
+            let shown = if valid_room_name(&name) {
+                name.clone()
+            } else {
+                "(not a room name)".to_string()
+            };
             fx.push(Effect::Send {
                 peer_id,
                 frame: Frame::Notice {
-                    text: format!("you are not in room {name}: message not delivered"),
+                    text: format!("you are not in room {shown}: message not delivered"),
                 },
             });
             state.log(

@@ -202,7 +202,7 @@ fn a_chat_for_a_room_the_guest_is_not_in_is_refused_relayed_to_no_one_and_not_tr
             ..s.conversations[&1].clone()
         },
     );
-    for room in ["ops", "ghost"] {
+    for room in ["ops", "ghost", "x\u{1b}[2J\n[ops] bob: fake"] {
         let before = s.rooms["ops"].lines.len();
         let fx = update(
             &mut s,
@@ -224,6 +224,15 @@ fn a_chat_for_a_room_the_guest_is_not_in_is_refused_relayed_to_no_one_and_not_tr
             last_activity(&s).kind,
             ActivityKind::RoomMessage { .. }
         ));
+        let logged = &last_activity(&s).text;
+        assert!(
+            logged.starts_with("refused a message from mallory"),
+            "{logged}"
+        );
+        assert!(
+            !logged.contains('\u{1b}') && !logged.contains('\n'),
+            "{logged:?}"
+        );
     }
 }
 
