@@ -46,6 +46,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("rtc.js"),
     guest_file!("verifycode.js"),
     guest_file!("protocol.js"),
+    guest_file!("rooms.js"),
 ];
 
 /// What export did to one file.

@@ -97,6 +97,7 @@ async fn flow_a_chat_and_blog_with_impersonation_and_replay_refused() {
             text: "hi from alice".into(),
             from: None,
             ts: 1,
+            room: None,
         })
         .unwrap();
     h.expect_line("alice: hi from alice").await;

@@ -37,6 +37,7 @@ fn chat(id: &str, text: &str) -> Frame {
         text: text.into(),
         from: None,
         ts: 0,
+        room: None,
     }
 }
 

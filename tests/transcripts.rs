@@ -71,6 +71,7 @@ async fn kill_9_mid_chat_loses_no_acknowledged_message() {
             text: format!("message {i}\nmaintainer: fake line"),
             from: None,
             ts: 0,
+            room: None,
         })
         .unwrap();
     }
@@ -144,6 +145,7 @@ async fn transcripts_false_writes_nothing() {
         text: "off the record".into(),
         from: None,
         ts: 0,
+        room: None,
     })
     .unwrap();
     loop {

@@ -36,6 +36,7 @@ import { parseFragment, DEFAULT_API } from './link.js';
 import { verifyOffer, findAnswerComment } from './verify.js';
 import { answerOffer } from './rtc.js';
 import { verificationCode } from './verifycode.js';
+import { createRooms } from './rooms.js';
 import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
@@ -488,8 +489,24 @@ function onFrame(data) {
       if (f.features.includes('blog')) requestBlogIndex();
       break;
     case 'chat':
-      addMessage('host', f.from || S.hostName || 'maintainer', f.text, f.ts, f.id);
+      if (f.room) {
+        // A room message: from the maintainer or relayed from another member.
+        if (!rooms || !rooms.logFor(f.room)) {
+          diag.framesIgnored++;
+          break;
+        }
+        const who = f.from || S.hostName || 'maintainer';
+        addMessage(who === S.hostName ? 'host' : 'member', who, f.text, f.ts, f.id, f.room);
+        rooms.noteMessage(f.room);
+      } else {
+        addMessage('host', f.from || S.hostName || 'maintainer', f.text, f.ts, f.id);
+      }
       send(frames.ack(f.id));
+      break;
+    case 'room.joined':
+    case 'room.member':
+    case 'room.left':
+      if (rooms) rooms.onFrame(f, systemLine);
       break;
     case 'ack': {
       const li = S.pending.get(f.id);
@@ -561,14 +578,17 @@ function timeOf(ts) {
   return new Date(ms);
 }
 
-function appendToLog(li) {
-  const log = $('chat-log');
+/** Rooms (DESIGN §4.2): tabs, a log per room, members; made in wireChat. */
+let rooms = null;
+
+function appendToLog(li, room = '') {
+  const log = (rooms && rooms.logFor(room)) || $('chat-log');
   const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
   log.appendChild(li);
   if (nearBottom) log.scrollTop = log.scrollHeight;
 }
 
-function addMessage(from, who, text, ts, id) {
+function addMessage(from, who, text, ts, id, room = '') {
   const li = document.createElement('li');
   li.className = `msg msg-${from}`;
   li.dataset.from = from;
@@ -596,11 +616,11 @@ function addMessage(from, who, text, ts, id) {
     li.dataset.acked = 'false';
     head.append(' ', tick);
   }
-  appendToLog(li);
+  appendToLog(li, room);
   return li;
 }
 
-function systemLine(text) {
+function systemLine(text, room = '') {
   const li = document.createElement('li');
   li.className = 'msg msg-system';
   li.dataset.from = 'system';
@@ -608,7 +628,7 @@ function systemLine(text) {
   p.className = 'text';
   p.textContent = text;
   li.append(p);
-  appendToLog(li);
+  appendToLog(li, room);
 }
 
 function updateComposer() {
@@ -628,17 +648,23 @@ function sendChat() {
   const text = input.value;
   if (!S.open || text.trim() === '' || charCount(text) > MAX_CHAT_CHARS) return;
   const frame = frames.chat(text);
+  const room = rooms ? rooms.active() : '';
+  if (room) {
+    if (!rooms.canWrite(room)) return;
+    frame.room = room;
+  }
   if (!send(frame)) {
     systemLine('Could not send: the connection is not open.');
     return;
   }
-  const li = addMessage('me', S.guestName || 'you', text, frame.ts, frame.id);
+  const li = addMessage('me', S.guestName || 'you', text, frame.ts, frame.id, room);
   S.pending.set(frame.id, li);
   input.value = '';
   updateComposer();
 }
 
 function wireChat() {
+  rooms = createRooms({ tabs: $('conv-tabs'), privateTab: $('tab-private'), privateLog: $('chat-log'), members: $('room-members'), label: at });
   const input = $('chat-input');
   input.addEventListener('input', updateComposer);
   input.addEventListener('keydown', (e) => {

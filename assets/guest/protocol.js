@@ -6,7 +6,11 @@
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_CHAT_CHARS = 4096;
-export const KNOWN_TYPES = ['hello', 'chat', 'ack', 'notice', 'bye', 'blog.list', 'blog.index', 'blog.get', 'blog.post'];
+export const KNOWN_TYPES = ['hello', 'chat', 'ack', 'notice', 'bye', 'blog.list', 'blog.index', 'blog.get', 'blog.post', 'room.joined', 'room.member', 'room.left'];
+/** Room names the host makes (DESIGN §4.2): short, printable, no spaces. */
+export const ROOM_NAME = /^[A-Za-z0-9._-]{1,32}$/;
+/** Most members listed for one room (the host allows 64). */
+export const MAX_ROOM_MEMBERS = 200;
 
 const encoder = new TextEncoder();
 
@@ -80,7 +84,18 @@ export function parseFrame(data) {
     case 'chat':
       if (!str(f.id) || !str(f.text)) return bad('id and text must be strings');
       if (charCount(f.text) > MAX_CHAT_CHARS) return bad('text over 4096 characters');
-      return { frame: { t: 'chat', id: f.id, text: f.text, from: str(f.from) ? f.from : '', ts: typeof f.ts === 'number' ? f.ts : 0 } };
+      if (f.room !== undefined && f.room !== null && !(str(f.room) && ROOM_NAME.test(f.room))) return bad('room must be a room name');
+      return { frame: { t: 'chat', id: f.id, text: f.text, from: str(f.from) ? f.from : '', ts: typeof f.ts === 'number' ? f.ts : 0, room: str(f.room) ? f.room : '' } };
+    case 'room.joined':
+      if (!str(f.room) || !ROOM_NAME.test(f.room)) return bad('room must be a room name');
+      if (!Array.isArray(f.members) || f.members.length > MAX_ROOM_MEMBERS) return bad('members must be a list of logins');
+      return { frame: { t: 'room.joined', room: f.room, members: f.members.filter(str) } };
+    case 'room.member':
+      if (!str(f.room) || !ROOM_NAME.test(f.room) || !str(f.login) || typeof f.joined !== 'boolean') return bad('room, login and joined are required');
+      return { frame: { t: 'room.member', room: f.room, login: f.login, joined: f.joined } };
+    case 'room.left':
+      if (!str(f.room) || !ROOM_NAME.test(f.room)) return bad('room must be a room name');
+      return { frame: { t: 'room.left', room: f.room, reason: str(f.reason) ? f.reason : '' } };
     case 'ack':
       if (!str(f.id)) return bad('id must be a string');
       return { frame: { t: 'ack', id: f.id } };

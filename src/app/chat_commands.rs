@@ -93,6 +93,7 @@ pub(super) fn reply_to(
             text,
             from: Some(host),
             ts: now.saturating_mul(1000),
+            room: None,
         },
     });
 }
@@ -119,6 +120,10 @@ pub(super) fn kick_peer(
         .is_none_or(|c| c.state == PeerState::Closed)
     {
         return false;
+    }
+    // Every room hears of it, the kicked guest too (before its channel closes).
+    for name in super::rooms::rooms_of(state, peer_id) {
+        super::rooms::remove_peer(state, now, &name, peer_id, "kicked", true, fx);
     }
     fx.push(Effect::Send {
         peer_id,

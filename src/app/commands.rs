@@ -117,6 +117,32 @@ pub(super) fn user_command(state: &mut State, now: u64, command: Command, fx: &m
                 }
             }
         }
+        Command::RoomCreate { name } => super::rooms::create(state, now, &name),
+        Command::RoomInvite { name, user } => super::rooms::invite(state, now, &name, &user, fx),
+        Command::RoomInvitePeer { name, peer_id } => {
+            super::rooms::invite_peer(state, now, &name, peer_id, fx)
+        }
+        Command::RoomRemove { name, user } => super::rooms::remove(state, now, &name, &user, fx),
+        Command::RoomRemovePeer { name, peer_id } => super::rooms::remove_peer(
+            state,
+            now,
+            &name,
+            peer_id,
+            "removed by the maintainer",
+            true,
+            fx,
+        ),
+        Command::RoomClose { name } => super::rooms::close(state, now, &name, fx),
+        Command::RoomSay { name, text } => super::rooms::say(state, now, &name, text, fx),
+        Command::Rooms => {
+            let listing = super::rooms::rooms_text(state);
+            state.log(now, ActivityKind::Info, listing);
+        }
+        Command::MarkRoomRead { name } => {
+            if let Some(room) = state.rooms.get_mut(&name) {
+                room.unread = 0;
+            }
+        }
         Command::MarkRead { peer_id } => {
             if let Some(conv) = state.conversations.get_mut(&peer_id) {
                 conv.unread = 0;

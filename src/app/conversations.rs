@@ -128,6 +128,12 @@ pub(super) fn peer_frame(
                 format!("refused a message from {guest}: longer than {MAX_CHAT_CHARS} characters"),
             );
         }
+        Frame::Chat {
+            id,
+            text,
+            room: Some(room),
+            ..
+        } => super::rooms::guest_chat(state, now, peer_id, id, text, room, fx),
         Frame::Chat { id, text, .. } => {
             conv.unread += 1;
             push_line(
@@ -177,7 +183,10 @@ pub(super) fn peer_frame(
         Frame::Hello { .. }
         | Frame::Notice { .. }
         | Frame::BlogIndex { .. }
-        | Frame::BlogPost { .. } => {}
+        | Frame::BlogPost { .. }
+        | Frame::RoomJoined { .. }
+        | Frame::RoomMember { .. }
+        | Frame::RoomLeft { .. } => {}
     }
 }
 
@@ -228,6 +237,7 @@ pub(super) fn peer_closed(
             ActivityKind::Notice,
             format!("{guest} disconnected (#{issue}): {reason}"),
         );
+        super::rooms::leave_all(state, now, peer_id, fx);
         super::policy::on_chat_ended(state, now, issue, was_open, fx);
     }
 }

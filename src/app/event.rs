@@ -40,6 +40,24 @@ pub enum Command {
     Decline { issue: u64 },
     /// `accept manual` / `accept auto`: whether new requests wait for `accept`.
     SetAcceptMode { manual: bool },
+    /// `room create <name>`.
+    RoomCreate { name: String },
+    /// `room invite <name> <user>`: the newest open conversation with that login joins.
+    RoomInvite { name: String, user: String },
+    /// This very conversation joins the room (the TUI's selected one).
+    RoomInvitePeer { name: String, peer_id: PeerId },
+    /// `room remove <name> <user>`.
+    RoomRemove { name: String, user: String },
+    /// This very conversation leaves the room (the TUI's selected member).
+    RoomRemovePeer { name: String, peer_id: PeerId },
+    /// `room close <name>`: every member is told, the room is gone.
+    RoomClose { name: String },
+    /// `room say <name> <message>`: to every member of the room.
+    RoomSay { name: String, text: String },
+    /// `rooms`: list the rooms with their members.
+    Rooms,
+    /// The maintainer has seen this room (the TUI sends it when it shows one).
+    MarkRoomRead { name: String },
     /// The maintainer has seen this conversation (the TUI sends it when it shows one).
     MarkRead { peer_id: PeerId },
 }

@@ -11,5 +11,11 @@ pub const HELP: &str = "commands:
   accept <issue>       offer a chat on a waiting (or expired) request
   decline <issue>      refuse a request politely, taking its link down
   accept manual|auto   whether new requests wait for `accept`
+  rooms                list rooms with their members
+  room create <name>   make a room (name: letters, digits, - _ .)
+  room invite <name> <user>   add a connected guest to a room
+  room remove <name> <user>   take a guest out of a room
+  room say <name> <msg>       send a message to every member
+  room close <name>    tell every member and remove the room
   help                 this text
   quit                 close every conversation and exit";

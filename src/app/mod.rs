@@ -20,6 +20,7 @@ mod memory;
 pub mod policy;
 pub mod presence;
 mod requests;
+pub mod rooms;
 mod state;
 mod text;
 mod transcript;

@@ -228,6 +228,8 @@ impl Conversation {
 pub enum ActivityKind {
     /// A chat message from a guest: printed `<user>: <text>`.
     Message { from: String },
+    /// A guest's message in a room: printed `[<room>] <user>: <text>`.
+    RoomMessage { room: String, from: String },
     /// Connects, disconnects, refused answers, requests…: printed `* <text>`.
     Notice,
     /// Output of `list` / `help`.
@@ -288,6 +290,8 @@ pub struct State {
     /// Problems of the host itself for the status bar, by task name (`""` for notices);
     /// [`State::health`] picks the one to show.
     pub health_issues: BTreeMap<String, HealthIssue>,
+    /// Rooms by name (`app::rooms`, DESIGN §4.2).
+    pub rooms: BTreeMap<String, super::rooms::Room>,
 }
 
 /// Most activity entries kept.
@@ -317,6 +321,7 @@ impl State {
             policy_memory: Default::default(),
             limits_memory: Default::default(),
             health_issues: BTreeMap::new(),
+            rooms: BTreeMap::new(),
         }
     }
 

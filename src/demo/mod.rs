@@ -185,6 +185,7 @@ async fn chat(handle: &PeerHandle, events: &mut mpsc::Receiver<(u64, PeerEvent)>
             text,
             from: None,
             ts,
+            room: None,
         })
     };
     while let Some((_, event)) = events.recv().await {

@@ -10,7 +10,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 
 use crate::app::Event;
-use crate::rtc::peer::{self, PeerEvent, PeerHandle, PeerId, RtcConfig};
+use crate::rtc::peer::{self, PeerEvent, PeerHandle, PeerId, RtcConfig, RtcError};
 use crate::rtc::protocol::Frame;
 use crate::signal::token::{self, SignalPayload, TokenKind};
 
@@ -18,6 +18,11 @@ use crate::signal::token::{self, SignalPayload, TokenKind};
 /// connection closed (a peer gives up on its own `bye` after 0.5 s; the rest is slack for
 /// many peers closing at once on a busy runtime).
 pub const CLOSE_ALL_LIMIT: Duration = Duration::from_secs(2);
+
+/// Why a peer whose send queue overflowed is closed (its `bye` says so): it is not taking
+/// what it is sent fast enough, and the others must not wait for it.
+pub const SEND_QUEUE_FULL: &str =
+    "too many messages waiting for you: the connection is closed, please reconnect";
 
 /// One registered peer.
 struct Entry {
@@ -160,8 +165,12 @@ impl Peers {
 
     pub fn send(&self, peer_id: PeerId, frame: Frame) {
         if let Some(handle) = self.handle(peer_id) {
-            if let Err(e) = handle.send(frame) {
-                tracing::debug!(peer_id, "send failed: {e}");
+            match handle.send(frame) {
+                // A member too slow to take what it is sent (a busy room) is told and
+                // closed; nobody else waits for it.
+                Err(RtcError::QueueFull) => self.close(peer_id, SEND_QUEUE_FULL),
+                Err(e) => tracing::debug!(peer_id, "send failed: {e}"),
+                Ok(()) => {}
             }
         }
     }

@@ -12,6 +12,7 @@
 //! every `PeerHandle` closes the peer too.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -52,7 +53,13 @@ pub(crate) const ICE_CHECK_INTERVAL: Duration = Duration::from_millis(50);
 /// 7 × 200 ms = 1.4 s for slow paths.
 pub(crate) const ICE_MAX_BINDING_REQUESTS: u16 = 28;
 /// Commands (sends, closes, answers) that may wait for the peer task; `send` fails fast beyond.
-pub(crate) const COMMAND_QUEUE: usize = 64;
+/// A busy room sends bursts (every member's message to every other member), so the queue
+/// is long; what bounds its memory is [`SEND_QUEUE_BYTES`].
+pub(crate) const COMMAND_QUEUE: usize = 4096;
+/// Bytes of encoded frames that may wait in the command queue for the peer task; `send`
+/// fails with [`RtcError::QueueFull`] beyond (one frame is always admitted into an empty
+/// queue). Per peer, so a slow member of a room fills only its own.
+pub(crate) const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
 /// Per-channel cap on bytes handed to SCTP but not yet acknowledged (DESIGN §9: 0.21 buffers
 /// without bound unless told). Beyond it frames wait in the session's outbox.
 pub(crate) const SEND_BUFFER_LIMIT: usize = 1024 * 1024;
@@ -168,6 +175,9 @@ pub struct PeerHandle {
     /// Separate one-slot queue for `close`, so a close is never refused because the request
     /// queue is full. The task drains queued sends before its `bye`, keeping their order.
     close: mpsc::Sender<String>,
+    /// Bytes of `Send` requests queued and not yet taken by the task (bounded by
+    /// [`SEND_QUEUE_BYTES`]); the task subtracts what it takes.
+    queued: Arc<AtomicUsize>,
 }
 
 impl PeerHandle {
@@ -189,7 +199,17 @@ impl PeerHandle {
         if text.len() > MAX_FRAME_BYTES {
             return Err(RtcError::FrameTooLarge(text.len()));
         }
-        self.enqueue(Request::Send(text))
+        let len = text.len();
+        let queued = self.queued.load(Ordering::Acquire);
+        if queued > 0 && queued + len > SEND_QUEUE_BYTES {
+            return Err(RtcError::QueueFull);
+        }
+        self.queued.fetch_add(len, Ordering::AcqRel);
+        let sent = self.enqueue(Request::Send(text));
+        if sent.is_err() {
+            self.queued.fetch_sub(len, Ordering::AcqRel);
+        }
+        sent
     }
 
     /// Asks the peer to send `bye` with this reason (best effort) and close. Idempotent.
@@ -467,7 +487,8 @@ fn spawn(
 ) -> PeerHandle {
     let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
     let (close, close_rx) = mpsc::channel(1);
-    let session = Session::new(id, pc, role, channel, events.clone());
+    let queued = Arc::new(AtomicUsize::new(0));
+    let session = Session::new(id, pc, role, channel, events.clone(), queued.clone());
     let task = tokio::spawn(session.run(requests_rx, close_rx, signals));
     // Supervision: a peer task that crashes cannot be restarted (its connection is gone
     // with it), but it must still end with `Closed`, so the core frees the guest's slot
@@ -485,6 +506,7 @@ fn spawn(
         id,
         requests,
         close,
+        queued,
     }
 }
 
@@ -554,6 +576,7 @@ mod tests {
             id: 7,
             requests,
             close,
+            queued: Default::default(),
         };
         assert!(handle.is_closed());
         assert_eq!(handle.send(Frame::BlogList), Err(RtcError::Closed));
@@ -572,6 +595,7 @@ mod tests {
             id: 1,
             requests,
             close,
+            queued: Default::default(),
         };
         let html = "x".repeat(MAX_FRAME_BYTES);
         let frame = Frame::BlogPost {
@@ -586,6 +610,45 @@ mod tests {
         ));
         assert_eq!(handle.send(Frame::BlogList), Ok(()));
         assert_eq!(handle.send(Frame::BlogList), Err(RtcError::QueueFull));
+    }
+
+    /// Rooms: the send queue is bounded by bytes, not by a frame count a burst of small
+    /// room messages would pass; taking a frame frees its bytes.
+    #[tokio::test]
+    async fn the_send_queue_is_bounded_by_bytes() {
+        let (requests, mut requests_rx) = mpsc::channel(COMMAND_QUEUE);
+        let (close, _close_rx) = mpsc::channel(1);
+        let handle = PeerHandle {
+            id: 1,
+            requests,
+            close,
+            queued: Default::default(),
+        };
+        let chat = |n: usize| Frame::Notice {
+            text: "x".repeat(n),
+        };
+        let big = 60 * 1024;
+        let fit = SEND_QUEUE_BYTES / (big + 24);
+        for _ in 0..fit {
+            assert_eq!(handle.send(chat(big)), Ok(()));
+        }
+        assert_eq!(handle.send(chat(big)), Err(RtcError::QueueFull));
+        let Some(Request::Send(text)) = requests_rx.recv().await else {
+            panic!("a send")
+        };
+        handle.queued.fetch_sub(text.len(), Ordering::AcqRel);
+        assert_eq!(handle.send(chat(big)), Ok(()));
+        // Many small frames fit where the old count of 64 refused the 65th.
+        let (requests, _rx) = mpsc::channel(COMMAND_QUEUE);
+        let small = PeerHandle {
+            id: 2,
+            requests,
+            close: handle.close.clone(),
+            queued: Default::default(),
+        };
+        for _ in 0..1000 {
+            assert_eq!(small.send(chat(100)), Ok(()));
+        }
     }
 
     #[tokio::test]

@@ -12,7 +12,7 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest chat text, in characters (not bytes).
 pub const MAX_CHAT_CHARS: usize = 4096;
 /// Features this host announces in `hello`.
-pub const FEATURES: &[&str] = &["chat", "blog"];
+pub const FEATURES: &[&str] = &["chat", "blog", "rooms"];
 
 /// One blog post as listed in `blog.index`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +44,10 @@ pub enum Frame {
         from: Option<String>,
         #[serde(default)]
         ts: u64,
+        /// The room this message belongs to (feature `rooms`, DESIGN §4.2); `None` is the
+        /// private conversation with the host.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        room: Option<String>,
     },
     /// Receipt of a `chat` with this id.
     #[serde(rename = "ack")]
@@ -66,6 +70,19 @@ pub enum Frame {
     /// guest→host: ask for one post.
     #[serde(rename = "blog.get")]
     BlogGet { slug: String },
+    /// host→guest: you are now in `room`; `members` are every member's login, you included.
+    #[serde(rename = "room.joined")]
+    RoomJoined { room: String, members: Vec<String> },
+    /// host→guest: `login` joined (`joined`) or left `room`.
+    #[serde(rename = "room.member")]
+    RoomMember {
+        room: String,
+        login: String,
+        joined: bool,
+    },
+    /// host→guest: you are no longer in `room`.
+    #[serde(rename = "room.left")]
+    RoomLeft { room: String, reason: String },
     /// host→guest: one post as sanitized HTML.
     #[serde(rename = "blog.post")]
     BlogPost {
@@ -122,6 +139,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
         "blog.index",
         "blog.get",
         "blog.post",
+        "room.joined",
+        "room.member",
+        "room.left",
     ];
     if !KNOWN.contains(&t.as_str()) {
         return Ok(Decoded::Unknown(t));
@@ -164,6 +184,7 @@ mod tests {
                 text: "hi".into(),
                 from: Some("h".into()),
                 ts: 5,
+                room: None,
             },
             Frame::Ack { id: "1".into() },
             Frame::Notice { text: "n".into() },

@@ -8,7 +8,7 @@
 //! non-blocking `try_send_text`, and what does not fit waits here until SCTP drains
 //! (`OnBufferedAmountLow`, or a short backstop tick). A remote that stops reading for long
 //! enough to fill the outbox is closed. Memory per peer is thus bounded by
-//! `COMMAND_QUEUE` × 64 KiB + [`OUTBOX_LIMIT`] + `SEND_BUFFER_LIMIT`.
+//! `SEND_QUEUE_BYTES` (+ 64 KiB) + [`OUTBOX_LIMIT`] + `SEND_BUFFER_LIMIT`.
 //!
 //! Every exit path goes through [`Session::finish`], which closes the connection (releasing
 //! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once. When
@@ -27,6 +27,7 @@
 //! of those steps, ICE selecting a pair, is set by the ICE settings in `peer.rs`. The offerer
 //! logs its connect time at debug level ("answer applied → channel open").
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -48,6 +49,8 @@ use crate::app::sanitize_for_terminal;
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
 /// SCTP is at its limit). Overflow closes the peer: the remote is not reading.
 pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
+/// Why a peer whose outbox overflowed is closed (sent in its `bye`, reported in `Closed`).
+pub(crate) const SLOW_REMOTE: &str = "the remote is not reading: send buffer full";
 /// Offerer: from the answer being applied to the channel opening.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Answerer: from the answer being created to the channel opening. Longer, because the answer
@@ -142,12 +145,30 @@ pub(crate) struct Session {
     flood: FloodGuard,
     /// Frames waiting for the channel.
     outbox: Outbox,
+    /// Bytes of sends still in the command queue, shared with the handles
+    /// (`peer::SEND_QUEUE_BYTES`): decreased as each is taken.
+    queued: Arc<AtomicUsize>,
     /// Set once the remote description is applied; cleared at `Open`.
     connect_deadline: Option<Instant>,
     /// Offerer: when the answer was applied (the connect time is logged at `Open`).
     answered_at: Option<Instant>,
     /// When the connection went `disconnected`, if it is now.
     disconnected_since: Option<Instant>,
+}
+
+/// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*: the
+/// offerer is the host, whose remote is a guest. An answerer is a Rust guest (tests, the
+/// demo), whose remote is the host: a busy room legitimately sends it more than 20 frames/s
+/// (every other member's messages), so only its bad frames are counted.
+fn flood_limits(role: Role) -> FloodLimits {
+    match role {
+        Role::Offerer { .. } => FloodLimits::default(),
+        Role::Answerer => FloodLimits {
+            rate_per_sec: u32::MAX / 1000,
+            burst: u32::MAX / 1000,
+            ..FloodLimits::default()
+        },
+    }
 }
 
 impl Session {
@@ -157,6 +178,7 @@ impl Session {
         role: Role,
         channel: Option<Arc<dyn DataChannel>>,
         events: mpsc::Sender<(PeerId, PeerEvent)>,
+        queued: Arc<AtomicUsize>,
     ) -> Self {
         let now = Instant::now();
         Self {
@@ -166,8 +188,9 @@ impl Session {
             events,
             channel,
             open: false,
-            flood: FloodGuard::new(FloodLimits::default(), now.into_std()),
+            flood: FloodGuard::new(flood_limits(role), now.into_std()),
             outbox: Outbox::new(OUTBOX_LIMIT),
+            queued,
             // The answerer applied the offer already; the offerer waits for `apply_answer`.
             connect_deadline: (role == Role::Answerer).then(|| now + ANSWERER_CONNECT_TIMEOUT),
             answered_at: None,
@@ -305,7 +328,10 @@ impl Session {
                 let _ = reply.send(outcome);
                 None
             }
-            Request::Send(text) => self.queue(text).await,
+            Request::Send(text) => {
+                self.queued.fetch_sub(text.len(), Ordering::AcqRel);
+                self.queue(text).await
+            }
             Request::Raw(bytes) => {
                 match &self.channel {
                     Some(channel) if self.open => {
@@ -358,7 +384,7 @@ impl Session {
     /// Queues an encoded frame and sends what the channel takes now.
     async fn queue(&mut self, text: String) -> Option<End> {
         if !self.outbox.push(text) {
-            return End::quiet("the remote is not reading: send buffer full");
+            return End::with_bye(SLOW_REMOTE);
         }
         self.flush().await;
         None

@@ -37,6 +37,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
                 issue: issue_number(arg, "accept <issue> (or accept manual|auto)")?,
             },
         },
+        "rooms" => no_args(rest, Command::Rooms, "rooms")?,
+        "room" => room(rest)?,
         "decline" => Command::Decline {
             issue: issue_number(rest.trim(), "decline <issue>")?,
         },
@@ -48,6 +50,46 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         }
     };
     Ok(Some(command))
+}
+
+/// `room create|invite|remove|close|say …`.
+fn room(rest: &str) -> Result<Command, String> {
+    const USAGE: &str = "room create <name> | room invite <name> <user> | room remove <name> <user> | room close <name> | room say <name> <msg>";
+    let (verb, rest) = split_word(rest);
+    let (name, rest) = split_word(rest);
+    if !crate::app::rooms::valid_room_name(name) {
+        return Err(format!(
+            "usage: {USAGE} (a room name is 1 to {} letters, digits, `-`, `_` or `.`)",
+            crate::app::rooms::MAX_ROOM_NAME
+        ));
+    }
+    let name = name.to_string();
+    let usage = |u: &str| format!("usage: {u}");
+    Ok(match verb {
+        "create" => no_args(rest, Command::RoomCreate { name }, "room create <name>")?,
+        "close" => no_args(rest, Command::RoomClose { name }, "room close <name>")?,
+        "invite" => Command::RoomInvite {
+            name,
+            user: one_user(rest, "room invite <name> <user>")?,
+        },
+        "remove" => Command::RoomRemove {
+            name,
+            user: one_user(rest, "room remove <name> <user>")?,
+        },
+        "say" => {
+            if rest.trim().is_empty() {
+                return Err(format!(
+                    "nothing to send; {}",
+                    usage("room say <name> <msg>")
+                ));
+            }
+            Command::RoomSay {
+                name,
+                text: rest.trim_end().to_string(),
+            }
+        }
+        _ => return Err(usage(USAGE)),
+    })
 }
 
 fn split_word(s: &str) -> (&str, &str) {
@@ -178,5 +220,58 @@ mod tests {
         assert!(parse("list now").unwrap_err().contains("no arguments"));
         let err = parse("frobnicate\x1b[2J").unwrap_err();
         assert!(err.contains("unknown command") && !err.contains('\x1b'));
+    }
+
+    #[test]
+    fn parses_room_commands() {
+        let name = || "ops".to_string();
+        assert_eq!(parse("rooms"), Ok(Some(Command::Rooms)));
+        assert_eq!(
+            parse("room create ops"),
+            Ok(Some(Command::RoomCreate { name: name() }))
+        );
+        assert_eq!(
+            parse("room invite ops @alice"),
+            Ok(Some(Command::RoomInvite {
+                name: name(),
+                user: "alice".into()
+            }))
+        );
+        assert_eq!(
+            parse("room remove ops bob"),
+            Ok(Some(Command::RoomRemove {
+                name: name(),
+                user: "bob".into()
+            }))
+        );
+        assert_eq!(
+            parse("room close ops"),
+            Ok(Some(Command::RoomClose { name: name() }))
+        );
+        assert_eq!(
+            parse("room say ops  hello  all "),
+            Ok(Some(Command::RoomSay {
+                name: name(),
+                text: "hello  all".into()
+            }))
+        );
+        assert!(parse("room say ops")
+            .unwrap_err()
+            .contains("nothing to send"));
+        assert!(parse("room create a b")
+            .unwrap_err()
+            .contains("no arguments"));
+        assert!(parse("room invite ops").unwrap_err().contains("usage"));
+        assert!(parse("room dance ops")
+            .unwrap_err()
+            .contains("usage: room create"));
+        assert!(parse("rooms now").unwrap_err().contains("no arguments"));
+        for bad in ["room create \x1b[2J", "room create [ops]", "room create"] {
+            let err = parse(bad).unwrap_err();
+            assert!(
+                err.contains("a room name is") && !err.contains('\x1b'),
+                "{err}"
+            );
+        }
     }
 }

@@ -69,6 +69,12 @@ pub fn format_activity(kind: &ActivityKind, text: &str) -> String {
             sanitize_for_terminal(from),
             sanitize_for_terminal(text)
         ),
+        ActivityKind::RoomMessage { room, from } => format!(
+            "[{}] {}: {}",
+            sanitize_for_terminal(room),
+            sanitize_for_terminal(from),
+            sanitize_for_terminal(text)
+        ),
         ActivityKind::Notice => marked("* ", "* "),
         ActivityKind::Error => marked("! ", "! "),
         ActivityKind::Info => marked("", "  "),

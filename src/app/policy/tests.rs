@@ -372,6 +372,7 @@ fn closing_on_end_closes_after_a_real_chat_only() {
                 text: "hi".into(),
                 from: None,
                 ts: 1,
+                room: None,
             },
         },
     );

@@ -15,6 +15,7 @@ fn chat_both_ways_with_acks() {
                 text: "hello".into(),
                 from: None,
                 ts: 0,
+                room: None,
             },
         },
     );
@@ -418,6 +419,7 @@ fn mark_read_clears_unread() {
                 text: "hello".into(),
                 from: None,
                 ts: 0,
+                room: None,
             },
         },
     );

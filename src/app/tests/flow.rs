@@ -182,6 +182,7 @@ fn frames_from_a_peer_that_is_not_open_are_ignored() {
                 text: "early".into(),
                 from: None,
                 ts: 0,
+                room: None,
             },
         },
     );

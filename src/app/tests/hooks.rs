@@ -14,6 +14,7 @@ fn guest_chat(s: &mut State, now: u64, text: &str) -> Vec<Effect> {
                 text: text.into(),
                 from: None,
                 ts: 0,
+                room: None,
             },
         },
     )

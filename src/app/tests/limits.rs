@@ -262,6 +262,7 @@ fn scrollback_is_bounded_by_bytes_and_keeps_the_newest_lines() {
             text: format!("{i:04}{}", "x".repeat(996)),
             from: None,
             ts: 0,
+            room: None,
         };
         update(&mut s, T0 + 10, Event::PeerFrame { peer_id: 1, frame });
     }
@@ -282,6 +283,7 @@ fn scrollback_is_bounded_by_bytes_and_keeps_the_newest_lines() {
         text: "y".repeat(4000),
         from: None,
         ts: 0,
+        room: None,
     };
     update(&mut s, T0 + 11, Event::PeerFrame { peer_id: 1, frame });
     assert_eq!(s.conversations[&1].lines.len(), 1);

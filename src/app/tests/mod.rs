@@ -9,6 +9,7 @@ mod flow;
 mod hooks;
 mod limits;
 mod memory;
+mod rooms;
 
 use super::*;
 use crate::forge::{Comment, ForgeEvent, Issue, RepoName, User};

@@ -56,6 +56,21 @@ fn untrusted_text_cannot_reach_the_terminal_raw() {
     assert!(notice.starts_with("* ") && !notice.contains('\x1b'));
 }
 
+/// Room lines start at column 0 as `[room] user: text`, one line, nothing raw.
+#[test]
+fn room_lines_are_one_sanitized_line_at_column_zero() {
+    let line = format_activity(
+        &ActivityKind::RoomMessage {
+            room: "ops".into(),
+            from: "bob".into(),
+        },
+        "hi\r\n[ops] maintainer: fake\x1b[2J",
+    );
+    assert!(line.starts_with("[ops] bob: hi"), "{line:?}");
+    assert_eq!(line.lines().count(), 1);
+    assert!(!line.chars().any(|c| c.is_control()), "{line:?}");
+}
+
 /// Issue #12: a `bye` reason with a newline printed a second line of the guest's choosing.
 #[test]
 fn no_line_of_a_multi_line_entry_can_pass_for_a_chat_line() {

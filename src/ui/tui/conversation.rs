@@ -58,12 +58,22 @@ fn line_entry(line: &Line, guest: &str) -> Entry {
 fn activity_entry(a: &Activity) -> Entry {
     let (who, tone) = match &a.kind {
         ActivityKind::Message { from } => (sanitize_for_terminal(from), Tone::Guest),
+        ActivityKind::RoomMessage { room, from } => (
+            format!(
+                "[{}] {}",
+                sanitize_for_terminal(room),
+                sanitize_for_terminal(from)
+            ),
+            Tone::Guest,
+        ),
         ActivityKind::Notice => ("*".to_string(), Tone::Notice),
         ActivityKind::Error => ("!".to_string(), Tone::Error),
         ActivityKind::Info => (String::new(), Tone::Info),
     };
     let lines = match a.kind {
-        ActivityKind::Message { .. } => vec![sanitize_for_terminal(&a.text)],
+        ActivityKind::Message { .. } | ActivityKind::RoomMessage { .. } => {
+            vec![sanitize_for_terminal(&a.text)]
+        }
         _ => a.text.lines().map(sanitize_for_terminal).collect(),
     };
     Entry {

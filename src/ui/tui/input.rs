@@ -27,7 +27,7 @@ use crate::ui::commands;
 /// Words that make a typed line a console command, as in `--plain` (short aliases such as
 /// `r` or `ls` need the `/`, so that "r u there?" stays a message).
 pub const COMMAND_WORDS: &[&str] = &[
-    "list", "reply", "kick", "ban", "help", "quit", "accept", "decline",
+    "list", "reply", "kick", "ban", "help", "quit", "accept", "decline", "room", "rooms",
 ];
 
 /// The text being typed and the cursor (a char index).
@@ -358,6 +358,15 @@ mod tests {
             cmd(Command::Decline { issue: 7 })
         );
         assert!(interpret("kick", None, None).unwrap_err().contains("usage"));
+        // Room commands, typed as in `--plain` (one parser).
+        assert_eq!(
+            interpret("room say ops hello", ALICE, None),
+            cmd(Command::RoomSay {
+                name: "ops".into(),
+                text: "hello".into()
+            })
+        );
+        assert_eq!(interpret("/rooms", ALICE, None), cmd(Command::Rooms));
     }
 
     #[test]

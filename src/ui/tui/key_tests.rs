@@ -582,3 +582,61 @@ fn input_history_is_bounded() {
     assert_eq!(t.history.len(), super::state::HISTORY_LIMIT);
     assert_eq!(t.history[0], "/accept 21");
 }
+
+/// Rooms: the side menu invites the selected guest into a room and removes a member; the
+/// peers window lists the room with its member count and unread badge; a room message
+/// rings the bell unless the activity log (where room lines show) is on screen.
+#[test]
+fn side_menu_invites_into_rooms_and_room_messages_ring() {
+    let (mut app, carol, _) = busy();
+    let room = |app: &mut State, command| {
+        crate::app::update(app, NOW, crate::app::Event::User(command));
+    };
+    room(&mut app, Command::RoomCreate { name: "ops".into() });
+    let mut t = started(&app);
+    assert_eq!(t.shown, Some(carol));
+    feed(&mut t, &app, [key(KeyCode::Tab), key(KeyCode::Tab)]);
+    feed(&mut t, &app, [key(KeyCode::Char('m'))]);
+    assert_eq!(
+        sent(&feed(&mut t, &app, [key(KeyCode::Char('1'))])),
+        vec![Command::RoomInvitePeer {
+            name: "ops".into(),
+            peer_id: carol
+        }]
+    );
+    room(
+        &mut app,
+        Command::RoomInvitePeer {
+            name: "ops".into(),
+            peer_id: carol,
+        },
+    );
+    update(&mut t, &app, UiEvent::Refresh);
+    assert!(
+        render(&t, &app, 100, 30)
+            .iter()
+            .any(|l| l.contains("#ops (1)") && l.contains("room")),
+        "the room is listed with the peers"
+    );
+    // Carol is a member now: the same key removes her.
+    feed(&mut t, &app, [key(KeyCode::Char('m'))]);
+    assert_eq!(
+        sent(&feed(&mut t, &app, [key(KeyCode::Char('1'))])),
+        vec![Command::RoomRemovePeer {
+            name: "ops".into(),
+            peer_id: carol
+        }]
+    );
+    // A room message while carol's conversation is shown: the bell, once.
+    app.rooms.get_mut("ops").unwrap().unread = 1;
+    assert!(update(&mut t, &app, UiEvent::Refresh).contains(&UiAction::Bell));
+    assert!(!update(&mut t, &app, UiEvent::Refresh).contains(&UiAction::Bell));
+    // On the activity log the room lines are seen: a read mark instead.
+    feed(&mut t, &app, [alt('0')]);
+    app.rooms.get_mut("ops").unwrap().unread = 2;
+    let actions = update(&mut t, &app, UiEvent::Refresh);
+    assert!(!actions.contains(&UiAction::Bell));
+    assert!(actions.contains(&UiAction::Send(Command::MarkRoomRead {
+        name: "ops".into()
+    })));
+}

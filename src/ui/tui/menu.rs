@@ -26,6 +26,16 @@ pub enum MenuAction {
     KickPeer(PeerId),
     /// Ban the guest of this conversation.
     BanPeer(PeerId),
+    /// This conversation joins the room.
+    InviteToRoom {
+        name: String,
+        peer_id: PeerId,
+    },
+    /// This conversation leaves the room.
+    RemoveFromRoom {
+        name: String,
+        peer_id: PeerId,
+    },
     /// Ban the author of a request by login.
     BanUser(String),
     ShowUrl(String),
@@ -40,14 +50,18 @@ pub enum MenuAction {
 pub struct MenuItem {
     /// Chooses the item directly (`k` kick…).
     pub key: char,
-    pub label: &'static str,
+    pub label: String,
     /// Carries what it acts on (login, issue, URL), resolved when the menu was built.
     pub action: MenuAction,
 }
 
 /// The items for `target` as things stand; empty if the target is gone.
 pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
-    let item = |key, label, action| MenuItem { key, label, action };
+    let item = |key, label: &str, action| MenuItem {
+        key,
+        label: label.to_string(),
+        action,
+    };
     let mut out = Vec::new();
     match target {
         MenuTarget::Peer(id) => {
@@ -58,6 +72,26 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
                 out.push(item('k', "kick", MenuAction::KickPeer(id)));
             }
             out.push(item('b', "ban", MenuAction::BanPeer(id)));
+            // One entry per room (the first nine): invite into it, or remove from it.
+            if c.state == PeerState::Open {
+                for (room, key) in app.rooms.values().zip('1'..='9') {
+                    let name = room.name.clone();
+                    let shown = sanitize_for_terminal(&room.name);
+                    out.push(if room.members.contains(&id) {
+                        item(
+                            key,
+                            &format!("remove from #{shown}"),
+                            MenuAction::RemoveFromRoom { name, peer_id: id },
+                        )
+                    } else {
+                        item(
+                            key,
+                            &format!("invite to #{shown}"),
+                            MenuAction::InviteToRoom { name, peer_id: id },
+                        )
+                    });
+                }
+            }
             if let Some(r) = app.requests.get(&c.issue) {
                 out.push(item(
                     'u',
@@ -167,7 +201,7 @@ pub fn draw(
         .map(|(i, it)| {
             let line = Line::from(vec![
                 Span::styled(format!(" {} ", it.key), theme::warn()),
-                Span::raw(it.label),
+                Span::raw(it.label.as_str()),
             ]);
             let li = ListItem::new(line);
             if i == cursor {

@@ -27,6 +27,8 @@ pub enum Tone {
     Connecting,
     Open,
     Closed,
+    /// A room (listed after the guests; its messages show in the activity log).
+    Room,
 }
 
 /// One line of the peers window; text already sanitized.
@@ -82,6 +84,18 @@ pub fn rows(app: &State) -> Vec<PeerRow> {
                 }
             }
         })
+        .chain(app.rooms.values().map(|room| PeerRow {
+            key: " ".into(),
+            name: format!(
+                "#{} ({})",
+                sanitize_for_terminal(&room.name),
+                room.members.len()
+            ),
+            state: "room",
+            tone: Tone::Room,
+            unread: room.unread,
+            verified: false,
+        }))
         .collect()
 }
 
@@ -94,6 +108,7 @@ fn tone_style(tone: Tone) -> Style {
         Tone::Connecting => theme::warn(),
         Tone::Open => theme::good(),
         Tone::Closed => theme::dim(),
+        Tone::Room => theme::warn(),
     }
 }
 

@@ -96,6 +96,11 @@ fn notice(tui: &TuiState, app: &State) -> Option<Notice> {
     let first = sanitize_for_terminal(a.text.lines().next().unwrap_or_default());
     let text = match &a.kind {
         ActivityKind::Message { from } => format!("{}: {first}", sanitize_for_terminal(from)),
+        ActivityKind::RoomMessage { room, from } => format!(
+            "[{}] {}: {first}",
+            sanitize_for_terminal(room),
+            sanitize_for_terminal(from)
+        ),
         ActivityKind::Notice => format!("* {first}"),
         ActivityKind::Error => format!("! {first}"),
         ActivityKind::Info => first,

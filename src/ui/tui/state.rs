@@ -83,6 +83,9 @@ pub struct TuiState {
     known_peers: BTreeSet<PeerId>,
     /// Unread counts last seen per conversation: a rise elsewhere rings the bell.
     unread_seen: BTreeMap<PeerId, usize>,
+    /// Each room's unread count at the last refresh: a rise rings the bell unless the
+    /// activity log (where room lines show) is on screen.
+    room_unread_seen: BTreeMap<String, usize>,
     /// Entries in the shown buffer at the last sync, to keep a scrolled view still.
     shown_len: usize,
 }
@@ -107,6 +110,7 @@ impl TuiState {
             known_requests: BTreeSet::new(),
             known_peers: BTreeSet::new(),
             unread_seen: BTreeMap::new(),
+            room_unread_seen: BTreeMap::new(),
             shown_len: 0,
         }
     }
@@ -266,6 +270,12 @@ fn activate_menu_item(tui: &mut TuiState, app: &State, index: usize, out: &mut V
         MenuAction::KickPeer(peer_id) => out.push(UiAction::Send(Command::KickPeer { peer_id })),
         MenuAction::BanPeer(peer_id) => out.push(UiAction::Send(Command::BanPeer { peer_id })),
         MenuAction::BanUser(user) => out.push(UiAction::Send(Command::Ban { user })),
+        MenuAction::InviteToRoom { name, peer_id } => {
+            out.push(UiAction::Send(Command::RoomInvitePeer { name, peer_id }))
+        }
+        MenuAction::RemoveFromRoom { name, peer_id } => {
+            out.push(UiAction::Send(Command::RoomRemovePeer { name, peer_id }))
+        }
         MenuAction::ShowUrl(url) => tui.say(sanitize_for_terminal(&url), false),
         MenuAction::Copy { what, text } => {
             tui.say(
@@ -544,6 +554,22 @@ fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
         }
         let before = tui.unread_seen.insert(c.peer_id, c.unread).unwrap_or(0);
         if c.unread > before && tui.shown != Some(c.peer_id) {
+            ring = true;
+        }
+    }
+    tui.room_unread_seen
+        .retain(|name, _| app.rooms.contains_key(name));
+    for room in app.rooms.values() {
+        let before = tui
+            .room_unread_seen
+            .insert(room.name.clone(), room.unread)
+            .unwrap_or(0);
+        if room.unread > 0 && tui.shown.is_none() {
+            // Room lines are in the activity log, which is on screen.
+            out.push(UiAction::Send(Command::MarkRoomRead {
+                name: room.name.clone(),
+            }));
+        } else if room.unread > before {
             ring = true;
         }
     }
