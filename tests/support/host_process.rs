@@ -174,7 +174,9 @@ pub async fn connect(
         bind_addr: std::net::Ipv4Addr::LOCALHOST.into(),
         ..RtcConfig::default()
     };
-    let (tx, mut events) = mpsc::channel(256);
+    // Room tests read one guest's events after another: room enough for every message a
+    // test sends, so a guest the test is not reading yet never pushes back on its peer.
+    let (tx, mut events) = mpsc::channel(8192);
     let (peer, sdp) = peer::start_answerer(&rtc, peer_id, &offer.payload.sdp, tx)
         .await
         .expect("answer");
