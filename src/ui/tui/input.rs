@@ -13,6 +13,7 @@
 //! - anything else is a message to the conversation that is shown: addressed by its
 //!   [`PeerId`], so it reaches that very conversation even when an older or newer one has
 //!   the same login (typed `@user`/`reply user` go by login, as in `--plain`).
+//!   While a room is shown, such a message goes to the room (`Command::RoomSay`).
 
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -129,11 +130,23 @@ pub struct Submitted {
     pub show_activity: bool,
 }
 
-/// Interprets a submitted line (see the module docs). `shown` is the shown conversation,
-/// `request` the selected request. `Ok(None)` for a blank line; `Err` explains.
+/// [`interpret_in`] with no room shown (the tests' shorthand).
+#[cfg(test)]
 pub fn interpret(
     line: &str,
     shown: Option<PeerId>,
+    request: Option<u64>,
+) -> Result<Option<Submitted>, String> {
+    interpret_in(line, shown, None, request)
+}
+
+/// Interprets a submitted line (see the module docs). `shown` is the shown conversation,
+/// `room` the shown room (a message then goes there as `RoomSay`), `request` the
+/// selected request. `Ok(None)` for a blank line; `Err` explains.
+pub fn interpret_in(
+    line: &str,
+    shown: Option<PeerId>,
+    room: Option<&str>,
     request: Option<u64>,
 ) -> Result<Option<Submitted>, String> {
     let trimmed = line.trim();
@@ -143,6 +156,16 @@ pub fn interpret(
     let message = |text: &str| -> Result<Option<Submitted>, String> {
         if text.trim().is_empty() {
             return Err("nothing to send".into());
+        }
+        if let Some(name) = room {
+            let command = Command::RoomSay {
+                name: name.to_string(),
+                text: text.to_string(),
+            };
+            return Ok(Some(Submitted {
+                command,
+                show_activity: false,
+            }));
         }
         match shown {
             Some(peer_id) => Ok(Some(Submitted { command: Command::ReplyTo { peer_id, text: text.to_string() }, show_activity: false })),

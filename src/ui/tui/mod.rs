@@ -26,6 +26,7 @@ mod layout;
 mod menu;
 mod peers;
 mod requests;
+mod room;
 pub mod screen;
 pub mod state;
 mod status;
@@ -37,6 +38,8 @@ mod fixtures;
 mod key_tests;
 #[cfg(test)]
 mod output_tests;
+#[cfg(test)]
+mod room_tests;
 #[cfg(test)]
 mod snapshot_tests;
 

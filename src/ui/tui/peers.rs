@@ -20,6 +20,31 @@ pub fn buffers(app: &State) -> Vec<Option<PeerId>> {
         .collect()
 }
 
+/// A line of the peers window, in list order: the buffers, then every room.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Slot {
+    Buffer(Option<PeerId>),
+    Room(String),
+}
+
+/// Everything the peers window lists, in its order (what ↑/↓ there and Ctrl-N/P walk).
+pub fn slots(app: &State) -> Vec<Slot> {
+    buffers(app)
+        .into_iter()
+        .map(Slot::Buffer)
+        .chain(app.rooms.keys().cloned().map(Slot::Room))
+        .collect()
+}
+
+/// The index in [`slots`] of what is shown (conversation, activity log or `room`).
+pub fn slot_index(app: &State, shown: Option<PeerId>, room: Option<&str>) -> usize {
+    let want = match room {
+        Some(name) => Slot::Room(name.to_string()),
+        None => Slot::Buffer(shown),
+    };
+    slots(app).iter().position(|s| *s == want).unwrap_or(0)
+}
+
 /// How a connection state reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Tone {
@@ -27,7 +52,7 @@ pub enum Tone {
     Connecting,
     Open,
     Closed,
-    /// A room (listed after the guests; its messages show in the activity log).
+    /// A room (listed after the guests; its lines show in its own window and the log).
     Room,
 }
 
@@ -96,6 +121,12 @@ pub fn rows(app: &State) -> Vec<PeerRow> {
             unread: room.unread,
             verified: false,
         }))
+        .enumerate()
+        .map(|(i, row)| PeerRow {
+            // Rooms take Alt-digits after the guests, like conversations.
+            key: if i <= 9 { i.to_string() } else { " ".into() },
+            ..row
+        })
         .collect()
 }
 

@@ -9,7 +9,7 @@ use ratatui::Frame;
 
 use super::input::{self, Notice};
 use super::state::{Pane, TuiState};
-use super::{conversation, help, layout, menu, peers, requests, status, theme};
+use super::{conversation, help, layout, menu, peers, requests, room, status, theme};
 use crate::app::{sanitize_for_terminal, ActivityKind, PeerState, State};
 
 /// Draws the whole screen for `app` as the maintainer looks at it (`tui`), at time `now`.
@@ -34,21 +34,16 @@ pub fn draw(frame: &mut Frame, tui: &TuiState, app: &State, now: u64) {
     );
 
     let peer_rows = peers::rows(app);
-    let shown = peers::buffers(app)
-        .iter()
-        .position(|b| *b == tui.shown)
-        .unwrap_or(0);
+    let shown = peers::slot_index(app, tui.shown, tui.room.as_deref());
     peers::draw(frame, a.peers, &peer_rows, shown, tui.focus == Pane::Peers);
 
     let inner = layout::inner(a.conversation);
-    let view = conversation::view(
-        app,
-        tui.shown,
-        tui.scroll,
-        &tui.banner,
-        inner.width as usize,
-        inner.height as usize,
-    );
+    let (width, height) = (inner.width as usize, inner.height as usize);
+    let view = match tui.room.as_deref() {
+        Some(name) => room::view(app, name, tui.scroll, width, height),
+        None => None,
+    }
+    .unwrap_or_else(|| conversation::view(app, tui.shown, tui.scroll, &tui.banner, width, height));
     conversation::draw(
         frame,
         a.conversation,
@@ -115,6 +110,12 @@ fn notice(tui: &TuiState, app: &State) -> Option<Notice> {
 fn input_title(tui: &TuiState, app: &State) -> String {
     if tui.quitting || app.quitting {
         return " quitting: closing conversations… ".into();
+    }
+    if let Some(room) = tui.room.as_deref().and_then(|name| app.rooms.get(name)) {
+        return format!(
+            " message to #{} · /help for commands ",
+            sanitize_for_terminal(&room.name)
+        );
     }
     match tui.shown.and_then(|id| app.conversations.get(&id)) {
         Some(c) if c.state == PeerState::Open => format!(

@@ -392,7 +392,7 @@ const HELP: &[&str] = &[
     "│ │  Tab / Shift-Tab         next / previous pane                            │ │",
     "│ │  Alt-1 … Alt-9           show conversation 1 … 9                         │ │",
     "│ │  Alt-0                   show the activity log                           │ │",
-    "│ │  Ctrl-N / Ctrl-P         next / previous conversation                    │ │",
+    "│ │  Ctrl-N / Ctrl-P         next / previous conversation or room            │ │",
     "│ │  PgUp / PgDn             scroll the conversation                         │ │",
     "└─│  ? or F1                 this help (? only on an empty input line)       │ │",
     "┌ │  Esc                     close menu or help; back to the input line      │ │",

@@ -9,14 +9,18 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crossterm::event::{KeyEvent, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
 use super::input::{self, InputLine};
 use super::keys::{self, Intent, KeyContext};
 use super::menu::{self, MenuAction, MenuTarget};
-use super::{conversation, help, layout, peers, requests};
+use super::peers::Slot;
+
+mod mouse;
+use super::{conversation, help, layout, peers, requests, room};
 use crate::app::{sanitize_for_terminal, Command, PeerId, RequestStage, State};
+use mouse::mouse;
 
 /// The windows that can have the focus, in Tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +61,8 @@ pub struct TuiState {
     pub focus: Pane,
     /// The buffer in the conversation window: a conversation, or `None` for the activity log.
     pub shown: Option<PeerId>,
+    /// A room shown in the conversation window instead (then `shown` is `None`).
+    pub room: Option<String>,
     /// The selected request (issue number); kept by number so arrivals do not move it.
     pub request: Option<u64>,
     /// Entries scrolled up from the newest in the shown buffer (0 = follow new ones).
@@ -95,6 +101,7 @@ impl TuiState {
         TuiState {
             focus: Pane::Input,
             shown: None,
+            room: None,
             request: None,
             scroll: 0,
             menu: None,
@@ -186,17 +193,34 @@ fn page(tui: &TuiState) -> usize {
     })
 }
 
+/// Entries in what the conversation window shows (what `scroll` counts in).
+fn shown_count(tui: &TuiState, app: &State) -> usize {
+    match &tui.room {
+        Some(name) => room::entry_count(app, name),
+        None => conversation::entry_count(app, tui.shown, &tui.banner),
+    }
+}
+
 fn show(tui: &mut TuiState, app: &State, buffer: Option<PeerId>) {
-    if tui.shown != buffer {
-        tui.shown = buffer;
+    show_slot(tui, app, Slot::Buffer(buffer));
+}
+
+fn show_slot(tui: &mut TuiState, app: &State, slot: Slot) {
+    let (shown, room) = match slot {
+        Slot::Buffer(b) => (b, None),
+        Slot::Room(name) => (None, Some(name)),
+    };
+    if tui.shown != shown || tui.room != room {
+        tui.shown = shown;
+        tui.room = room;
         tui.scroll = 0;
-        tui.shown_len = conversation::entry_count(app, buffer, &tui.banner);
+        tui.shown_len = shown_count(tui, app);
     }
     tui.menu = None;
 }
 
 fn scroll_by(tui: &mut TuiState, app: &State, delta: isize) {
-    let max = conversation::entry_count(app, tui.shown, &tui.banner).saturating_sub(1);
+    let max = shown_count(tui, app).saturating_sub(1);
     tui.scroll = tui.scroll.saturating_add_signed(delta).min(max);
 }
 
@@ -221,14 +245,11 @@ fn move_request(tui: &mut TuiState, app: &State, delta: isize) {
 }
 
 fn buffer_index(tui: &TuiState, app: &State) -> usize {
-    peers::buffers(app)
-        .iter()
-        .position(|b| *b == tui.shown)
-        .unwrap_or(0)
+    peers::slot_index(app, tui.shown, tui.room.as_deref())
 }
 
 fn move_buffer(tui: &mut TuiState, app: &State, delta: isize, wrap: bool) {
-    let bufs = peers::buffers(app);
+    let mut bufs = peers::slots(app);
     let n = bufs.len() as isize;
     let i = buffer_index(tui, app) as isize + delta;
     let i = if wrap {
@@ -236,7 +257,7 @@ fn move_buffer(tui: &mut TuiState, app: &State, delta: isize, wrap: bool) {
     } else {
         i.clamp(0, n - 1)
     };
-    show(tui, app, bufs[i as usize]);
+    show_slot(tui, app, bufs.swap_remove(i as usize));
 }
 
 fn open_menu(tui: &mut TuiState, app: &State) {
@@ -308,8 +329,8 @@ fn apply(tui: &mut TuiState, app: &State, intent: Intent, out: &mut Vec<UiAction
             tui.focus = TAB_ORDER[(i + step) % TAB_ORDER.len()];
             tui.menu = None;
         }
-        ShowBuffer(n) => match peers::buffers(app).get(n) {
-            Some(b) => show(tui, app, *b),
+        ShowBuffer(n) => match peers::slots(app).into_iter().nth(n) {
+            Some(slot) => show_slot(tui, app, slot),
             None => tui.say(format!("there is no conversation {n}"), true),
         },
         NextBuffer => move_buffer(tui, app, 1, true),
@@ -433,7 +454,11 @@ fn submit(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     }
     let shown = tui.shown.filter(|id| app.conversations.contains_key(id));
     let request = request_index(tui, app).map(|i| requests::queue(app)[i].issue.number);
-    match input::interpret(&line, shown, request) {
+    let room = tui
+        .room
+        .as_deref()
+        .filter(|name| app.rooms.contains_key(*name));
+    match input::interpret_in(&line, shown, room, request) {
         Ok(submitted) => {
             tui.input.take();
             if tui.history.last() != Some(&line) {
@@ -458,70 +483,6 @@ fn submit(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     }
 }
 
-fn mouse(tui: &mut TuiState, app: &State, m: MouseEvent, out: &mut Vec<UiAction>) {
-    let Some(a) = areas(tui) else { return };
-    let (x, y) = (m.column, m.row);
-    match m.kind {
-        MouseEventKind::Down(button) => {
-            if tui.help.take().is_some() {
-                return;
-            }
-            if let Some(menu) = tui.menu {
-                let area = layout::menu_area(&a, menu::items(menu.target, app).len());
-                if layout::contains(layout::inner(area), x, y) {
-                    activate_menu_item(tui, app, (y - area.y - 1) as usize, out);
-                }
-                tui.menu = None;
-                return;
-            }
-            if layout::contains(a.requests, x, y) {
-                tui.focus = Pane::Requests;
-                let inner = layout::inner(a.requests);
-                let visible = (inner.height / layout::REQUEST_ROWS).max(1) as usize;
-                let offset = request_index(tui, app).map_or(0, |s| layout::list_offset(s, visible));
-                if y >= inner.y {
-                    let i = offset + ((y - inner.y) / layout::REQUEST_ROWS) as usize;
-                    if i < requests::queue(app).len() {
-                        select_request(tui, app, i);
-                    }
-                }
-            } else if layout::contains(a.peers, x, y) {
-                tui.focus = Pane::Peers;
-                let inner = layout::inner(a.peers);
-                let offset =
-                    layout::list_offset(buffer_index(tui, app), inner.height.max(1) as usize);
-                if y >= inner.y {
-                    if let Some(b) = peers::buffers(app).get(offset + (y - inner.y) as usize) {
-                        show(tui, app, *b);
-                    }
-                }
-            } else if layout::contains(a.conversation, x, y) {
-                tui.focus = Pane::Conversation;
-            } else if layout::contains(a.input, x, y) {
-                tui.focus = Pane::Input;
-            }
-            if button == MouseButton::Right && tui.focus != Pane::Input {
-                open_menu(tui, app);
-            }
-        }
-        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-            let delta = if m.kind == MouseEventKind::ScrollUp {
-                -1
-            } else {
-                1
-            };
-            if layout::contains(a.conversation, x, y) {
-                scroll_by(tui, app, -3 * delta);
-            } else if layout::contains(a.requests, x, y) {
-                move_request(tui, app, delta);
-            } else if layout::contains(a.peers, x, y) {
-                move_buffer(tui, app, delta, false);
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Keeps the view model consistent with the core after any event: attention (bell),
 /// showing a first conversation, read marks, a still view while scrolled up, selections
 /// and menus whose target went away (the core evicts old closed conversations and forgets
@@ -531,6 +492,13 @@ fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
     if tui
         .shown
         .is_some_and(|id| !app.conversations.contains_key(&id))
+    {
+        show(tui, app, None);
+    }
+    if tui
+        .room
+        .as_ref()
+        .is_some_and(|name| !app.rooms.contains_key(name))
     {
         show(tui, app, None);
     }
@@ -548,7 +516,11 @@ fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
         }
     }
     for c in app.conversations.values() {
-        if tui.known_peers.insert(c.peer_id) && tui.shown.is_none() && tui.input.text.is_empty() {
+        if tui.known_peers.insert(c.peer_id)
+            && tui.shown.is_none()
+            && tui.room.is_none()
+            && tui.input.text.is_empty()
+        {
             // Nothing else to look at: show the first guest who arrives.
             show(tui, app, Some(c.peer_id));
         }
@@ -564,8 +536,12 @@ fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
             .room_unread_seen
             .insert(room.name.clone(), room.unread)
             .unwrap_or(0);
-        if room.unread > 0 && tui.shown.is_none() {
-            // Room lines are in the activity log, which is on screen.
+        let on_screen = match &tui.room {
+            Some(name) => *name == room.name,
+            None => tui.shown.is_none(),
+        };
+        if room.unread > 0 && on_screen {
+            // The room's window, or the activity log (room lines go there too), is shown.
             out.push(UiAction::Send(Command::MarkRoomRead {
                 name: room.name.clone(),
             }));
@@ -578,7 +554,7 @@ fn sync(tui: &mut TuiState, app: &State, out: &mut Vec<UiAction>) {
             out.push(UiAction::Send(Command::MarkRead { peer_id: c.peer_id }));
         }
     }
-    let len = conversation::entry_count(app, tui.shown, &tui.banner);
+    let len = shown_count(tui, app);
     if tui.scroll > 0 && len > tui.shown_len {
         tui.scroll += len - tui.shown_len;
     }
