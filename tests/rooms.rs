@@ -11,24 +11,12 @@ use std::path::Path;
 use std::time::Duration;
 
 use common::*;
-use host_process::{connect, next_event, HostProcess};
-use janus::forge::local::{LocalForge, LocalForgeConfig};
+use host_process::{connect, forge, next_event, HostProcess};
 use janus::rtc::peer::{PeerEvent, PeerHandle};
 use janus::rtc::protocol::Frame;
 use tokio::sync::mpsc;
 
 type Events = mpsc::Receiver<(u64, PeerEvent)>;
-
-async fn forge() -> LocalForge {
-    LocalForge::start(LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: repo(),
-    })
-    .await
-    .expect("forge starts")
-}
 
 fn room_chat(id: &str, text: &str, room: &str) -> Frame {
     Frame::Chat {

@@ -8,21 +8,9 @@ mod host_process;
 use std::time::Duration;
 
 use common::*;
-use host_process::{connect, next_event, HostProcess};
-use janus::forge::local::{LocalForge, LocalForgeConfig};
+use host_process::{connect, forge, next_event, HostProcess};
 use janus::rtc::peer::PeerEvent;
 use janus::rtc::protocol::Frame;
-
-async fn forge() -> LocalForge {
-    LocalForge::start(LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: repo(),
-    })
-    .await
-    .expect("forge starts")
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sigterm_takes_links_down_says_bye_to_guests_and_exits_0() {

@@ -12,21 +12,9 @@ use std::process::Command;
 use std::time::Duration;
 
 use common::*;
-use host_process::{connect, next_event, HostProcess};
-use janus::forge::local::{LocalForge, LocalForgeConfig};
+use host_process::{connect, forge, next_event, HostProcess};
 use janus::rtc::peer::PeerEvent;
 use janus::rtc::protocol::Frame;
-
-async fn forge() -> LocalForge {
-    LocalForge::start(LocalForgeConfig {
-        listen: "127.0.0.1:0".parse().unwrap(),
-        guest_dir: None,
-        host_login: "maintainer".into(),
-        repo: repo(),
-    })
-    .await
-    .expect("forge starts")
-}
 
 /// Every transcript line under `dir`, as JSON.
 fn transcript_lines(dir: &Path) -> Vec<serde_json::Value> {

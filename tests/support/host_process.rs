@@ -11,7 +11,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use janus::forge::local::LocalForge;
+use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::forge::Comment;
 use janus::rtc::peer::{self, PeerEvent, PeerHandle, RtcConfig};
 use janus::rtc::protocol::Frame;
@@ -19,7 +19,7 @@ use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
-use crate::common::{Forge, Guest};
+use crate::common::{repo, Forge, Guest};
 
 const BIN: &str = env!("CARGO_BIN_EXE_janus");
 
@@ -205,4 +205,17 @@ pub async fn next_event(events: &mut mpsc::Receiver<(u64, PeerEvent)>) -> PeerEv
         Ok(Some((_, ev))) => ev,
         other => panic!("no peer event: {other:?}"),
     }
+}
+
+/// An embedded forge on a free loopback port with the repository `maintainer/demo`; it
+/// outlives the host processes a test starts.
+pub async fn forge() -> LocalForge {
+    LocalForge::start(LocalForgeConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        guest_dir: None,
+        host_login: "maintainer".into(),
+        repo: repo(),
+    })
+    .await
+    .expect("forge starts")
 }
