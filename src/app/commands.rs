@@ -181,7 +181,10 @@ pub(super) fn accept(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effec
                 ActivityKind::Notice,
                 format!("accepted request #{issue} from {login}: preparing link"),
             );
-            fx.push(Effect::CreateOffer { peer_id, issue });
+            if let Some(req) = state.requests.get(&issue) {
+                fx.push(super::flow_b::create_peer(req));
+            }
+            let _ = peer_id;
         }
         RequestStage::Expired | RequestStage::Ended | RequestStage::OverLimit => {
             // The maintainer's choice: no per-user limit or cooldown (but `max_peers`).

@@ -33,27 +33,47 @@ pub(super) fn peer_open(state: &mut State, now: u64, peer_id: PeerId, fx: &mut V
             features: FEATURES.iter().map(|f| f.to_string()).collect(),
         },
     });
-    if let Some(req) = state
+    let ours = state
         .requests
         .get_mut(&issue)
         .filter(|r| r.peer_id == peer_id)
-    {
-        req.stage = RequestStage::Connected;
-        if let Some(id) = req.offer_comment_id {
-            fx.push(Effect::EditComment {
-                comment_id: id,
-                body: text::offer_used_body(&guest, &req.sid, now),
-                purpose: WritePurpose::Edit { issue },
-            });
-        }
-        if let Some(id) = req.answer_comment_id {
-            fx.push(Effect::EditComment {
-                comment_id: id,
-                body: text::answer_scrubbed_body(now),
-                purpose: WritePurpose::Edit { issue },
-            });
+        .map(|req| req.stage = RequestStage::Connected)
+        .is_some();
+    if ours && !super::flow_b::connected(state, now, issue, fx) {
+        if let Some(req) = state.requests.get(&issue) {
+            flow_a_scrubs(req, &guest, now, fx);
         }
     }
+    connected_notice(state, now, peer_id, &guest, issue, fx);
+}
+
+/// Flow A connected: the offer comment and the guest's answer comment lose their tokens.
+fn flow_a_scrubs(req: &Request, guest: &str, now: u64, fx: &mut Vec<Effect>) {
+    let issue = req.issue.number;
+    if let Some(id) = req.offer_comment_id {
+        fx.push(Effect::EditComment {
+            comment_id: id,
+            body: text::offer_used_body(guest, &req.sid, now),
+            purpose: WritePurpose::Edit { issue },
+        });
+    }
+    if let Some(id) = req.answer_comment_id {
+        fx.push(Effect::EditComment {
+            comment_id: id,
+            body: text::answer_scrubbed_body(now),
+            purpose: WritePurpose::Edit { issue },
+        });
+    }
+}
+
+fn connected_notice(
+    state: &mut State,
+    now: u64,
+    peer_id: PeerId,
+    guest: &str,
+    issue: u64,
+    fx: &mut Vec<Effect>,
+) {
     // The code goes on the console line too, so a plain console can compare it with the page.
     let code = state
         .conversations
@@ -219,6 +239,7 @@ pub(super) fn peer_closed(
     reason: &str,
     fx: &mut Vec<Effect>,
 ) {
+    super::flow_b::peer_closed_early(state, now, peer_id, fx);
     let was_open = state
         .conversations
         .get(&peer_id)

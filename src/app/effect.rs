@@ -16,6 +16,21 @@ pub enum WritePurpose {
     Edit { issue: u64 },
     /// Closing the issue (request policy `close_issue`).
     Close { issue: u64 },
+    /// Flow B: the host's answer comment (answer token + marker) for this issue.
+    Answer { issue: u64 },
+}
+
+impl WritePurpose {
+    /// The issue the write is about.
+    pub fn issue(&self) -> u64 {
+        match self {
+            WritePurpose::Offer { issue }
+            | WritePurpose::Decline { issue }
+            | WritePurpose::Edit { issue }
+            | WritePurpose::Close { issue }
+            | WritePurpose::Answer { issue } => *issue,
+        }
+    }
 }
 
 /// A side effect for the runtime to carry out.
@@ -37,6 +52,21 @@ pub enum Effect {
     },
     /// Close an issue (request policy `close_issue`); answered like a comment write.
     CloseIssue { issue: u64 },
+    /// Flow B: create an answerer peer for the guest's offer `sdp`; its answer token carries
+    /// the guest's `sid`. Answered with `Event::AnswerReady` or `Event::OfferFailed`.
+    CreateAnswer {
+        peer_id: PeerId,
+        issue: u64,
+        sid: String,
+        sdp: String,
+    },
+    /// Flow B: replace an issue's body (the guest's offer token taken out once used). A
+    /// scrub, journaled like comment edits.
+    EditIssueBody {
+        issue: u64,
+        body: String,
+        purpose: WritePurpose,
+    },
     /// Apply the guest's answer SDP to the peer.
     ApplyAnswer { peer_id: PeerId, sdp: String },
     /// Send a frame on the peer's data channel.

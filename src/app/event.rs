@@ -63,6 +63,9 @@ pub enum Command {
 }
 
 /// An input to the core.
+// Issues (with their bodies) are the biggest events and also the most frequent; boxing them
+// would cost an allocation each for no gain.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Event {
     /// Time passes (offers expire); sent every second by the host loop.
@@ -78,7 +81,17 @@ pub enum Event {
         token: String,
         expires_at: u64,
     },
-    /// Creating the peer or its offer failed.
+    /// Flow B: the answerer peer for a guest's offer was created and its answer token made
+    /// (with the guest's `sid`).
+    AnswerReady {
+        peer_id: PeerId,
+        issue: u64,
+        token: String,
+    },
+    /// The presence issue's number (found or created by the runtime): comments on it are
+    /// never chat requests.
+    PresenceIssue { number: u64 },
+    /// Creating the peer or its offer (or, in flow B, its answer) failed.
     OfferFailed {
         peer_id: PeerId,
         issue: u64,

@@ -4,8 +4,8 @@
 //! caller passes what it knows (who wrote the text, who opened the issue, bans, used `sid`s,
 //! the clock, the offer lifetime).
 //!
-//! Not wired into `update` yet: the request lifecycle for flow B (create the answerer, post
-//! the answer, scrub after connect) is the next step; these rules are its decisions.
+//! The request lifecycle around these rules (create the answerer, post the answer, scrub
+//! after connect) is in `flow_b.rs`.
 
 use crate::signal::token::{self, SignalPayload, TokenKind};
 
@@ -141,6 +141,17 @@ pub fn answer_used_body(sid: &str, at: u64) -> String {
     format!(
         "Chat connected at {}. The answer was used and has been removed.\n\n{}",
         super::text::clock(at),
+        answer_marker(sid)
+    )
+}
+
+/// The answer comment once it can no longer be used (the offer expired, the connection
+/// failed, or an earlier run made it): the token is gone, the marker stays so the `sid` is
+/// never answered again.
+pub fn answer_expired_body(sid: &str) -> String {
+    format!(
+        "This answer to a chat request was not used in time and has been removed. Open the \
+         maintainer's start link again to ask for a new chat while they are online.\n\n{}",
         answer_marker(sid)
     )
 }

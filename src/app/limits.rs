@@ -157,7 +157,10 @@ pub fn serve_queue(state: &mut State, now: u64, fx: &mut Vec<Effect>) {
             ActivityKind::Notice,
             format!("a peer is free: preparing the link for #{issue} from {login}"),
         );
-        fx.push(Effect::CreateOffer { peer_id, issue });
+        if let Some(req) = state.requests.get(&issue) {
+            fx.push(super::flow_b::create_peer(req));
+        }
+        let _ = peer_id;
         free -= 1;
     }
 }

@@ -12,6 +12,7 @@ mod commands;
 mod conversations;
 mod effect;
 mod event;
+pub mod flow_b;
 pub mod guest_offer;
 mod health;
 mod help;

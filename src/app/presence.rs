@@ -2,8 +2,8 @@
 //! labelled `janus-presence` whose body tells people whether the maintainer is online, when
 //! their office hours are, and how to start a chat. Pure functions: time is an argument.
 //!
-//! Not wired into the host yet: finding or creating the issue, editing it on start, every
-//! [`REFRESH_SECS`] and on quit, is the next step; these are its texts and its write budget.
+//! The runtime (`host/presence.rs`) finds or creates the issue and edits it on start, every
+//! [`REFRESH_SECS`] and on quit; these are its texts and its write budget.
 
 use crate::forge::RepoName;
 use crate::signal::link::encode_component;

@@ -12,9 +12,13 @@ use super::text;
 
 /// Which issues become requests is the request policy's call (`policy.rs`).
 pub(super) fn issue_seen(state: &mut State, now: u64, issue: Issue, fx: &mut Vec<Effect>) {
+    if super::flow_b::is_presence(state, &issue) {
+        return; // the presence issue is never a chat request
+    }
     match super::policy::classify_issue(state, now, &issue) {
         super::policy::IssueDecision::Ignore => {}
         super::policy::IssueDecision::Update => {
+            super::flow_b::issue_updated(state, now, &issue);
             // Keep the latest title; an issue already handled needs a comment (or a
             // re-open) to ask again.
             if let Some(existing) = state.requests.get_mut(&issue.number) {
@@ -36,7 +40,10 @@ pub(super) fn issue_seen(state: &mut State, now: u64, issue: Issue, fx: &mut Vec
                     origin = Origin::ReRequest;
                 }
             }
-            start_request(state, now, issue, origin, fx);
+            // A guest's own offer in the body makes it flow B (or a refusal).
+            if let Some(issue) = super::flow_b::new_request(state, now, issue, origin, fx) {
+                start_request(state, now, issue, origin, fx);
+            }
         }
     }
 }
@@ -113,6 +120,7 @@ pub(super) fn start_request(
             link: None,
             offer_fingerprint: None,
             settled_at: None,
+            guest_offer: state.flow_b.pending.remove(&number),
         },
     );
     match stage {
@@ -154,10 +162,9 @@ pub(super) fn start_request(
                 ActivityKind::Notice,
                 format!("chat request #{number} from {login}: preparing link"),
             );
-            fx.push(Effect::CreateOffer {
-                peer_id,
-                issue: number,
-            });
+            if let Some(req) = state.requests.get(&number) {
+                fx.push(super::flow_b::create_peer(req));
+            }
         }
     }
 }
@@ -218,6 +225,9 @@ pub(super) fn written(
     comment_id: Option<u64>,
     fx: &mut Vec<Effect>,
 ) {
+    if let WritePurpose::Answer { issue } = purpose {
+        return super::flow_b::answer_written(state, now, issue, Ok(comment_id), fx);
+    }
     if let WritePurpose::Offer { issue } = purpose {
         let Some(req) = state.requests.get_mut(&issue) else {
             return;
@@ -280,6 +290,9 @@ pub(super) fn write_failed(
                 format!("could not close #{issue}: {error}"),
             );
         }
+        WritePurpose::Answer { issue } => {
+            super::flow_b::answer_written(state, now, issue, Err(error), fx)
+        }
     }
 }
 
@@ -292,6 +305,9 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
             format!("took down a chat link on #{issue} left by an earlier run"),
         );
         fx.push(edit);
+        return;
+    }
+    if super::flow_b::comment_seen(state, now, &comment, fx) {
         return;
     }
     if comment.user.id == state.host.id || state.handled_comments.contains_key(&comment.id) {
@@ -416,7 +432,9 @@ pub(super) fn expire_offers(state: &mut State, now: u64, fx: &mut Vec<Effect>) {
                 peer_id: req.peer_id,
                 reason: "offer expired".into(),
             });
-            if let Some(id) = req.offer_comment_id {
+            if super::flow_b::expired(req, fx) {
+                // flow B: the answer and the guest's offer token are taken down
+            } else if let Some(id) = req.offer_comment_id {
                 let body = text::offer_expired_body(&req.issue.user.login, &req.sid);
                 fx.push(Effect::EditComment {
                     comment_id: id,

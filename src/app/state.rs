@@ -149,6 +149,8 @@ pub struct Request {
     /// Unix seconds since when the request is over (not active), set by the pruning on
     /// `Event::Tick`; it is forgotten `limits.memory_secs` later.
     pub settled_at: Option<u64>,
+    /// Flow B: the guest's own offer this request answers (`None`: flow A, the host offers).
+    pub guest_offer: Option<super::flow_b::Answering>,
 }
 
 /// State of a conversation's peer connection.
@@ -292,6 +294,9 @@ pub struct State {
     pub health_issues: BTreeMap<String, HealthIssue>,
     /// Rooms by name (`app::rooms`, DESIGN §4.2).
     pub rooms: BTreeMap<String, super::rooms::Room>,
+    /// What flow B remembers: offers waiting for their request, answered `sid`s, the
+    /// presence issue (`app::flow_b`).
+    pub flow_b: super::flow_b::FlowBMemory,
 }
 
 /// Most activity entries kept.
@@ -322,6 +327,7 @@ impl State {
             limits_memory: Default::default(),
             health_issues: BTreeMap::new(),
             rooms: BTreeMap::new(),
+            flow_b: Default::default(),
         }
     }
 

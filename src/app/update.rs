@@ -24,6 +24,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
     match event {
         Event::Tick => {
             expire_offers(state, now, &mut fx);
+            super::flow_b::tick(state, now);
             super::memory::prune(state, now);
             super::health::expire(state, now);
         }
@@ -57,6 +58,14 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             token,
             expires_at,
         } => offer_ready(state, now, peer_id, issue, sid, token, expires_at, &mut fx),
+        Event::AnswerReady {
+            peer_id,
+            issue,
+            token,
+        } => super::flow_b::answer_ready(state, now, peer_id, issue, token, &mut fx),
+        Event::PresenceIssue { number } => {
+            state.flow_b.presence.insert(number);
+        }
         Event::OfferFailed {
             peer_id,
             issue,
@@ -83,7 +92,10 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             written(state, now, purpose, comment_id, &mut fx)
         }
         Event::WriteFailed { purpose, error } => write_failed(state, now, purpose, error, &mut fx),
-        Event::PeerOpen { peer_id } => peer_open(state, now, peer_id, &mut fx),
+        Event::PeerOpen { peer_id } => {
+            super::flow_b::before_open(state, peer_id);
+            peer_open(state, now, peer_id, &mut fx)
+        }
         Event::PeerFrame { peer_id, frame } => peer_frame(state, now, peer_id, frame, &mut fx),
         Event::PeerDropped {
             peer_id,

@@ -468,6 +468,88 @@ impl Forge for GitHubClient {
             .find(|c| c.body.contains(needle) && me.is_none_or(|id| c.user.id == id)))
     }
 
+    async fn edit_issue_body(&self, issue: u64, body: &str) -> Result<Issue, ForgeError> {
+        let what = format!("editing issue #{issue} of {}", self.repo);
+        let url = format!("{}/issues/{issue}", self.repo_url());
+        let reply = self
+            .request(
+                Method::PATCH,
+                &url,
+                Some(&json!({ "body": body })),
+                None,
+                &what,
+            )
+            .await?;
+        self.decode(&reply, &what)
+    }
+
+    async fn find_labelled_issue(
+        &self,
+        label: &str,
+        creator: &str,
+    ) -> Result<Option<Issue>, ForgeError> {
+        let what = format!("the issues labelled {label} on {}", self.repo);
+        let url = format!(
+            "{}/issues?labels={}&creator={}&state=open&sort=created&direction=asc&per_page=10",
+            self.repo_url(),
+            crate::signal::link::encode_component(label),
+            crate::signal::link::encode_component(creator),
+        );
+        let reply = self.request(Method::GET, &url, None, None, &what).await?;
+        let issues: Vec<Issue> = self.decode(&reply, &what)?;
+        Ok(issues.into_iter().find(|i| !i.is_pull_request()))
+    }
+
+    async fn ensure_label(
+        &self,
+        label: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), ForgeError> {
+        let what = format!("the label {label} on {}", self.repo);
+        let url = format!(
+            "{}/labels/{}",
+            self.repo_url(),
+            crate::signal::link::encode_component(label)
+        );
+        match self.request(Method::GET, &url, None, None, &what).await {
+            Ok(_) => return Ok(()),
+            Err(ForgeError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+        let create = json!({ "name": label, "color": color, "description": description });
+        let url = format!("{}/labels", self.repo_url());
+        match self
+            .request(Method::POST, &url, Some(&create), None, &what)
+            .await
+        {
+            Ok(_) => Ok(()),
+            // 422 `already_exists`: made meanwhile (another run, the maintainer).
+            Err(ForgeError::Other { status: 422, .. }) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn create_labelled_issue(
+        &self,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+    ) -> Result<Issue, ForgeError> {
+        let url = format!("{}/issues", self.repo_url());
+        let what = format!("opening an issue on {}", self.repo);
+        let reply = self
+            .request(
+                Method::POST,
+                &url,
+                Some(&json!({ "title": title, "body": body, "labels": labels })),
+                None,
+                &what,
+            )
+            .await?;
+        self.decode(&reply, &what)
+    }
+
     fn status(&self) -> ForgeStatus {
         ForgeStatus {
             rate: self.last_rate_limit(),

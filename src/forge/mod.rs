@@ -86,6 +86,43 @@ pub trait Forge: Send + Sync {
     /// `needle` (a hidden marker). The writer asks before it retries a `POST` whose first
     /// attempt may have landed, so a comment is never posted twice.
     async fn find_comment(&self, issue: u64, needle: &str) -> Result<Option<Comment>, ForgeError>;
+    /// `PATCH /repos/{o}/{r}/issues/{n}` with a new `body` (flow B: the guest's offer token
+    /// is taken out once used; presence: the status is rewritten).
+    async fn edit_issue_body(&self, issue: u64, body: &str) -> Result<Issue, ForgeError> {
+        let _ = body;
+        Err(unsupported(&format!("editing the body of issue #{issue}")))
+    }
+    /// The oldest open issue carrying `label` opened by `creator` (`GET
+    /// /repos/{o}/{r}/issues?labels=…&creator=…&state=open`), if any: the presence issue.
+    async fn find_labelled_issue(
+        &self,
+        label: &str,
+        creator: &str,
+    ) -> Result<Option<Issue>, ForgeError> {
+        let _ = creator;
+        Err(unsupported(&format!("listing issues labelled {label}")))
+    }
+    /// Makes sure the repository has `label` (`GET /repos/{o}/{r}/labels/{name}`, and
+    /// `POST /repos/{o}/{r}/labels` when it is missing).
+    async fn ensure_label(
+        &self,
+        label: &str,
+        color: &str,
+        description: &str,
+    ) -> Result<(), ForgeError> {
+        let _ = (color, description);
+        Err(unsupported(&format!("creating the label {label}")))
+    }
+    /// `POST /repos/{o}/{r}/issues` with `labels`, as the token's user.
+    async fn create_labelled_issue(
+        &self,
+        title: &str,
+        body: &str,
+        labels: &[&str],
+    ) -> Result<Issue, ForgeError> {
+        let _ = (body, labels);
+        Err(unsupported(&format!("opening the issue {title:?}")))
+    }
     /// Request counters and the rate limit, for the views. Default: nothing known.
     fn status(&self) -> ForgeStatus {
         ForgeStatus::default()
@@ -94,6 +131,14 @@ pub trait Forge: Send + Sync {
     /// was hit, or only the reserve kept for writes is left), and why. `None`: poll now.
     fn poll_pause(&self) -> Option<(Duration, String)> {
         None
+    }
+}
+
+/// What a forge without an operation answers (a test double, a future forge).
+fn unsupported(what: &str) -> ForgeError {
+    ForgeError::Other {
+        status: 501,
+        what: format!("{what} (not supported by this forge)"),
     }
 }
 

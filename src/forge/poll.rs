@@ -244,6 +244,7 @@ mod tests {
             id: n,
             number: n,
             title: "t".into(),
+            body: None,
             user: User {
                 login: "a".into(),
                 id: 1,

@@ -40,6 +40,10 @@ pub struct Issue {
     pub number: u64,
     /// Untrusted text chosen by the author.
     pub title: String,
+    /// Untrusted Markdown body (GitHub sends `null` for an empty one): where a guest's
+    /// flow-B offer is (DESIGN §3 "Flow B").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body: Option<String>,
     /// Who opened it: the only account whose answer the host will accept.
     pub user: User,
     /// `"open"` or `"closed"`.

@@ -109,9 +109,16 @@ impl EffectRunner {
         let (writer, peers) = (&self.writer, &self.peers);
         match effect {
             Effect::CreateOffer { peer_id, issue } => peers.create_offer(peer_id, issue),
-            Effect::PostComment { .. } | Effect::EditComment { .. } | Effect::CloseIssue { .. } => {
-                writer.submit(effect)
-            }
+            Effect::PostComment { .. }
+            | Effect::EditComment { .. }
+            | Effect::EditIssueBody { .. }
+            | Effect::CloseIssue { .. } => writer.submit(effect),
+            Effect::CreateAnswer {
+                peer_id,
+                issue,
+                sid,
+                sdp,
+            } => peers.create_answer(peer_id, issue, sid, sdp),
             Effect::ApplyAnswer { peer_id, sdp } => peers.apply_answer(peer_id, sdp),
             Effect::Send { peer_id, frame } => peers.send(peer_id, frame),
             Effect::ClosePeer { peer_id, reason } => peers.close(peer_id, &reason),

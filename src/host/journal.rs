@@ -40,6 +40,9 @@ pub struct Scrub {
     pub issue: u64,
     /// The comment's new body, without tokens.
     pub body: String,
+    /// Flow B: the edit is of the issue's own body (`issue`), not of a comment.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub issue_body: bool,
 }
 
 /// The file's content.
@@ -95,6 +98,15 @@ impl Journal {
 
     /// Records a new scrub (on disk before this returns) and gives its `seq`.
     pub fn add(&mut self, comment_id: u64, issue: u64, body: &str) -> u64 {
+        self.add_scrub(comment_id, issue, body, false)
+    }
+
+    /// Records a new scrub of the body of `issue` itself (flow B) and gives its `seq`.
+    pub fn add_issue_body(&mut self, issue: u64, body: &str) -> u64 {
+        self.add_scrub(0, issue, body, true)
+    }
+
+    fn add_scrub(&mut self, comment_id: u64, issue: u64, body: &str, issue_body: bool) -> u64 {
         let seq = self.next_seq;
         self.next_seq += 1;
         self.scrubs.push(Scrub {
@@ -102,6 +114,7 @@ impl Journal {
             comment_id,
             issue,
             body: body.to_string(),
+            issue_body,
         });
         self.persist();
         seq

@@ -135,6 +135,48 @@ impl Peers {
         });
     }
 
+    /// Flow B: creates an answerer for the guest's offer in the background (the remote is
+    /// the guest, so the guest flood limits apply); reports `AnswerReady` with an answer
+    /// token carrying the guest's `sid`, or `OfferFailed`.
+    pub fn create_answer(&self, peer_id: PeerId, issue: u64, sid: String, offer_sdp: String) {
+        let this = self.clone();
+        tokio::spawn(async move {
+            let started = peer::start_guest_answerer(
+                &this.rtc,
+                peer_id,
+                &offer_sdp,
+                this.peer_events.clone(),
+            )
+            .await;
+            let event = match started {
+                Ok((handle, sdp)) => {
+                    let payload = SignalPayload {
+                        sid,
+                        sdp,
+                        exp: None,
+                    };
+                    let token = token::encode(TokenKind::Answer, &payload);
+                    let closing = this.shutting_down.load(Ordering::SeqCst);
+                    if closing {
+                        handle.close("the maintainer went offline");
+                    }
+                    lock(&this.handles).insert(peer_id, Entry { handle, closing });
+                    Event::AnswerReady {
+                        peer_id,
+                        issue,
+                        token,
+                    }
+                }
+                Err(e) => Event::OfferFailed {
+                    peer_id,
+                    issue,
+                    error: format!("answering the guest's offer: {e}"),
+                },
+            };
+            let _ = this.events.send(event).await;
+        });
+    }
+
     pub fn apply_answer(&self, peer_id: PeerId, sdp: String) {
         let Some(handle) = self.handle(peer_id) else {
             // Awaited, not `try_send`: a full queue must delay this event, never lose it (the

@@ -28,6 +28,8 @@ use crate::app::{Effect, WritePurpose};
 use crate::backoff::{jitter, server_wait, Backoff};
 use crate::forge::{Forge, ForgeError};
 
+/// What opens the flow-B answer marker (`app::guest_offer::answer_marker`).
+const ANSWER_MARKER_OPENING: &str = "<!-- janus:answer sid=";
 /// Longest backoff between attempts after transient failures.
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// At most this much is added to a server's reset time before writing again.
@@ -70,9 +72,9 @@ impl JobContext {
 /// The purpose reported for a write effect; `None` for effects that are not writes.
 pub(super) fn purpose_of(effect: &Effect) -> Option<WritePurpose> {
     match effect {
-        Effect::PostComment { purpose, .. } | Effect::EditComment { purpose, .. } => {
-            Some(purpose.clone())
-        }
+        Effect::PostComment { purpose, .. }
+        | Effect::EditComment { purpose, .. }
+        | Effect::EditIssueBody { purpose, .. } => Some(purpose.clone()),
         Effect::CloseIssue { issue } => Some(WritePurpose::Close { issue: *issue }),
         _ => None,
     }
@@ -143,6 +145,17 @@ pub(super) async fn execute(
             .await;
             (purpose, result)
         }
+        Effect::EditIssueBody {
+            issue,
+            body,
+            purpose,
+        } => {
+            let result = retrying(config, pace, || async {
+                forge.edit_issue_body(issue, &body).await.map(|_| None)
+            })
+            .await;
+            (purpose, result)
+        }
         Effect::CloseIssue { issue } => {
             let result = retrying(config, pace, || async {
                 forge.close_issue(issue).await.map(|()| None)
@@ -193,6 +206,20 @@ async fn post(
     pace: &JobContext,
 ) -> Result<Option<u64>, ForgeError> {
     let (body, marker) = with_marker(body);
+    // Flow B: one answer comment per `sid`, also across restarts. An answer of an earlier
+    // run found before the first attempt is not ours to reuse (its peer is gone): refused.
+    if marker.starts_with(ANSWER_MARKER_OPENING) {
+        if let Some(c) = forge.find_comment(issue, &marker).await? {
+            tracing::info!(
+                "#{issue} already has an answer for this offer (comment {}); not answering twice",
+                c.id
+            );
+            return Err(ForgeError::Other {
+                status: 409,
+                what: "answering: this offer was already answered (an earlier run); not answering twice".into(),
+            });
+        }
+    }
     let mut maybe_landed = false;
     let mut attempt = 0;
     loop {

@@ -223,11 +223,21 @@ async fn run(
 ) {
     let mut queue = Queue::default();
     for scrub in lock(&journal).pending() {
+        let purpose = WritePurpose::Edit { issue: scrub.issue };
+        let body = scrub.body.clone();
         queue.push(Job {
-            effect: Effect::EditComment {
-                comment_id: scrub.comment_id,
-                body: scrub.body.clone(),
-                purpose: WritePurpose::Edit { issue: scrub.issue },
+            effect: if scrub.issue_body {
+                Effect::EditIssueBody {
+                    issue: scrub.issue,
+                    body,
+                    purpose,
+                }
+            } else {
+                Effect::EditComment {
+                    comment_id: scrub.comment_id,
+                    body,
+                    purpose,
+                }
             },
             scrub: Some(scrub.seq),
             restored: true,
@@ -278,14 +288,9 @@ fn accept(effect: Effect, journal: &Mutex<Journal>) -> Job {
             comment_id,
             body,
             purpose,
-        } => {
-            let issue = match purpose {
-                WritePurpose::Offer { issue }
-                | WritePurpose::Decline { issue }
-                | WritePurpose::Edit { issue }
-                | WritePurpose::Close { issue } => *issue,
-            };
-            Some(lock(journal).add(*comment_id, issue, body))
+        } => Some(lock(journal).add(*comment_id, purpose.issue(), body)),
+        Effect::EditIssueBody { issue, body, .. } => {
+            Some(lock(journal).add_issue_body(*issue, body))
         }
         _ => None,
     };

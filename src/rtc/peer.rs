@@ -298,7 +298,7 @@ pub async fn start_offerer(
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
     let role = Role::Offerer { answered: false };
-    let handle = spawn(id, pc, role, Some(channel), signals, events);
+    let handle = spawn(id, pc, role, true, Some(channel), signals, events);
     Ok((handle, sdp))
 }
 
@@ -309,6 +309,27 @@ pub async fn start_answerer(
     id: PeerId,
     offer_sdp: &str,
     events: mpsc::Sender<(PeerId, PeerEvent)>,
+) -> Result<(PeerHandle, String), RtcError> {
+    answer(cfg, id, offer_sdp, events, false).await
+}
+
+/// [`start_answerer`] for the host in flow B: the remote that made the offer is a guest, so
+/// its frames get the guest flood limits (DESIGN §4), whatever the WebRTC roles.
+pub async fn start_guest_answerer(
+    cfg: &RtcConfig,
+    id: PeerId,
+    offer_sdp: &str,
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+) -> Result<(PeerHandle, String), RtcError> {
+    answer(cfg, id, offer_sdp, events, true).await
+}
+
+async fn answer(
+    cfg: &RtcConfig,
+    id: PeerId,
+    offer_sdp: &str,
+    events: mpsc::Sender<(PeerId, PeerEvent)>,
+    remote_is_guest: bool,
 ) -> Result<(PeerHandle, String), RtcError> {
     // Refuse bad input before binding any socket.
     let offer = RTCSessionDescription::offer(offer_sdp.to_string())
@@ -330,7 +351,16 @@ pub async fn start_answerer(
         .map_err(|e| RtcError::Setup(format!("applying the answer locally: {e}")))?;
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
-    Ok((spawn(id, pc, Role::Answerer, None, signals, events), sdp))
+    let handle = spawn(
+        id,
+        pc,
+        Role::Answerer,
+        remote_is_guest,
+        None,
+        signals,
+        events,
+    );
+    Ok((handle, sdp))
 }
 
 /// Closes a connection being set up unless setup completes: on an error, and also when the
@@ -481,6 +511,7 @@ fn spawn(
     id: PeerId,
     pc: Arc<dyn PeerConnection>,
     role: Role,
+    remote_is_guest: bool,
     channel: Option<Arc<dyn DataChannel>>,
     signals: SessionChannels,
     events: mpsc::Sender<(PeerId, PeerEvent)>,
@@ -488,7 +519,8 @@ fn spawn(
     let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
     let (close, close_rx) = mpsc::channel(1);
     let queued = Arc::new(AtomicUsize::new(0));
-    let session = Session::new(id, pc, role, channel, events.clone(), queued.clone());
+    let mut session = Session::new(id, pc, role, channel, events.clone(), queued.clone());
+    session.set_remote_is_guest(remote_is_guest);
     let task = tokio::spawn(session.run(requests_rx, close_rx, signals));
     // Supervision: a peer task that crashes cannot be restarted (its connection is gone
     // with it), but it must still end with `Closed`, so the core frees the guest's slot

@@ -156,22 +156,30 @@ pub(crate) struct Session {
     disconnected_since: Option<Instant>,
 }
 
-/// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*: the
-/// offerer is the host, whose remote is a guest. An answerer is a Rust guest (tests, the
-/// demo), whose remote is the host: a busy room legitimately sends it more than 20 frames/s
-/// (every other member's messages), so only its bad frames are counted.
-fn flood_limits(role: Role) -> FloodLimits {
-    match role {
-        Role::Offerer { .. } => FloodLimits::default(),
-        Role::Answerer => FloodLimits {
+/// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*, so they
+/// follow who the remote is, not the WebRTC role: the host's remote is a guest whether the
+/// host offered (flow A) or answered (flow B). A Rust guest (tests, the demo) has the host
+/// as its remote: a busy room legitimately sends it more than 20 frames/s (every other
+/// member's messages), so only its bad frames are counted.
+fn flood_limits(remote_is_guest: bool) -> FloodLimits {
+    if remote_is_guest {
+        FloodLimits::default()
+    } else {
+        FloodLimits {
             rate_per_sec: u32::MAX / 1000,
             burst: u32::MAX / 1000,
             ..FloodLimits::default()
-        },
+        }
     }
 }
 
 impl Session {
+    /// Sets whose frames the flood guard limits (see [`flood_limits`]); by default the
+    /// offerer's remote is a guest and the answerer's is the host.
+    pub(crate) fn set_remote_is_guest(&mut self, remote_is_guest: bool) {
+        self.flood = FloodGuard::new(flood_limits(remote_is_guest), Instant::now().into_std());
+    }
+
     pub(crate) fn new(
         id: PeerId,
         pc: Arc<dyn PeerConnection>,
@@ -188,7 +196,10 @@ impl Session {
             events,
             channel,
             open: false,
-            flood: FloodGuard::new(flood_limits(role), now.into_std()),
+            flood: FloodGuard::new(
+                flood_limits(matches!(role, Role::Offerer { .. })),
+                now.into_std(),
+            ),
             outbox: Outbox::new(OUTBOX_LIMIT),
             queued,
             // The answerer applied the offer already; the offerer waits for `apply_answer`.

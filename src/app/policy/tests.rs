@@ -27,6 +27,7 @@ fn issue(number: u64, title: &str, labels: &[&str], created: u64) -> Issue {
         id: 1000 + number,
         number,
         title: title.into(),
+        body: None,
         user: alice(),
         state: "open".into(),
         html_url: format!("http://forge/o/r/issues/{number}"),

@@ -37,6 +37,7 @@ fn issue(number: u64, author: User, created: u64) -> Issue {
         id: 1000 + number,
         number,
         title: format!("issue {number}"),
+        body: None,
         user: author,
         state: "open".into(),
         html_url: format!("http://forge/o/r/issues/{number}"),

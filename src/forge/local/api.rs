@@ -23,8 +23,8 @@ use super::layers::{error, store_error, validation, Caller, Paging, RateKey};
 use super::store::{ListQuery, StateFilter, UserView};
 use super::Ctx;
 
-type Params = Vec<(String, String)>;
-type ApiResult = Result<Response, Response>;
+pub(super) type Params = Vec<(String, String)>;
+pub(super) type ApiResult = Result<Response, Response>;
 
 /// The API routes (without layers; `mod.rs` adds authentication, CORS and ETags).
 pub(crate) fn routes() -> Router<Ctx> {
@@ -68,27 +68,27 @@ pub(crate) fn routes() -> Router<Ctx> {
         )
 }
 
-fn params(q: Option<String>) -> Params {
+pub(super) fn params(q: Option<String>) -> Params {
     url::form_urlencoded::parse(q.unwrap_or_default().as_bytes())
         .into_owned()
         .collect()
 }
 
-fn param<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
+pub(super) fn param<'a>(p: &'a Params, name: &str) -> Option<&'a str> {
     p.iter()
         .rev()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
 }
 
-fn require_user(caller: &Caller) -> Result<&UserView, Response> {
+pub(super) fn require_user(caller: &Caller) -> Result<&UserView, Response> {
     caller
         .0
         .as_ref()
         .ok_or_else(|| error(StatusCode::UNAUTHORIZED, "Requires authentication"))
 }
 
-fn check_repo(ctx: &Ctx, owner: &str, repo: &str) -> Result<(), Response> {
+pub(super) fn check_repo(ctx: &Ctx, owner: &str, repo: &str) -> Result<(), Response> {
     if ctx.store.is_repo(owner, repo) {
         Ok(())
     } else {
@@ -102,7 +102,7 @@ fn number(s: &str) -> Result<u64, Response> {
 }
 
 /// The request body as a JSON object, or GitHub's 400 "Problems parsing JSON".
-fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
+pub(super) fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
     match serde_json::from_slice::<Value>(body) {
         Ok(Value::Object(m)) => Ok(m),
         _ => Err(error(StatusCode::BAD_REQUEST, "Problems parsing JSON")),
@@ -110,7 +110,7 @@ fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
 }
 
 /// An optional string field: absent or null is `None`, any other non-string is a 422.
-fn string_field<'a>(
+pub(super) fn string_field<'a>(
     m: &'a Map<String, Value>,
     field: &'static str,
     resource: &str,
@@ -178,7 +178,7 @@ fn list_query(
 }
 
 /// A JSON array page with its `Link` header.
-fn page(ctx: &Ctx, uri: &Uri, p: &Params, items: Vec<Value>) -> Response {
+pub(super) fn page(ctx: &Ctx, uri: &Uri, p: &Params, items: Vec<Value>) -> Response {
     let (items, link) = Paging::from_params(p).slice(items, &ctx.urls.origin, uri.path(), p);
     let mut resp = Json(Value::Array(items)).into_response();
     if let Some(link) = link.and_then(|l| l.parse().ok()) {
@@ -187,7 +187,7 @@ fn page(ctx: &Ctx, uri: &Uri, p: &Params, items: Vec<Value>) -> Response {
     resp
 }
 
-fn created(location: String, body: Value) -> Response {
+pub(super) fn created(location: String, body: Value) -> Response {
     let mut resp = (StatusCode::CREATED, Json(body)).into_response();
     if let Ok(v) = location.parse() {
         resp.headers_mut().insert(header::LOCATION, v);
@@ -279,10 +279,26 @@ async fn list_issues(
         }
     };
     let lq = list_query(&p, false, true)?;
+    // `labels`: comma-separated, an issue must carry all of them; `creator`: a login.
+    let wanted: Vec<&str> = param(&p, "labels")
+        .map(|l| {
+            l.split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .collect()
+        })
+        .unwrap_or_default();
+    let creator = param(&p, "creator");
     let items = ctx
         .store
         .list_issues(state, &lq)
         .iter()
+        .filter(|i| {
+            wanted
+                .iter()
+                .all(|w| i.labels.iter().any(|l| l.eq_ignore_ascii_case(w)))
+        })
+        .filter(|i| creator.is_none_or(|c| i.user.login.eq_ignore_ascii_case(c)))
         .map(|i| json::issue(&ctx.urls, &ctx.store, i))
         .collect();
     Ok(page(&ctx, &uri, &p, items))

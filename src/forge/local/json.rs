@@ -104,13 +104,14 @@ pub(crate) fn label(urls: &Urls, store: &Store, name: &str) -> Value {
     )
     .unwrap_or(1);
     let path: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    let known = store.repo_label(name).ok();
     json!({
         "id": id,
         "node_id": format!("LA_local{id}"),
         "url": format!("{}/labels/{}", urls.repo_api(store), path.replace('+', "%20")),
         "name": name,
-        "description": null,
-        "color": "ededed",
+        "description": known.as_ref().and_then(|l| l.description.clone()),
+        "color": known.map_or_else(|| "ededed".to_string(), |l| l.color),
         "default": false,
     })
 }

@@ -18,6 +18,7 @@ mod api;
 mod faults;
 mod html;
 mod json;
+mod labels_api;
 mod layers;
 mod store;
 mod web;
@@ -347,6 +348,7 @@ fn router(ctx: Ctx, guest_dir: Option<PathBuf>) -> Router {
         )
         .max_age(Duration::from_secs(86_400));
     let api = api::routes()
+        .merge(labels_api::routes())
         .layer(from_fn_with_state(ctx.clone(), layers::api_layer))
         .layer(cors)
         .layer(from_fn_with_state(ctx.clone(), faults::fault_layer));

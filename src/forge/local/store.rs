@@ -16,8 +16,10 @@ use crate::forge::RepoName;
 
 mod events;
 mod issues;
+mod labels;
 
 pub(crate) use events::EventView;
+pub(crate) use labels::RepoLabel;
 
 /// Most issues the forge holds; creating more is refused with a clear message.
 pub(crate) const MAX_ISSUES: usize = 10_000;
@@ -184,6 +186,8 @@ struct State {
     comments: Vec<CommentRec>,
     /// Issue events (closed, reopened, labeled), oldest first, bounded.
     events: Vec<events::EventRec>,
+    /// The repository's labels (`labels.rs`), bounded.
+    repo_labels: Vec<labels::RepoLabel>,
     /// Last timestamp handed out, so the clock never goes backwards.
     clock: i64,
     /// Bytes of all titles and bodies, bounded by `MAX_TEXT_BYTES`.
@@ -342,6 +346,7 @@ impl Store {
             issues: Vec::new(),
             comments: Vec::new(),
             events: Vec::new(),
+            repo_labels: Vec::new(),
             clock: 0,
             text_bytes: 0,
         };

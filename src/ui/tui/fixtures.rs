@@ -82,6 +82,7 @@ pub fn add_request(
             link,
             offer_fingerprint: None,
             settled_at: None,
+            guest_offer: None,
         },
     );
     peer_id

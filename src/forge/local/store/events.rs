@@ -74,7 +74,7 @@ impl State {
     }
 }
 
-fn validate_label(name: &str) -> Result<(), StoreError> {
+pub(super) fn validate_label(name: &str) -> Result<(), StoreError> {
     let bad = name.trim().is_empty()
         || name.chars().count() > LABEL_MAX
         || name.chars().any(char::is_control);
@@ -122,6 +122,7 @@ impl Store {
                 continue;
             }
             added.push(l.trim().to_string());
+            st.note_repo_label(l.trim());
             if let Some(rec) = st.issues.get_mut(idx) {
                 rec.labels.push(l.trim().to_string());
             }
