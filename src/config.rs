@@ -51,6 +51,10 @@ pub struct FileConfig {
     pub rate_reserve: Option<u64>,
     /// Keep a transcript of every conversation under `data_dir` (default: yes).
     pub transcripts: Option<bool>,
+    /// Keep the presence issue (`janus-presence`) up to date (default: no).
+    pub presence: Option<bool>,
+    /// Office hours, shown verbatim on the presence issue and the start page.
+    pub office_hours: Option<String>,
     /// Bounds on what strangers can make the host do (`[limits]`).
     pub limits: Option<limits::FileLimits>,
 }
@@ -127,6 +131,10 @@ pub struct Config {
     pub rate_reserve: u64,
     /// Transcripts of conversations are kept under `data_dir` (default: on).
     pub transcripts: bool,
+    /// The host keeps its presence issue (default: off; `janus demo` turns it on).
+    pub presence: bool,
+    /// Office hours for the presence issue (verbatim, at most 200 characters).
+    pub office_hours: Option<String>,
     /// Per-user, peer and memory bounds (`[limits]`).
     pub limits: Limits,
     /// Where the token came from.
@@ -306,10 +314,25 @@ pub fn resolve(
             .rate_reserve
             .unwrap_or(crate::forge::github::DEFAULT_RESERVE),
         transcripts: file.transcripts.unwrap_or(true),
+        presence: file.presence.unwrap_or(false),
+        office_hours: office_hours(file.office_hours)?,
         limits,
         token_source,
         warnings: Vec::new(),
     })
+}
+
+/// `office_hours`: trimmed, one line, at most 200 characters (it goes into a public issue).
+fn office_hours(text: Option<String>) -> Result<Option<String>, ConfigError> {
+    let Some(text) = text.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > 200 || text.chars().any(char::is_control) {
+        return Err(ConfigError::Invalid(
+            "office_hours must be one line of at most 200 characters, e.g. \"Tue/Thu 14:00–16:00 UTC\"".into(),
+        ));
+    }
+    Ok(Some(text))
 }
 
 impl Config {

@@ -161,6 +161,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
             identity.login, cfg.poll_interval
         ));
     }
+    let start_link = janus::app::presence::start_link(&pages_url, &repo, Some(&cfg.api_url));
     let settings = cfg.core_settings(repo.clone(), pages_url);
     let rtc = RtcConfig {
         ice_servers: cfg.ice_servers.clone(),
@@ -177,6 +178,10 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         poll_interval_waiting: cfg.poll_interval_waiting,
         transcripts: Some(host::transcripts_dir(&cfg.data_dir)),
         journal: Some(host::journal_file(&cfg.data_dir, &repo)),
+        presence: cfg.presence.then(|| host::presence::PresenceSetup {
+            office_hours: cfg.office_hours.clone(),
+            start_link,
+        }),
     };
     let startup = if cfg.manual_accept {
         vec![Command::SetAcceptMode { manual: true }]
@@ -309,6 +314,10 @@ async fn demo(
         // forge and its comments end with the demo.
         transcripts: flags.data_dir.as_deref().map(host::transcripts_dir),
         journal: None,
+        presence: Some(host::presence::PresenceSetup {
+            office_hours: cfg.office_hours.clone(),
+            start_link: janus::app::presence::start_link(&forge.pages_url(), &repo, Some(&api_url)),
+        }),
     };
     let result = if tui {
         janus::ui::tui::run(

@@ -78,6 +78,7 @@ async fn start_host_with(
         poll_interval_waiting: poll,
         transcripts: None,
         journal: None,
+        presence: None,
     };
     let (tx, lines) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);

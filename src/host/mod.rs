@@ -11,6 +11,7 @@ pub mod journal;
 pub mod pace;
 mod peers;
 mod poll_pace;
+pub mod presence;
 pub mod signals;
 mod supervise;
 mod write_job;
@@ -85,6 +86,8 @@ pub struct HostSetup {
     /// The journal of pending link edits (see [`journal_file`]); `None`: kept in memory
     /// only (tests, and the demo, whose forge does not outlive it).
     pub journal: Option<PathBuf>,
+    /// Keep the presence issue (config `presence`); `None`: off.
+    pub presence: Option<presence::PresenceSetup>,
 }
 
 /// Checks who we are and that the repository is usable; errors name the fix.
@@ -132,6 +135,14 @@ pub async fn run_with(
     startup: Vec<Command>,
 ) -> Result<()> {
     let (events_tx, mut events) = mpsc::channel::<Event>(1024);
+    let presence = setup.presence.clone().map(|p| {
+        presence::Presence::spawn(
+            setup.forge.clone(),
+            host.login.clone(),
+            p,
+            events_tx.clone(),
+        )
+    });
     let mut state = State::new(host, setup.settings.clone(), unix_now());
 
     let (stop_tx, stop_rx) = watch::channel(false);
@@ -183,6 +194,7 @@ pub async fn run_with(
         .map(TranscriptStore::new);
     let mut runner = EffectRunner::new(writer, peers.clone(), setup.blog, transcripts);
     let shutdown = Shutdown {
+        presence,
         peers,
         stop: stop_tx,
         poller,
@@ -258,6 +270,8 @@ pub fn transcripts_dir(data_dir: &Path) -> PathBuf {
 
 /// Stops the background tasks in order, like a drop guard but awaited.
 struct Shutdown {
+    /// The presence task: says "offline" at quit.
+    presence: Option<presence::Presence>,
     peers: Peers,
     stop: watch::Sender<bool>,
     poller: tokio::task::JoinHandle<()>,
@@ -272,9 +286,15 @@ impl Shutdown {
     /// stops the poller. Returns how many link edits are left for the next start.
     async fn run(self, writer: Writer) -> usize {
         // Taking tokens down matters more than speed; the bye can go out meanwhile.
-        let (left, ()) = tokio::join!(
+        let offline = async {
+            if let Some(p) = self.presence {
+                p.go_offline().await;
+            }
+        };
+        let (left, (), ()) = tokio::join!(
             writer.drain(DRAIN_LIMIT),
-            self.peers.close_all("the maintainer went offline")
+            self.peers.close_all("the maintainer went offline"),
+            offline
         );
         let _ = self.stop.send(true);
         let _ = tokio::time::timeout(Duration::from_secs(3), self.poller).await;

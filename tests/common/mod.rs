@@ -108,6 +108,7 @@ pub async fn start_harness_paced(
         poll_interval_waiting,
         transcripts: None,
         journal: None,
+        presence: None,
     };
     let (tx, activity) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);
