@@ -43,7 +43,12 @@ fn offer_body(token: &str, sid: &str) -> String {
 }
 
 async fn issue_body(g: &Guest, number: u64) -> String {
-    g.client.issue(number).await.unwrap().body.unwrap_or_default()
+    g.client
+        .issue(number)
+        .await
+        .unwrap()
+        .body
+        .unwrap_or_default()
 }
 
 /// Waits until `pred` holds for the body of issue `number`.
@@ -54,7 +59,10 @@ async fn wait_body(g: &Guest, number: u64, pred: impl Fn(&str) -> bool) -> Strin
         if pred(&body) {
             return body;
         }
-        assert!(tokio::time::Instant::now() < deadline, "issue #{number}: {body}");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "issue #{number}: {body}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -68,13 +76,15 @@ async fn flow_b_chat_with_scrubs_and_every_bad_input_refused() {
 
     // The page's stand-in: an offerer with a fresh sid, its token in a new issue.
     let (tx, mut events) = mpsc::channel(64);
-    let (page, sdp) = peer::start_offerer(&rtc_loopback(), 901, tx)
-        .await
-        .unwrap();
+    let (page, sdp) = peer::start_offerer(&rtc_loopback(), 901, tx).await.unwrap();
     let sid = token::new_sid();
     let offer = offer_token(&sid, &sdp, now + 300);
     let body = offer_body(&offer, &sid);
-    let issue = alice.client.create_issue("Chat request", &body).await.unwrap();
+    let issue = alice
+        .client
+        .create_issue("Chat request", &body)
+        .await
+        .unwrap();
     h.expect_line(&format!("#{}: alice started a chat", issue.number))
         .await;
 
@@ -134,7 +144,9 @@ async fn flow_b_chat_with_scrubs_and_every_bad_input_refused() {
     assert!(scrubbed.contains("I would like to chat with the maintainer."));
     assert!(scrubbed.contains(&format!("<!-- janus:guest-offer sid={sid} -->")));
     let used = alice
-        .wait_comment(issue.number, |c| c.id == answer.id && !c.body.contains("janus1.a."))
+        .wait_comment(issue.number, |c| {
+            c.id == answer.id && !c.body.contains("janus1.a.")
+        })
         .await;
     assert!(used.body.contains(&marker));
     let answers = alice
@@ -183,13 +195,19 @@ async fn flow_b_chat_with_scrubs_and_every_bad_input_refused() {
         .create_issue("Hi", &offer_body(&offer_token(&ds, &sdp, now + 300), &ds))
         .await
         .unwrap();
-    h.expect_line(&format!("declined request #{} from banned dave", banned.number))
-        .await;
+    h.expect_line(&format!(
+        "declined request #{} from banned dave",
+        banned.number
+    ))
+    .await;
 
     // 5: a malformed token, and 6: a 65,536-character body around one.
     let erin = guest(&h.forge, "erin");
     erin.client
-        .create_issue("Broken", "Chat?\n\njanus1.o.AAAA-not-deflate\n\n<!-- janus:guest-offer sid=0011223344556677 -->")
+        .create_issue(
+            "Broken",
+            "Chat?\n\njanus1.o.AAAA-not-deflate\n\n<!-- janus:guest-offer sid=0011223344556677 -->",
+        )
         .await
         .unwrap();
     h.expect_line("from erin: the offer cannot be read").await;
