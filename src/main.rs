@@ -315,7 +315,10 @@ async fn demo(
         transcripts: flags.data_dir.as_deref().map(host::transcripts_dir),
         journal: None,
         presence: Some(host::presence::PresenceSetup {
-            office_hours: cfg.office_hours.clone(),
+            office_hours: cfg
+                .office_hours
+                .clone()
+                .or_else(|| Some("whenever this demo runs".into())),
             start_link: janus::app::presence::start_link(&forge.pages_url(), &repo, Some(&api_url)),
         }),
     };

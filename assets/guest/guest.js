@@ -37,6 +37,7 @@ import { verifyOffer, findAnswerComment } from './verify.js';
 import { answerOffer } from './rtc.js';
 import { verificationCode } from './verifycode.js';
 import { createRooms } from './rooms.js';
+import { parseStartFragment, startFromRepo } from './start.js';
 import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
@@ -159,7 +160,8 @@ function apiIsTrusted(link) {
 async function start() {
   window.addEventListener('hashchange', () => location.reload());
   window.addEventListener('beforeunload', (e) => {
-    if ((S.open || S.answerSeenAt || diag.phase === 'waiting') && !S.ended) {
+    const startWaits = /^(opened|answered)$/.test(document.body.dataset.phase); // flow B, start.js
+    if ((S.open || S.answerSeenAt || diag.phase === 'waiting' || startWaits) && !S.ended) {
       e.preventDefault();
       e.returnValue = '';
     }
@@ -167,6 +169,21 @@ async function start() {
   wireAnswerPanel();
   wireChat();
   wireBlog();
+
+  // Flow B: a start link (#repo=… without an offer) is start.js's; the session is ours.
+  let startLink = null;
+  try {
+    startLink = parseStartFragment(location.hash);
+  } catch (e) {
+    show('connect');
+    setPhase('invalid');
+    setVerification('invalid', 'This start link is damaged.', `${e.message}. Open the link exactly as the maintainer published it.`);
+    return;
+  }
+  if (startLink) {
+    await startFromRepo(startLink, { S, onChannel, onPcState, apiIsTrusted });
+    return;
+  }
 
   let link;
   try {

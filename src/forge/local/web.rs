@@ -173,7 +173,20 @@ async fn index(State(ctx): State<Ctx>, headers: HeaderMap, RawQuery(q): RawQuery
     }
     body.push_str("</form></div>");
     if ctx.guest {
-        body.push_str("<p>The guest page is served at <a href=\"/guest/\">/guest/</a>.</p>");
+        // The two ways a guest starts a chat: flow A (open an issue, follow the host's
+        // link) and flow B (the start link: two clicks, no paste).
+        let repo_path: String =
+            url::form_urlencoded::byte_serialize(ctx.store.repo.to_string().as_bytes()).collect();
+        let api: String = url::form_urlencoded::byte_serialize(ctx.urls.api().as_bytes()).collect();
+        body.push_str(&format!(
+            "<div class=\"box\"><div class=\"head\">Chat with the maintainer</div><div class=\"text\">\
+             <p><a href=\"/guest/#repo={repo_path}&amp;api={api}&amp;ice=\">Start a chat</a> from the \
+             repository's start link: two clicks, no paste (flow B).</p>\
+             <p>Or <a href=\"{0}/issues/new\">open an issue</a> and follow the link the maintainer's \
+             Janus posts on it (flow A).</p></div></div>\
+             <p>The guest page is served at <a href=\"/guest/\">/guest/</a>.</p>",
+            escape(&format!("/{}", ctx.store.repo))
+        ));
     }
     page(
         StatusCode::OK,
