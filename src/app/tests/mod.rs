@@ -1,11 +1,13 @@
 //! Unit tests of the app core: no IO, no clock. Shared fixtures here; flow A and its
 //! refusals in `flow`, the maintainer's commands and conversations in `commands`, commands
 //! addressed by peer in `addressing`, the limits in `limits`, memory bounded by age in
-//! `memory`, the runtime's hooks (transcripts, notices, restarts) in `hooks`.
+//! `memory`, the runtime's hooks (transcripts, notices, restarts) in `hooks`, flow B (the
+//! guest offers, the host answers) in `flow_b`.
 
 mod addressing;
 mod commands;
 mod flow;
+mod flow_b;
 mod hooks;
 mod limits;
 mod memory;
