@@ -231,6 +231,43 @@ async fn every_endpoint_janus_uses_answers_in_githubs_shapes() {
     )
     .await;
     exchange(&spec, &forge, e, ("GET", "/rate_limit"), h, None, 200).await;
+    // Labels (the presence issue's), and the labelled search the page makes.
+    let label = json!({"name": "janus-presence", "color": "0e8a16", "description": "presence"});
+    let labels = format!("{r}/labels");
+    exchange(
+        &spec,
+        &forge,
+        e,
+        ("POST", &labels),
+        h,
+        Some(label.clone()),
+        201,
+    )
+    .await;
+    exchange(&spec, &forge, e, ("POST", &labels), h, Some(label), 422).await;
+    exchange(
+        &spec,
+        &forge,
+        e,
+        ("GET", &format!("{labels}/janus-presence")),
+        None,
+        None,
+        200,
+    )
+    .await;
+    exchange(
+        &spec,
+        &forge,
+        e,
+        ("GET", &format!("{labels}/nope")),
+        None,
+        None,
+        404,
+    )
+    .await;
+    exchange(&spec, &forge, e, ("GET", &labels), None, None, 200).await;
+    let search = format!("{r}/issues?labels=janus-presence&state=open&per_page=5");
+    exchange(&spec, &forge, e, ("GET", &search), None, None, 200).await;
 
     // Errors in GitHub's words.
     exchange(&spec, &forge, e, ("GET", "/user"), None, None, 401).await;
@@ -363,6 +400,25 @@ async fn every_request_the_client_sends_is_a_github_operation() {
         .unwrap()
         .is_some());
     host.issue(issue.number).await.unwrap();
+    // Flow B and the presence issue (issue #9): body edits, labels, labelled search.
+    host.edit_issue_body(issue.number, "offer removed")
+        .await
+        .unwrap();
+    host.ensure_label("janus-presence", "0e8a16", "presence")
+        .await
+        .unwrap();
+    host.ensure_label("janus-presence", "0e8a16", "presence")
+        .await
+        .unwrap();
+    let p = host
+        .create_labelled_issue("Presence", "online", &["janus-presence"])
+        .await
+        .unwrap();
+    let found = host
+        .find_labelled_issue("janus-presence", "maintainer")
+        .await
+        .unwrap();
+    assert_eq!(found.map(|i| i.number), Some(p.number));
     host.close_issue(issue.number).await.unwrap();
     forge.set_issue_open("alice", issue.number, true).unwrap();
     tokio::time::sleep(Duration::from_millis(10)).await;
