@@ -483,6 +483,17 @@ mod tests {
     }
 
     #[test]
+    fn presence_and_office_hours() {
+        let text = "presence = true\noffice_hours = \"  Tue/Thu 14:00–16:00 UTC \"\n";
+        let cfg = resolve(parse(text), None, &Overrides::default(), None).unwrap();
+        assert!(cfg.presence);
+        assert_eq!(cfg.office_hours.as_deref(), Some("Tue/Thu 14:00–16:00 UTC"));
+        let long = format!("office_hours = \"{}\"", "x".repeat(201));
+        let err = resolve(parse(&long), None, &Overrides::default(), None).unwrap_err();
+        assert!(err.to_string().contains("office_hours"), "{err}");
+    }
+
+    #[test]
     fn the_example_config_parses() {
         let text = include_str!("../config.example.toml");
         let cfg = resolve(parse(text), None, &Overrides::default(), None).unwrap();
@@ -495,6 +506,8 @@ mod tests {
         );
         assert_eq!(cfg.rate_reserve, 100);
         assert!(cfg.transcripts);
+        assert!(!cfg.presence, "presence is off unless asked for");
+        assert_eq!(cfg.office_hours, None);
         assert_eq!(
             cfg.limits,
             Limits::default(),

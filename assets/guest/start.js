@@ -14,7 +14,7 @@
 //                      start-limited | start-expired | start-failed
 //   #start             the section; #start-repo, #presence (data-state online|offline|unknown),
 //   #office-hours, #start-chat (button "Start a chat"), #start-status (role=status),
-//   #start-elapsed, #start-hint, #start-open (a link to the prefilled issue, if the tab was blocked)
+//   #start-wait (shown once started) with #start-elapsed, #start-hint, #start-open (a link to the prefilled issue, if the tab was blocked)
 // window.janusStart: {phase, requests, requestsAtClick, ignoredAnswers, newIssueUrl, issue}.
 
 import { encodeToken, decodeToken, findTokens } from './token.js';
@@ -210,6 +210,15 @@ async function begin(link, hooks, repoApi, htmlUrl) {
   });
   S.pc = pc;
   pc.addEventListener('connectionstatechange', hooks.onPcState);
+  pc.addEventListener('connectionstatechange', () => {
+    if (pc.connectionState === 'failed' && !S.open) {
+      setPhase('start-failed');
+      status(
+        'Could not connect to the maintainer: the network path failed.',
+        'Your network (or theirs) may block direct connections and need a relay (TURN). Try another network, for example a phone hotspot, then reload this page to start again.',
+      );
+    }
+  });
   let token;
   let sid;
   let exp;
@@ -239,6 +248,7 @@ async function begin(link, hooks, repoApi, htmlUrl) {
   $('start-open').hidden = false;
   window.open(url, '_blank', 'noopener');
   setPhase('opened');
+  $('start-wait').hidden = false;
   const started = Date.now();
   const tick = () => {
     if (S.open || S.ended || !/^(opened|answered)$/.test(diag.phase)) return;
