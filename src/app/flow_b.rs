@@ -26,6 +26,10 @@ use super::requests::{start_request, Origin};
 use super::state::*;
 use super::text;
 
+/// How long the guest page's offers live (`assets/guest/start.js`, `OFFER_TTL_SECS`). A host
+/// with a shorter `offer_ttl` still accepts them, and answers them only for its own lifetime.
+pub const PAGE_OFFER_SECS: u64 = 300;
+
 /// A flow-B request's own data (on `Request::guest_offer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answering {
@@ -110,7 +114,7 @@ fn judge(
             issue_author_id: issue.user.id,
             banned: false, // bans go through `start_request`, which declines politely
             now,
-            offer_ttl_secs: state.settings.offer_ttl_secs,
+            offer_ttl_secs: state.settings.offer_ttl_secs.max(PAGE_OFFER_SECS),
             used: &used,
         },
     )
@@ -325,7 +329,11 @@ pub(super) fn answer_ready(
     answering.verify_code = text::sdp_fingerprint(&answering.offer.sdp)
         .zip(answer_fp)
         .map(|(offer_fp, answer_fp)| text::verification_code(&offer_fp, &answer_fp));
-    let exp = answering.offer.exp;
+    // Waited for no longer than the host's own offer lifetime, whatever the page asked.
+    let exp = answering
+        .offer
+        .exp
+        .min(now.saturating_add(state.settings.offer_ttl_secs));
     req.sid = sid.clone();
     req.expires_at = exp;
     req.stage = RequestStage::Posting;

@@ -286,3 +286,33 @@ fn a_re_request_in_a_later_comment_by_the_author_counts_once_the_first_is_over()
     // The same comment again (an edit, a second poll) does not start another.
     assert!(update(&mut s, T0 + 401, Event::Forge(ForgeEvent::CommentSeen(c))).is_empty());
 }
+
+#[test]
+fn a_host_with_a_short_offer_lifetime_takes_the_pages_offer_for_its_own_lifetime() {
+    let mut s = new_state();
+    s.settings.offer_ttl_secs = 120;
+    let fx = update(
+        &mut s,
+        T0,
+        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
+            9,
+            user("alice", 42),
+            GSID,
+            T0 + 300,
+        ))),
+    );
+    assert!(matches!(&fx[..], [Effect::CreateAnswer { .. }]), "{fx:?}");
+    update(
+        &mut s,
+        T0,
+        Event::AnswerReady {
+            peer_id: 1,
+            issue: 9,
+            token: host_answer(),
+        },
+    );
+    assert_eq!(s.requests[&9].expires_at, T0 + 120);
+    // Beyond what the page itself ever asks for, still refused.
+    let far = offer_issue(10, user("bob", 43), "bbbbbbbbbbbbbbbb", T0 + 3600);
+    assert!(update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(far))).is_empty());
+}
