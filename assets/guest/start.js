@@ -299,7 +299,9 @@ async function poll(link, hooks, repoApi, sid, exp, started, pc) {
         issue = mine.number;
         diag.issue = issue;
         status(`Your issue #${issue} is open. Waiting for the maintainer's answer…`, 'Keep this tab open: it connects by itself.');
-        continue;
+        // Look for the answer at once (the maintainer's Janus may have answered already),
+        // unless that would go over the budget: the loop's top then says so.
+        if (diag.requests - diag.requestsAtClick >= MAX_REQUESTS) continue;
       }
       const comments = await api(`${repoApi}/issues/${issue}/comments?per_page=100`);
       const { answer, ignored } = await findAnswer(comments, sid);
