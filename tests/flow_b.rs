@@ -218,6 +218,25 @@ async fn flow_b_chat_with_scrubs_and_every_bad_input_refused() {
     frank.client.create_issue("Huge", &huge).await.unwrap();
     h.expect_line("from frank: the offer cannot be read").await;
 
+    // 7: an offer edited into an issue that already was a request (here by a collaborator;
+    // GitHub does not say who edited a body, so no edit counts).
+    let trent = guest(&h.forge, "trent");
+    h.forge.add_collaborator("trent").unwrap();
+    let es = token::new_sid();
+    trent
+        .client
+        .edit_issue_body(
+            replay.number,
+            &offer_body(&offer_token(&es, &sdp, now + 300), &es),
+        )
+        .await
+        .unwrap();
+    h.expect_line(&format!(
+        "ignored a chat offer edited into #{}",
+        replay.number
+    ))
+    .await;
+
     // Nothing else broke: the chat goes on.
     page.send(Frame::Chat {
         id: "b2".into(),

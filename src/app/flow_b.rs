@@ -144,6 +144,7 @@ pub(super) fn new_request(
                 ActivityKind::Notice,
                 format!("refused the chat offer in #{number} from {login}: {reason}"),
             );
+            remember_refused(state, now, issue);
             None
         }
         Some(Ok(offer)) => {
@@ -159,6 +160,31 @@ pub(super) fn new_request(
             None
         }
     }
+}
+
+/// A refused issue is remembered as an ended request: a later edit of it (an offer edited
+/// in) is then no new request, and its author can still ask again in a comment.
+fn remember_refused(state: &mut State, now: u64, issue: Issue) {
+    let peer_id = state.next_peer_id;
+    state.next_peer_id += 1;
+    let number = issue.number;
+    state.requests.insert(
+        number,
+        Request {
+            issue,
+            stage: RequestStage::Ended,
+            peer_id,
+            sid: String::new(),
+            expires_at: 0,
+            offer_comment_id: None,
+            answer_comment_id: None,
+            since: now,
+            link: None,
+            offer_fingerprint: None,
+            settled_at: None,
+            guest_offer: None,
+        },
+    );
 }
 
 fn begin(
