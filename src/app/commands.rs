@@ -191,8 +191,8 @@ pub(super) fn accept(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effec
             let again = req.issue.clone();
             start_request(state, now, again, Origin::Maintainer, fx);
         }
-        ref other => {
-            let label = other.label();
+        _ => {
+            let label = req.stage_label();
             state.log(
                 now,
                 ActivityKind::Error,
@@ -222,6 +222,7 @@ pub(super) fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effe
             | RequestStage::Posting
             | RequestStage::WaitingForAnswer
     ) {
+        let label = req.stage_label();
         let hint = if matches!(stage, RequestStage::Connecting | RequestStage::Connected) {
             "; `kick` ends a conversation"
         } else {
@@ -230,10 +231,7 @@ pub(super) fn decline(state: &mut State, now: u64, issue: u64, fx: &mut Vec<Effe
         state.log(
             now,
             ActivityKind::Error,
-            format!(
-                "request #{issue} is {}: nothing to decline{hint}",
-                stage.label()
-            ),
+            format!("request #{issue} is {label}: nothing to decline{hint}"),
         );
         return;
     }
@@ -307,7 +305,7 @@ pub fn list_text(state: &State, now: u64) -> String {
             "request #{} from {}: {} ({age} s)",
             r.issue.number,
             r.issue.user.login,
-            r.stage.label()
+            r.stage_label()
         ));
     }
     out.join("\n")

@@ -30,6 +30,21 @@ use super::text;
 /// with a shorter `offer_ttl` still accepts them, and answers them only for its own lifetime.
 pub const PAGE_OFFER_SECS: u64 = 300;
 
+impl Request {
+    /// The stage in words for the views (`list`, the queue): a flow-B request's host
+    /// answers rather than offers, so its middle stages read as what they are.
+    pub fn stage_label(&self) -> &'static str {
+        match (self.guest_offer.is_some(), self.stage) {
+            (true, RequestStage::Preparing) => "preparing answer",
+            (true, RequestStage::Posting) => "posting answer",
+            (true, RequestStage::WaitingForAnswer) => {
+                "answered, waiting for the guest's page to connect"
+            }
+            (_, stage) => stage.label(),
+        }
+    }
+}
+
 /// A flow-B request's own data (on `Request::guest_offer`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Answering {

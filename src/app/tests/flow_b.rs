@@ -94,6 +94,43 @@ fn answered() -> State {
 }
 
 #[test]
+fn list_says_a_flow_b_request_waits_for_the_guests_page_not_for_an_answer() {
+    let mut s = new_state();
+    update(
+        &mut s,
+        T0,
+        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
+            9,
+            user("alice", 42),
+            GSID,
+            T0 + 300,
+        ))),
+    );
+    let listed = |s: &mut State, at| {
+        update(s, at, Event::User(Command::List));
+        last_activity(s).text.clone()
+    };
+    let text = listed(&mut s, T0);
+    assert!(
+        text.contains("request #9 from alice: preparing answer"),
+        "{text}"
+    );
+    let mut s = answered();
+    let text = listed(&mut s, T0 + 3);
+    assert!(
+        text.contains("request #9 from alice: answered, waiting for the guest's page to connect"),
+        "{text}"
+    );
+    assert!(!text.contains("waiting for answer"), "{text}");
+    update(&mut s, T0 + 4, Event::User(Command::Accept { issue: 9 }));
+    let text = &last_activity(&s).text;
+    assert!(
+        text.contains("is answered, waiting for the guest's page"),
+        "{text}"
+    );
+}
+
+#[test]
 fn connect_scrubs_the_answer_and_the_guests_offer_and_shows_the_code() {
     let mut s = answered();
     let fx = update(&mut s, T0 + 5, Event::PeerOpen { peer_id: 1 });

@@ -29,16 +29,20 @@ pub fn queue(app: &State) -> Vec<&Request> {
         .collect()
 }
 
-/// How a stage reads in the queue, and whether it needs the maintainer.
-fn stage_text(stage: &RequestStage) -> (&'static str, bool) {
-    match stage {
+/// How a request's stage reads in the queue, and whether it needs the maintainer. A
+/// flow-B request (the guest's page offered) posts an answer, then waits for the page.
+fn stage_text(req: &Request) -> (&'static str, bool) {
+    let flow_b = req.guest_offer.is_some();
+    match &req.stage {
+        RequestStage::Posting if flow_b => ("… posting answer", false),
+        RequestStage::WaitingForAnswer if flow_b => ("◷ answer posted", false),
         RequestStage::Pending => ("⏸ accept?", true),
         RequestStage::Queued => ("⧗ queued (busy)", false),
         RequestStage::Preparing => ("… preparing", false),
         RequestStage::Posting => ("… posting link", false),
         RequestStage::WaitingForAnswer => ("◷ link posted", false),
         RequestStage::Connecting => ("⇄ connecting", false),
-        other => (other.label(), false),
+        _ => (req.stage_label(), false),
     }
 }
 
@@ -63,7 +67,7 @@ pub fn rows(app: &State, now: u64) -> Vec<RequestRow> {
     queue(app)
         .into_iter()
         .map(|r| {
-            let (stage, needs_you) = stage_text(&r.stage);
+            let (stage, needs_you) = stage_text(r);
             RequestRow {
                 number: r.issue.number,
                 user: sanitize_for_terminal(&r.issue.user.login),

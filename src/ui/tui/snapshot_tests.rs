@@ -6,6 +6,8 @@ use crossterm::event::KeyCode;
 
 use super::fixtures::*;
 use super::state::{update, TuiState, UiEvent};
+use crate::app::flow_b::{Answering, OfferSource};
+use crate::app::guest_offer::GuestOffer;
 use crate::app::{ActivityKind, PeerState, RequestStage, State};
 
 fn requests_waiting_state() -> State {
@@ -27,6 +29,28 @@ fn requests_waiting_state() -> State {
         RequestStage::Pending,
         NOW - 20,
     );
+    // Flow B: the guest's page offered in the issue; the host's answer is posted.
+    add_request(
+        &mut app,
+        11,
+        "carol",
+        "Chat request",
+        RequestStage::WaitingForAnswer,
+        NOW - 8,
+    );
+    let carol = app.requests.get_mut(&11).expect("just added");
+    carol.link = None;
+    carol.guest_offer = Some(Answering {
+        offer: GuestOffer {
+            sid: "00112233aabbccdd".into(),
+            sdp: String::new(),
+            exp: NOW + 300,
+        },
+        source: OfferSource::IssueBody {
+            body: "Hi! I would like to chat.".into(),
+        },
+        verify_code: None,
+    });
     app.log(
         NOW - 20,
         ActivityKind::Notice,
@@ -305,13 +329,13 @@ const EMPTY: &[&str] = &[
 ];
 
 const REQUESTS: &[&str] = &[
-    "┌ Requests (2) ──────────┐┌ Activity ──────────────────────────────────────────┐",
+    "┌ Requests (3) ──────────┐┌ Activity ──────────────────────────────────────────┐",
     "│#7 alice              2m││Janus: serving chat requests on maintainer/demo as  │",
     "│  ◷ link posted · Can w…││maintainer. Press ? for the key map.                │",
     "│#9 bob               20s││09:14 * chat request #9 from bob: waiting for you to│",
     "│  ⏸ accept? · Crash on …││        `accept 9` or `decline 9`                   │",
-    "│                        ││                                                    │",
-    "│                        ││                                                    │",
+    "│#11 carol             8s││                                                    │",
+    "│  ◷ answer posted · Cha…││                                                    │",
     "│                        ││                                                    │",
     "└──────────────── manual ┘│                                                    │",
     "┌ Peers (0 open) ────────┐│                                                    │",
@@ -332,13 +356,13 @@ const REQUESTS: &[&str] = &[
 ];
 
 const MENU: &[&str] = &[
-    "┌ Requests (2) ──────────┐┌ Activity ─────────────┌ #7 alice ──────────────────┐",
+    "┌ Requests (3) ──────────┐┌ Activity ─────────────┌ #7 alice ──────────────────┐",
     "│#7 alice              2m││Janus: serving chat req│ d decline                  │",
     "│  ◷ link posted · Can w…││maintainer. Press ? for│ b ban                      │",
     "│#9 bob               20s││09:14 * chat request #9│ u show issue URL           │",
     "│  ⏸ accept? · Crash on …││        `accept 9` or `│ c copy issue URL           │",
-    "│                        ││                       │ l copy guest link          │",
-    "│                        ││                       └────────────────────────────┘",
+    "│#11 carol             8s││                       │ l copy guest link          │",
+    "│  ◷ answer posted · Cha…││                       └────────────────────────────┘",
     "│                        ││                                                    │",
     "└──────────────── manual ┘│                                                    │",
     "┌ Peers (0 open) ────────┐│                                                    │",
