@@ -1,7 +1,8 @@
 //! The GitHub client against the embedded forge over loopback: identity, conditional
 //! polling (304s), de-duplication, pagination, comment writes, error mapping, the web pages'
-//! escaping, CORS, the guest page's headers. Raw HTTP goes through a tiny client on a
-//! `TcpStream`, so the server is exercised exactly as a browser or `curl` would.
+//! escaping, CORS, the guest page's headers, the local-only rate-limit hook. Raw HTTP goes
+//! through a tiny client on a `TcpStream`, so the server is exercised exactly as a browser
+//! or `curl` would.
 
 use std::time::Duration;
 
@@ -340,6 +341,79 @@ async fn registration_endpoint_is_idempotent_and_protects_the_owner() {
     assert_eq!(post(r#"{"login":"maintainer"}"#).await.status, 403);
     assert_eq!(post(r#"{"login":"<script>"}"#).await.status, 422);
     assert_eq!(post("not json").await.status, 400);
+    forge.shutdown().await;
+}
+
+#[tokio::test]
+async fn the_rate_limit_hook_spends_only_the_callers_own_budget_and_never_raises_it() {
+    let forge = forge().await;
+    let (_, token) = forge.create_user("alice");
+    let bearer = format!("Bearer {token}");
+    let lower = |body: &'static str, auth: Option<String>| {
+        let forge = &forge;
+        async move {
+            let mut headers = vec![("Content-Type", "application/json".to_string())];
+            if let Some(a) = auth {
+                headers.push(("Authorization", a));
+            }
+            let headers: Vec<(&str, &str)> =
+                headers.iter().map(|(n, v)| (*n, v.as_str())).collect();
+            raw(
+                forge,
+                "POST",
+                "/api/v3/_forge/rate_limit",
+                &headers,
+                Some(body),
+            )
+            .await
+        }
+    };
+    let repo = "/api/v3/repos/maintainer/demo";
+    assert_eq!(raw(&forge, "GET", repo, &[], None).await.status, 200);
+    let r = lower(r#"{"remaining":0}"#, None).await;
+    assert_eq!(
+        (r.status, json(&r)["remaining"].as_u64()),
+        (200, Some(0)),
+        "{}",
+        r.body
+    );
+    // The next request without a token meets the forge's own exhaustion answer.
+    let r = raw(&forge, "GET", repo, &[], None).await;
+    assert_eq!(r.status, 403, "{}", r.body);
+    assert_eq!(r.header("x-ratelimit-remaining"), Some("0"));
+    let reset: i64 = r.header("x-ratelimit-reset").unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(
+        reset > now && reset <= now + 3600,
+        "reset {reset}, now {now}"
+    );
+    assert!(json(&r)["message"]
+        .as_str()
+        .unwrap()
+        .contains("rate limit exceeded"));
+    // It never raises a budget back.
+    let r = lower(r#"{"remaining":1000}"#, None).await;
+    assert_eq!(json(&r)["remaining"].as_u64(), Some(0));
+    assert_eq!(raw(&forge, "GET", repo, &[], None).await.status, 403);
+    // Alice's account is another budget, untouched; she can spend her own.
+    let auth = [("Authorization", bearer.as_str())];
+    assert_eq!(raw(&forge, "GET", repo, &auth, None).await.status, 200);
+    let r = lower(r#"{"remaining":2}"#, Some(bearer.clone())).await;
+    assert_eq!(json(&r)["remaining"].as_u64(), Some(2));
+    assert_eq!(raw(&forge, "GET", repo, &auth, None).await.status, 200);
+    assert_eq!(raw(&forge, "GET", repo, &auth, None).await.status, 200);
+    assert_eq!(raw(&forge, "GET", repo, &auth, None).await.status, 403);
+    // Bad input is refused in GitHub's words.
+    assert_eq!(
+        lower(r#"{"remaining":-1}"#, Some(bearer.clone()))
+            .await
+            .status,
+        422
+    );
+    assert_eq!(lower("not json", Some(bearer)).await.status, 400);
     forge.shutdown().await;
 }
 

@@ -1,5 +1,5 @@
 // Flow B, the guest starts (DESIGN §3 "Flow B", §11): the start link
-//   {pages_url}#repo={owner}/{repo}[&api={url-encoded API base}][&ice=…]
+//   {pages_url}#repo={owner}/{repo}[&api={url-encoded API base}][&ice=…][&ttl={seconds}]
 // shows the repository and whether the maintainer is online (one request for the presence
 // issue), then "Start a chat": this page becomes the offerer (channel "janus", ICE gathered
 // within a bound), opens GitHub's new-issue form prefilled with a sentence, the offer token
@@ -7,14 +7,19 @@
 // connection), finds its issue and the maintainer's answer by polling unauthenticated
 // (conditional requests: every 3 s for the first minute, then every 10 s until the offer
 // expires, at most MAX_REQUESTS in all), accepts an answer only from OWNER / MEMBER /
-// COLLABORATOR on a trusted API, and connects. The chat itself is guest.js's.
+// COLLABORATOR on a trusted API, and connects. The chat itself is guest.js's. `ttl` shortens
+// the offer's lifetime (at most OFFER_TTL_SECS), for a host with a shorter offer_ttl.
+// Running out of GitHub's rate limit (403/429) and the offer expiring are states of their
+// own, each saying what to do next; an expired or failed start has a "Start again" button.
 //
 // Stable element contract (tests/browser/start.test.mjs):
 //   body[data-phase]   start | starting | opened | answered | connected (guest.js) |
 //                      start-limited | start-expired | start-failed
 //   #start             the section; #start-repo, #presence (data-state online|offline|unknown),
 //   #office-hours, #start-chat (button "Start a chat"), #start-status (role=status),
-//   #start-wait (shown once started) with #start-elapsed, #start-hint, #start-open (a link to the prefilled issue, if the tab was blocked)
+//   #start-wait (shown once started) with #start-elapsed, #start-hint, #start-open (a link to the prefilled issue, if the tab was blocked),
+//   #start-again (button "Start again": reloads the start link; shown when expired or failed)
+//   #start[data-reset]  unix seconds when GitHub's rate limit resets (start-limited, if known)
 // window.janusStart: {phase, requests, requestsAtClick, ignoredAnswers, newIssueUrl, issue}.
 
 import { encodeToken, decodeToken, findTokens } from './token.js';
@@ -64,7 +69,10 @@ export function parseStartFragment(hash) {
       .filter((s) => /^stuns?:[^\s@/]+$/i.test(s))
       .slice(0, 8);
   }
-  return { owner: parts[0], repo: parts[1], api, apiIsDefault: api === DEFAULT_API, iceUrls };
+  // A shorter offer lifetime, in whole seconds; anything else keeps the default.
+  const ttl = Number(params.get('ttl'));
+  const offerTtl = Number.isInteger(ttl) && ttl >= 1 && ttl <= OFFER_TTL_SECS ? ttl : OFFER_TTL_SECS;
+  return { owner: parts[0], repo: parts[1], api, apiIsDefault: api === DEFAULT_API, iceUrls, offerTtl };
 }
 
 /** The presence marker of a body: {online, seen (unix s)} or null. */
@@ -110,7 +118,21 @@ function elapsed(ms) {
   return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
 }
 
-class Limited extends Error {}
+/** GitHub refused for its rate limit; `reset` is unix seconds when it lifts (0: unknown). */
+class Limited extends Error {
+  constructor(reset) {
+    super('rate limit reached');
+    this.reset = reset;
+  }
+}
+
+/** When a 403/429 lifts: the primary limit's reset, or now + Retry-After (secondary limit). */
+function resetOf(res) {
+  const reset = Number(res.headers.get('x-ratelimit-reset'));
+  if (res.headers.get('x-ratelimit-remaining') === '0' && Number.isFinite(reset) && reset > 0) return reset;
+  const after = Number(res.headers.get('retry-after'));
+  return Number.isFinite(after) && after > 0 ? Math.floor(Date.now() / 1000) + after : 0;
+}
 
 /** One API GET (conditional: the browser revalidates with its cached ETag), counted. */
 async function api(url) {
@@ -125,7 +147,7 @@ async function api(url) {
       referrerPolicy: 'no-referrer',
       signal: ctl.signal,
     });
-    if (res.status === 403 || res.status === 429) throw new Limited(res.headers.get('x-ratelimit-reset') || '');
+    if (res.status === 403 || res.status === 429) throw new Limited(resetOf(res));
     if (!res.ok) throw new Error(`HTTP ${res.status}`);
     return await res.json();
   } finally {
@@ -141,6 +163,13 @@ function setPhase(phase) {
 function status(text, hint = '') {
   $('start-status').textContent = text;
   $('start-hint').textContent = hint;
+}
+
+/** The "Start again" button: the start link afresh (a new offer, a new issue). */
+function offerStartAgain() {
+  const again = $('start-again');
+  again.hidden = false;
+  again.addEventListener('click', () => location.reload(), { once: true });
 }
 
 /**
@@ -215,8 +244,9 @@ async function begin(link, hooks, repoApi, htmlUrl) {
       setPhase('start-failed');
       status(
         'Could not connect to the maintainer: the network path failed.',
-        'Your network (or theirs) may block direct connections and need a relay (TURN). Try another network, for example a phone hotspot, then reload this page to start again.',
+        'Your network (or theirs) may block direct connections and need a relay (TURN). Try another network, for example a phone hotspot, then press "Start again".',
       );
+      offerStartAgain();
     }
   });
   let token;
@@ -227,7 +257,7 @@ async function begin(link, hooks, repoApi, htmlUrl) {
     await gathered(pc);
     const bytes = crypto.getRandomValues(new Uint8Array(8));
     sid = [...bytes].map((b) => b.toString(16).padStart(2, '0')).join('');
-    exp = Math.floor(Date.now() / 1000) + OFFER_TTL_SECS;
+    exp = Math.floor(Date.now() / 1000) + link.offerTtl;
     const sdp = pc.localDescription.sdp;
     token = await encodeToken('o', { sid, sdp, exp });
     S.offer = { kind: 'o', sid, sdp, exp };
@@ -279,11 +309,24 @@ async function poll(link, hooks, repoApi, sid, exp, started, pc) {
   let issue = 0;
   for (;;) {
     const age = Date.now() - started;
-    await new Promise((r) => setTimeout(r, age < FAST_FOR_MS ? FAST_MS : SLOW_MS));
+    // Never sleep past the offer's expiry: the page says so when it happens.
+    const wait = Math.min(age < FAST_FOR_MS ? FAST_MS : SLOW_MS, Math.max(0, exp * 1000 - Date.now()));
+    await new Promise((r) => setTimeout(r, wait));
     if (S.open || S.ended) return;
     if (Date.now() / 1000 >= exp) {
       setPhase('start-expired');
-      status('Your chat request expired before the maintainer answered.', 'They may be away: check the office hours above, then reload this page to try again.');
+      if (issue) {
+        status(
+          `Your chat request expired before the maintainer answered (issue #${issue}).`,
+          'They may be away: check the office hours above. Your issue stays open for them; press "Start again" for a new request when they are around.',
+        );
+      } else {
+        status(
+          'Your chat request expired before its issue appeared on GitHub.',
+          'Did you press "Create" in the GitHub tab? Press "Start again" to make a new request.',
+        );
+      }
+      offerStartAgain();
       return;
     }
     if (diag.requests - diag.requestsAtClick >= MAX_REQUESTS) {
@@ -317,8 +360,10 @@ async function poll(link, hooks, repoApi, sid, exp, started, pc) {
     } catch (e) {
       if (e instanceof Limited) {
         setPhase('start-limited');
-        const reset = Number(e.message) ? ` after ${new Date(Number(e.message) * 1000).toLocaleTimeString()}` : ' in a while';
-        status('GitHub\'s limit for visitors who are not signed in was reached.', `Try again${reset} by reloading this page; your issue stays open for the maintainer.`);
+        if (e.reset) $('start').dataset.reset = String(e.reset);
+        const when = e.reset ? ` after ${new Date(e.reset * 1000).toLocaleTimeString()}` : ' in an hour';
+        const mine = issue ? `your issue #${issue} stays open for the maintainer` : 'if you created the issue, it stays open for the maintainer';
+        status('GitHub\'s limit for visitors who are not signed in was reached: this page stopped checking for the answer.', `Try again${when} by reloading this page; ${mine}.`);
         return;
       }
       status('Could not reach GitHub just now; trying again…', String(e && e.message ? e.message : e));

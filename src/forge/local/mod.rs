@@ -4,7 +4,8 @@
 //!
 //! URL layout (one origin, `http://127.0.0.1:PORT` for a loopback or unspecified listen
 //! address):
-//! - `/api/v3/…` — the REST API, like GitHub Enterprise Server (`api.rs`, `layers.rs`);
+//! - `/api/v3/…` — the REST API, like GitHub Enterprise Server (`api.rs`, `layers.rs`), and
+//!   local-only hooks under `/api/v3/_forge/` (accounts; a test's own rate limit, `hooks_api.rs`);
 //! - `/`, `/login`, `/{owner}/{repo}/issues[/new|/{n}]` — web pages (`web.rs`, `html.rs`);
 //! - `/guest/` — the static guest page from `guest_dir`, with a strict CSP;
 //! - `/_forge/style.css`, `/_forge/live.js` — the pages' assets.
@@ -16,6 +17,7 @@
 
 mod api;
 mod faults;
+mod hooks_api;
 mod html;
 mod json;
 mod labels_api;
@@ -349,6 +351,7 @@ fn router(ctx: Ctx, guest_dir: Option<PathBuf>) -> Router {
         .max_age(Duration::from_secs(86_400));
     let api = api::routes()
         .merge(labels_api::routes())
+        .merge(hooks_api::routes())
         .layer(from_fn_with_state(ctx.clone(), layers::api_layer))
         .layer(cors)
         .layer(from_fn_with_state(ctx.clone(), faults::fault_layer));
