@@ -219,6 +219,31 @@ async fn a_room_relays_refuses_and_tells_members_of_removals() {
 /// A guest whose whole WebRTC stack stops (its runtime is blocked, as a frozen tab or a
 /// stalled link would) while the host floods the room: it is disconnected once its send
 /// queue overflows, and the others get every message and hear that it left.
+/// Reads one event of a fast room member: the next room message (in order: it starts with
+/// its number, `got`) or the news that `slowpoke` left; panics if the member is closed.
+async fn read_room(events: &mut Events, got: &mut usize, heard_left: &mut bool) {
+    match next_event(events).await {
+        PeerEvent::Frame(Frame::Chat {
+            text,
+            room: Some(_),
+            ..
+        }) => {
+            assert!(text.starts_with(&format!("{got} ")), "in order");
+            *got += 1;
+        }
+        PeerEvent::Frame(Frame::RoomMember {
+            login,
+            joined: false,
+            ..
+        }) => {
+            assert_eq!(login, "slowpoke");
+            *heard_left = true;
+        }
+        PeerEvent::Closed { reason } => panic!("a fast member was closed: {reason}"),
+        _ => {}
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_that_stops_reading_is_closed_and_the_others_get_everything() {
     let forge = forge().await;
@@ -231,10 +256,14 @@ async fn a_member_that_stops_reading_is_closed_and_the_others_get_everything() {
         host.wait_line(&format!("{login} connected"));
         guests.push((peer, events));
     }
-    // The slow guest lives on a runtime of its own, on one thread, which it then blocks.
+    // The slow guest lives on a runtime of its own, on one thread, which it blocks when
+    // told: only once the room is set up, so what closes it is what it does not read, not
+    // a connection left unanswered (ICE) while the room was being made on a busy machine.
     let slow_guest = guest(&forge, "slowpoke");
-    let (freeze_tx, freeze_rx) = std::sync::mpsc::channel::<()>();
     let (ready_tx, ready_rx) = tokio::sync::oneshot::channel::<()>();
+    let (freeze_tx, freeze_rx) = tokio::sync::oneshot::channel::<()>();
+    let (frozen_tx, frozen_rx) = tokio::sync::oneshot::channel::<()>();
+    let (thaw_tx, thaw_rx) = std::sync::mpsc::channel::<()>();
     let frozen = std::thread::spawn(move || {
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -243,8 +272,11 @@ async fn a_member_that_stops_reading_is_closed_and_the_others_get_everything() {
         rt.block_on(async move {
             let (_issue, _offer, _peer, _events) = connect(&slow_guest, 3).await;
             ready_tx.send(()).unwrap();
+            // A live guest until then: the runtime answers ICE and takes the room's frames.
+            let _ = freeze_rx.await;
+            frozen_tx.send(()).unwrap();
             // Blocks the only thread: no packet is read or acknowledged any more.
-            let _ = freeze_rx.recv_timeout(Duration::from_secs(60));
+            let _ = thaw_rx.recv_timeout(Duration::from_secs(60));
         });
     });
     ready_rx.await.unwrap();
@@ -254,44 +286,39 @@ async fn a_member_that_stops_reading_is_closed_and_the_others_get_everything() {
         host.type_line(&format!("room invite ops {login}"));
         host.wait_line(&format!("{login} joined room ops"));
     }
-    // ~8 MiB of room messages: more than the slow member's SCTP buffer and outbox hold.
-    let n = 2000;
+    freeze_tx.send(()).unwrap();
+    frozen_rx.await.unwrap();
+    // ~8 MiB of room messages: more than the frozen member's SCTP buffer and outbox hold.
+    // They go in batches that the fast members read before the next one is typed: a member
+    // that reads is never asked to hold more than a batch (well under its 4 MiB bound), on
+    // a machine however busy, while the frozen one, reading nothing, overflows. A host
+    // stalled by the frozen member would starve the fast ones (20 s per frame at most).
+    let (n, batch) = (2000, 100);
     let body = "x".repeat(4000);
-    for i in 0..n {
-        host.type_line(&format!("room say ops {i} {body}"));
+    let mut got = [0usize; 2];
+    let mut heard_left = [false; 2];
+    for sent in (batch..=n).step_by(batch) {
+        for i in sent - batch..sent {
+            host.type_line(&format!("room say ops {i} {body}"));
+        }
+        for (k, (_, events)) in guests.iter_mut().enumerate() {
+            while got[k] < sent {
+                read_room(events, &mut got[k], &mut heard_left[k]).await;
+            }
+        }
     }
     let closed = host.wait_line("slowpoke disconnected");
     assert!(
         closed.contains("not reading") || closed.contains("too many messages"),
         "{closed}"
     );
-    for (_, events) in guests.iter_mut() {
-        let mut got = 0;
-        let mut heard_left = false;
-        while got < n || !heard_left {
-            match next_event(events).await {
-                PeerEvent::Frame(Frame::Chat {
-                    text,
-                    room: Some(_),
-                    ..
-                }) => {
-                    assert!(text.starts_with(&format!("{got} ")), "in order");
-                    got += 1;
-                }
-                PeerEvent::Frame(Frame::RoomMember {
-                    login,
-                    joined: false,
-                    ..
-                }) => {
-                    assert_eq!(login, "slowpoke");
-                    heard_left = true;
-                }
-                PeerEvent::Closed { reason } => panic!("a fast member was closed: {reason}"),
-                _ => {}
-            }
+    for (k, (_, events)) in guests.iter_mut().enumerate() {
+        while !heard_left[k] {
+            read_room(events, &mut got[k], &mut heard_left[k]).await;
         }
+        assert_eq!(got[k], n, "every message, once");
     }
-    freeze_tx.send(()).unwrap();
+    thaw_tx.send(()).unwrap();
     frozen.join().unwrap();
     host.type_line("quit");
     assert_eq!(host.wait_exit(Duration::from_secs(20)), Some(0));

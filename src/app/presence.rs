@@ -30,6 +30,15 @@ pub struct Presence<'a> {
     pub start_link: &'a str,
 }
 
+/// The console's notice once the presence issue is found or made (`Event::PresenceIssue`):
+/// what guests now see, and that it follows the host's running.
+pub fn found_notice(number: u64) -> String {
+    format!(
+        "presence issue #{number}: guests see you online while Janus runs (refreshed every {} minutes), offline once you quit; its start link starts a chat",
+        REFRESH_SECS / 60
+    )
+}
+
 /// The start link of flow B: `{pages_url}#repo={owner}/{repo}[&api=…]` (`api` omitted for
 /// api.github.com).
 pub fn start_link(pages_url: &str, repo: &RepoName, api: Option<&str>) -> String {

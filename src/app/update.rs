@@ -64,7 +64,10 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             token,
         } => super::flow_b::answer_ready(state, now, peer_id, issue, token, &mut fx),
         Event::PresenceIssue { number } => {
-            state.flow_b.presence.insert(number);
+            if state.flow_b.presence.insert(number) {
+                let notice = super::presence::found_notice(number);
+                state.log(now, ActivityKind::Notice, notice);
+            }
         }
         Event::OfferFailed {
             peer_id,

@@ -228,6 +228,17 @@ fn an_earlier_runs_live_answer_is_taken_down_and_its_sid_never_answered_again() 
 fn the_presence_issue_and_comments_on_it_are_never_requests() {
     let mut s = new_state();
     update(&mut s, T0, Event::PresenceIssue { number: 3 });
+    let said = last_activity(&s).text.clone();
+    assert!(
+        said.starts_with("presence issue #3: guests see you online"),
+        "{said}"
+    );
+    update(&mut s, T0, Event::PresenceIssue { number: 3 });
+    assert_eq!(
+        s.activity.iter().filter(|a| a.text == said).count(),
+        1,
+        "said once"
+    );
     let mut p = offer_issue(3, user("alice", 42), GSID, T0 + 300);
     p.labels = vec![crate::forge::Label {
         name: "janus-presence".into(),
