@@ -8,6 +8,7 @@ import { parseFragment, DEFAULT_API, DEFAULT_ICE, LinkError } from '../../assets
 import { parseFrame, charCount, frames, cleanLabel, MAX_FRAME_BYTES } from '../../assets/guest/protocol.js';
 import { verifyOffer, parseLinkHeader, findAnswerComment } from '../../assets/guest/verify.js';
 import { sdpFingerprint, verificationCode } from '../../assets/guest/verifycode.js';
+import { parseStartFragment, OFFER_TTL_SECS } from '../../assets/guest/start.js';
 import { fakeOfferSdp } from './helpers.mjs';
 
 const SID = '0123456789abcdef';
@@ -61,6 +62,17 @@ test('token: expiry', async () => {
   const d = await decodeToken(await encodeToken('o', { sid: SID, sdp: fakeOfferSdp(), exp: 1000 }), 'o');
   assert.equal(isExpired(d), true);
   assert.equal(isExpired({ exp: future() }), false);
+});
+
+test('start link: repo, api, and a ttl that only ever shortens the offer', () => {
+  assert.equal(parseStartFragment('#offer=x&repo=a/b&issue=1'), null);
+  const l = parseStartFragment('#repo=maintainer/demo');
+  assert.deepEqual([l.owner, l.repo, l.api, l.offerTtl], ['maintainer', 'demo', DEFAULT_API, OFFER_TTL_SECS]);
+  assert.equal(parseStartFragment('#repo=a/b&ttl=12').offerTtl, 12);
+  for (const ttl of ['0', '-5', '301', '99999', '1.5', 'abc', '']) {
+    assert.equal(parseStartFragment(`#repo=a/b&ttl=${ttl}`).offerTtl, OFFER_TTL_SECS, `ttl=${ttl} keeps the default`);
+  }
+  assert.throws(() => parseStartFragment('#repo=ab'), /owner\/repo/);
 });
 
 test('link: parsing, defaults and refusals', () => {
