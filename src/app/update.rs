@@ -24,6 +24,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
     match event {
         Event::Tick => {
             expire_offers(state, now, &mut fx);
+            super::reach::resend_unacked(state, now, &mut fx);
             super::memory::prune(state, now);
             super::health::expire(state, now);
         }
@@ -84,6 +85,11 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
         }
         Event::WriteFailed { purpose, error } => write_failed(state, now, purpose, error, &mut fx),
         Event::PeerOpen { peer_id } => peer_open(state, now, peer_id, &mut fx),
+        Event::PeerPath { peer_id, path } => {
+            if let Some(conv) = state.conversations.get_mut(&peer_id) {
+                conv.reach.path = Some(path);
+            }
+        }
         Event::PeerFrame { peer_id, frame } => peer_frame(state, now, peer_id, frame, &mut fx),
         Event::PeerDropped {
             peer_id,

@@ -44,6 +44,7 @@ use super::peer::{
     has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT,
 };
 use super::protocol::{self, Decoded, Frame};
+use super::reach::{connect_failure, has_relay_candidate, selected_path, PathCell, ReachFacts};
 use crate::app::sanitize_for_terminal;
 
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
@@ -52,7 +53,7 @@ pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
 /// Why a peer whose outbox overflowed is closed (sent in its `bye`, reported in `Closed`).
 pub(crate) const SLOW_REMOTE: &str = "the remote is not reading: send buffer full";
 /// Offerer: from the answer being applied to the channel opening.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(super::reach::CONNECT_GIVE_UP_SECS);
 /// Answerer: from the answer being created to the channel opening. Longer, because the answer
 /// first travels back through an issue comment that the offerer has to poll for.
 const ANSWERER_CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
@@ -154,6 +155,10 @@ pub(crate) struct Session {
     answered_at: Option<Instant>,
     /// When the connection went `disconnected`, if it is now.
     disconnected_since: Option<Instant>,
+    /// The selected path, set at `Open` for the handles (`reach.rs`).
+    path: PathCell,
+    /// What the connect-failure diagnosis looks at.
+    facts: ReachFacts,
 }
 
 /// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*: the
@@ -195,7 +200,16 @@ impl Session {
             connect_deadline: (role == Role::Answerer).then(|| now + ANSWERER_CONNECT_TIMEOUT),
             answered_at: None,
             disconnected_since: None,
+            path: PathCell::default(),
+            facts: ReachFacts::default(),
         }
+    }
+
+    /// Shares the path cell with the handles and notes how many relays this peer has.
+    pub(crate) fn with_reach(mut self, path: PathCell, relays: usize) -> Self {
+        self.path = path;
+        self.facts.relays = relays;
+        self
     }
 
     /// Runs until the peer ends, then closes it and emits `Closed`.
@@ -370,6 +384,7 @@ impl Session {
             return Err(RtcError::AnswerWithoutDataChannel);
         }
         super::network::note_mdns_candidates(&answer.sdp);
+        self.facts.remote_relay = has_relay_candidate(&answer.sdp);
         self.pc
             .set_remote_description(answer)
             .await
@@ -439,6 +454,9 @@ impl Session {
                 if !self.open {
                     self.open = true;
                     self.connect_deadline = None;
+                    if let Some(path) = selected_path(self.pc.as_ref()).await {
+                        let _ = self.path.0.set(path);
+                    }
                     if let Some(at) = self.answered_at {
                         let took = at.elapsed();
                         tracing::debug!(peer = self.id, ?took, "answer applied → channel open");
@@ -507,11 +525,13 @@ impl Session {
     async fn on_tick(&mut self) -> Option<End> {
         let now = Instant::now();
         if self.connect_deadline.is_some_and(|at| now >= at) {
-            let limit = match self.role {
-                Role::Answerer => ANSWERER_CONNECT_TIMEOUT,
-                Role::Offerer { .. } => CONNECT_TIMEOUT,
-            };
-            return End::quiet(format!("could not connect within {} s", limit.as_secs()));
+            if let Role::Offerer { .. } = self.role {
+                let local = self.pc.local_description().await.map(|d| d.sdp);
+                self.facts.local_relay = local.is_some_and(|sdp| has_relay_candidate(&sdp));
+                return End::quiet(connect_failure(self.facts));
+            }
+            let limit = ANSWERER_CONNECT_TIMEOUT.as_secs();
+            return End::quiet(format!("could not connect within {limit} s"));
         }
         if self
             .disconnected_since

@@ -9,6 +9,7 @@ mod flow;
 mod hooks;
 mod limits;
 mod memory;
+mod reach;
 mod rooms;
 
 use super::*;
