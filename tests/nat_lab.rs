@@ -1,0 +1,508 @@
+//! Connecting across real NATs (tests/lab): a `janus run` host behind one symmetric NAT, a
+//! Rust guest behind another, coturn and the embedded forge on the "internet" between.
+//! Proves the lab is real (STUN only: nothing connects, and the host says why), that with
+//! `[turn]` they connect via the relay and chat both ways, and that the relay refuses
+//! expired or tampered credentials. The TURN secret is checked to appear nowhere: not in
+//! the host's output, its log, or any comment.
+
+mod lab;
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::{Child, Stdio};
+use std::sync::{mpsc as std_mpsc, Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use janus::forge::local::{LocalForge, LocalForgeConfig};
+use janus::forge::{Comment, RepoName};
+use janus::rtc::peer::{self, PeerEvent, RtcConfig};
+use janus::rtc::protocol::Frame;
+use janus::rtc::turn::{self, IceServer, TurnSecret};
+use janus::signal::link::GuestLink;
+use janus::signal::token::{self, SignalPayload, TokenKind};
+use lab::{Lab, GUEST_IP, HOST_IP, INET_IP, TURN_PORT};
+use tokio::sync::mpsc;
+
+const BIN: &str = env!("CARGO_BIN_EXE_janus");
+const SECRET: &str = "lab-secret-4f1c9a7e2b";
+
+/// What the forge thread hands back: URLs and tokens (it keeps the forge itself).
+struct ForgeInfo {
+    api: String,
+    pages: String,
+    host_token: String,
+    guest_token: String,
+    /// Dropping it stops the forge thread.
+    _stop: std_mpsc::Sender<()>,
+    /// Every comment body ever posted, read at the end (the secret must be in none).
+    bodies: Arc<Mutex<Vec<String>>>,
+}
+
+/// The embedded forge on the internet side, in its own thread and runtime.
+fn start_forge(lab: &Lab) -> ForgeInfo {
+    let ns = lab.ns("i");
+    let (tx, rx) = std_mpsc::channel();
+    let (stop_tx, stop_rx) = std_mpsc::channel::<()>();
+    let bodies = Arc::new(Mutex::new(Vec::new()));
+    let sink = bodies.clone();
+    std::thread::spawn(move || {
+        lab::enter_ns(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let forge = LocalForge::start(LocalForgeConfig {
+                listen: format!("{INET_IP}:0").parse().unwrap(),
+                guest_dir: Some(concat!(env!("CARGO_MANIFEST_DIR"), "/assets/guest").into()),
+                host_login: "maintainer".into(),
+                repo: RepoName::parse("maintainer/demo").unwrap(),
+            })
+            .await
+            .expect("forge starts");
+            let (_, guest_token) = forge.create_user("alice");
+            tx.send((
+                forge.api_url(),
+                forge.pages_url(),
+                forge.host_token(),
+                guest_token,
+            ))
+            .unwrap();
+            // Serve until the test drops its sender; keep a copy of every comment body.
+            loop {
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                if let Ok(comments) = forge_comments(&forge).await {
+                    *sink.lock().unwrap() = comments;
+                }
+                if !matches!(stop_rx.try_recv(), Err(std_mpsc::TryRecvError::Empty)) {
+                    break;
+                }
+            }
+        });
+    });
+    let (api, pages, host_token, guest_token) =
+        rx.recv_timeout(Duration::from_secs(10)).expect("forge up");
+    ForgeInfo {
+        api,
+        pages,
+        host_token,
+        guest_token,
+        _stop: stop_tx,
+        bodies,
+    }
+}
+
+/// Every comment body on the forge's issues (1..=5 are enough for these tests).
+async fn forge_comments(forge: &LocalForge) -> Result<Vec<String>, ()> {
+    let client = janus::forge::github::GitHubClient::new(
+        &forge.api_url(),
+        Some(forge.host_token()),
+        forge.repo().clone(),
+    )
+    .map_err(|_| ())?;
+    use janus::forge::Forge;
+    let comments = client.poll_comments().await.map_err(|_| ())?;
+    Ok(comments.into_iter().map(|c| c.body).collect())
+}
+
+/// `janus run --plain` in the host namespace.
+struct Host {
+    lines: Arc<Mutex<Vec<String>>>,
+    stdin: std::process::ChildStdin,
+    log: std::path::PathBuf,
+    _home: tempfile::TempDir,
+}
+
+impl Host {
+    fn start(lab: &mut Lab, forge: &ForgeInfo, turn: bool) -> Host {
+        let home = tempfile::tempdir().unwrap();
+        let config = home.path().join("janus.toml");
+        let mut text = format!(
+            "ice_servers = [\"stun:{INET_IP}:{TURN_PORT}\"]\nrtc_bind = \"{HOST_IP}\"\npoll_interval = 0.2\n"
+        );
+        if turn {
+            text.push_str(&format!(
+                "[turn]\nurls = [\"turn:{INET_IP}:{TURN_PORT}?transport=udp\", \"turn:{INET_IP}:{TURN_PORT}?transport=tcp\"]\nttl = 300\n"
+            ));
+        }
+        std::fs::write(&config, text).unwrap();
+        let log = home.path().join("janus.log");
+        let mut child: Child = lab
+            .command("h", BIN)
+            .args(["run", "--plain", "--repo", "maintainer/demo"])
+            .arg("--config")
+            .arg(&config)
+            .args(["--api-url", &forge.api, "--pages-url", &forge.pages])
+            .arg("--data-dir")
+            .arg(home.path().join("data"))
+            .env_clear()
+            .env("GH_ACCESS_TOKEN", &forge.host_token)
+            .env("JANUS_TURN_SECRET", SECRET)
+            .env(
+                "JANUS_LOG",
+                std::env::var("LAB_JANUS_LOG").unwrap_or_else(|_| "info,janus=debug".into()),
+            )
+            .env("HOME", home.path())
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(&log).unwrap())
+            .spawn()
+            .expect("janus starts");
+        let stdin = child.stdin.take().unwrap();
+        let out = child.stdout.take().unwrap();
+        lab.adopt(child);
+        let lines = Arc::new(Mutex::new(Vec::new()));
+        let sink = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(out).lines() {
+                let Ok(line) = line else { break };
+                sink.lock().unwrap().push(line);
+            }
+        });
+        let host = Host {
+            lines,
+            stdin,
+            log,
+            _home: home,
+        };
+        host.wait_line("serving chat requests", 30);
+        host
+    }
+
+    fn wait_line(&self, needle: &str, secs: u64) -> String {
+        let deadline = Instant::now() + Duration::from_secs(secs);
+        loop {
+            if let Some(l) = self
+                .lines
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|l| l.contains(needle))
+            {
+                return l.clone();
+            }
+            assert!(
+                Instant::now() < deadline,
+                "no line with {needle:?} within {secs} s; saw {:#?}",
+                self.lines.lock().unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The end of the host's log, for failure messages.
+    fn log_tail(&self) -> String {
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let lines: Vec<&str> = log
+            .lines()
+            .filter(|l| !l.contains("janus::forge"))
+            .collect();
+        lines[lines.len().saturating_sub(400)..].join("\n")
+    }
+
+    fn type_line(&mut self, line: &str) {
+        writeln!(self.stdin, "{line}").unwrap();
+        self.stdin.flush().unwrap();
+    }
+
+    /// The secret is in none of the host's output, its log, or the forge's comments.
+    fn assert_secret_nowhere(&self, forge: &ForgeInfo) {
+        let out = self.lines.lock().unwrap().join("\n");
+        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let comments = forge.bodies.lock().unwrap().join("\n");
+        for (what, text) in [("output", &out), ("log", &log), ("comments", &comments)] {
+            assert!(
+                !text.contains(SECRET),
+                "the TURN secret is in the host's {what}"
+            );
+        }
+        assert!(!comments.is_empty(), "the comments were read");
+    }
+}
+
+/// What the guest thread reports back (read through `Debug` when unexpected).
+#[allow(dead_code)]
+#[derive(Debug)]
+enum GuestReport {
+    /// The offer token's `ice` (empty without `[turn]`).
+    Ice(Vec<IceServer>),
+    Hello,
+    /// The host's chat text (acked by the guest).
+    Chat(String),
+    /// Our chat was acked by the host.
+    Acked,
+    Closed(String),
+}
+
+/// The guest: opens an issue, answers the offer from the guest namespace, says hello.
+fn start_guest(lab: &Lab, forge: &ForgeInfo, use_relay: bool) -> std_mpsc::Receiver<GuestReport> {
+    let ns = lab.ns("g");
+    let (api, guest_token) = (forge.api.clone(), forge.guest_token.clone());
+    let (tx, rx) = std_mpsc::channel();
+    std::thread::spawn(move || {
+        lab::enter_ns(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(guest_run(api, guest_token, use_relay, tx));
+    });
+    rx
+}
+
+async fn guest_run(
+    api: String,
+    token: String,
+    use_relay: bool,
+    report: std_mpsc::Sender<GuestReport>,
+) {
+    let http = octocrab::Octocrab::builder()
+        .base_uri(format!("{api}/"))
+        .unwrap()
+        .personal_token(token)
+        .build()
+        .unwrap();
+    let resp = http
+        ._post(
+            format!("{api}/repos/maintainer/demo/issues"),
+            Some(&serde_json::json!({ "title": "Can we chat?", "body": "hi" })),
+        )
+        .await
+        .expect("create issue");
+    let v: serde_json::Value =
+        serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
+    let issue = v["number"].as_u64().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let offer_comment = loop {
+        let resp = http
+            ._get(format!(
+                "{api}/repos/maintainer/demo/issues/{issue}/comments"
+            ))
+            .await
+            .unwrap();
+        let comments: Vec<Comment> =
+            serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
+        if let Some(c) = comments.into_iter().find(|c| c.body.contains("janus1.o.")) {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "no offer comment");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let url = offer_comment
+        .body
+        .split('(')
+        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
+        .expect("link in comment");
+    let link = GuestLink::parse(url).expect("valid link");
+    let offer = token::decode(&link.offer).expect("valid offer");
+    let ice: Vec<IceServer> = token::decode_ice(&link.offer).unwrap_or_default();
+    let _ = report.send(GuestReport::Ice(ice.clone()));
+    let rtc = RtcConfig {
+        ice_servers: vec![format!("stun:{INET_IP}:{TURN_PORT}")],
+        bind_addr: GUEST_IP.parse().unwrap(),
+        relays: if use_relay { ice } else { Vec::new() },
+        ..RtcConfig::default()
+    };
+    let (tx, mut events) = mpsc::channel(256);
+    let (peer, sdp) = peer::start_answerer(&rtc, 1, &offer.payload.sdp, tx)
+        .await
+        .expect("answer");
+    let answer = token::encode(
+        TokenKind::Answer,
+        &SignalPayload {
+            sid: offer.payload.sid.clone(),
+            sdp,
+            exp: None,
+        },
+    );
+    http._post(
+        format!("{api}/repos/maintainer/demo/issues/{issue}/comments"),
+        Some(&serde_json::json!({ "body": answer })),
+    )
+    .await
+    .expect("answer posted");
+    let end = tokio::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let ev = match tokio::time::timeout_at(end, events.recv()).await {
+            Ok(Some((_, ev))) => ev,
+            _ => return,
+        };
+        let sent = match ev {
+            PeerEvent::Frame(Frame::Hello { .. }) => {
+                let _ = peer.send(Frame::Chat {
+                    id: "g1".into(),
+                    text: "hello from behind a NAT".into(),
+                    from: None,
+                    ts: 0,
+                    room: None,
+                });
+                report.send(GuestReport::Hello)
+            }
+            PeerEvent::Frame(Frame::Chat { id, text, .. }) => {
+                let _ = peer.send(Frame::Ack { id });
+                report.send(GuestReport::Chat(text))
+            }
+            PeerEvent::Frame(Frame::Ack { .. }) => report.send(GuestReport::Acked),
+            PeerEvent::Closed { reason } => {
+                let _ = report.send(GuestReport::Closed(reason));
+                return;
+            }
+            _ => Ok(()),
+        };
+        if sent.is_err() {
+            return;
+        }
+    }
+}
+
+fn next(rx: &std_mpsc::Receiver<GuestReport>, secs: u64) -> GuestReport {
+    rx.recv_timeout(Duration::from_secs(secs))
+        .expect("a guest report in time")
+}
+
+#[test]
+fn stun_only_cannot_cross_two_symmetric_nats_and_the_host_says_why() {
+    let Some(mut lab) = lab::lab_or_skip("stun_only_cannot_cross_two_symmetric_nats") else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let forge = start_forge(&lab);
+    let host = Host::start(&mut lab, &forge, false);
+    let guest = start_guest(&lab, &forge, false);
+    match next(&guest, 30) {
+        GuestReport::Ice(ice) => assert!(ice.is_empty(), "no [turn], no ice: {ice:?}"),
+        other => panic!("{other:?}"),
+    }
+    let line = host.wait_line("could not connect", 40);
+    assert!(
+        line.contains("no relay is configured") && line.contains("[turn]"),
+        "{line}"
+    );
+    assert!(
+        !host
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("alice connected")),
+        "the lab is real: nothing connects without a relay"
+    );
+}
+
+#[test]
+fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
+    let Some(mut lab) = lab::lab_or_skip("with_turn_they_connect_via_the_relay") else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let forge = start_forge(&lab);
+    let mut host = Host::start(&mut lab, &forge, true);
+    let guest = start_guest(&lab, &forge, true);
+    let ice = match next(&guest, 30) {
+        GuestReport::Ice(ice) => ice,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(ice.len(), 1, "{ice:?}");
+    let username = ice[0].username.clone().unwrap();
+    assert!(username.ends_with(":alice"), "{username}");
+    assert_eq!(
+        ice[0].credential.as_deref(),
+        Some(turn::credential(&TurnSecret::new(SECRET), &username).as_str())
+    );
+    match next(&guest, 40) {
+        GuestReport::Hello => {}
+        other => panic!(
+            "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
+            host.lines.lock().unwrap(),
+            host.log_tail(),
+            lab.turn_log_tail()
+        ),
+    }
+    let line = host.wait_line("alice connected", 10);
+    assert!(line.ends_with("via relay"), "{line}");
+    host.wait_line("hello from behind a NAT", 10);
+    host.type_line("reply alice and back through the relay");
+    let mut got_chat = false;
+    let mut got_ack = false;
+    while !(got_chat && got_ack) {
+        match next(&guest, 15) {
+            GuestReport::Chat(text) => {
+                assert_eq!(text, "and back through the relay");
+                got_chat = true;
+            }
+            GuestReport::Acked => got_ack = true,
+            other => panic!("{other:?}"),
+        }
+    }
+    host.assert_secret_nowhere(&forge);
+}
+
+/// Gathers with only `relay` in the guest namespace; whether a relay candidate came back.
+fn relay_allocates(lab: &Lab, relay: IceServer) -> bool {
+    let ns = lab.ns("g");
+    std::thread::spawn(move || {
+        lab::enter_ns(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(async move {
+            let rtc = RtcConfig {
+                ice_servers: vec![],
+                bind_addr: GUEST_IP.parse().unwrap(),
+                relays: vec![relay],
+                relay_only: true,
+                gather_timeout: Duration::from_secs(3),
+                ..RtcConfig::default()
+            };
+            let (tx, _rx) = mpsc::channel(8);
+            let (peer, sdp) = peer::start_offerer(&rtc, 1, tx).await.expect("offer");
+            peer.close("done");
+            sdp.lines()
+                .any(|l| l.starts_with("a=candidate:") && l.contains(" typ relay"))
+        })
+    })
+    .join()
+    .unwrap()
+}
+
+#[test]
+fn the_relay_refuses_expired_and_tampered_credentials() {
+    let Some(mut lab) = lab::lab_or_skip("the_relay_refuses_expired_and_tampered_credentials")
+    else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let settings = turn::TurnSettings {
+        urls: vec![format!("turn:{INET_IP}:{TURN_PORT}?transport=udp")],
+        secret: TurnSecret::new(SECRET),
+        ttl: 300,
+    };
+    let good = turn::mint(&settings, "alice", now, now + 600);
+    assert!(
+        relay_allocates(&lab, good.clone()),
+        "fresh credentials allocate"
+    );
+    let expired = turn::mint(&settings, "alice", now - 3600, now - 3000);
+    assert!(
+        !relay_allocates(&lab, expired),
+        "expired credentials are refused"
+    );
+    let mut tampered = good.clone();
+    tampered.username = Some(format!("{}:mallory", now + 300));
+    assert!(
+        !relay_allocates(&lab, tampered),
+        "a changed username is refused"
+    );
+    let mut forged = good;
+    forged.credential = Some(turn::credential(&TurnSecret::new("guess"), "x"));
+    assert!(
+        !relay_allocates(&lab, forged),
+        "a forged credential is refused"
+    );
+}
