@@ -47,6 +47,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("verifycode.js"),
     guest_file!("protocol.js"),
     guest_file!("rooms.js"),
+    guest_file!("reach.js"),
 ];
 
 /// What export did to one file.

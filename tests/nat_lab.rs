@@ -506,3 +506,64 @@ fn the_relay_refuses_expired_and_tampered_credentials() {
         "a forged credential is refused"
     );
 }
+
+/// The guest page in headless Chromium inside the guest namespace, "Hide my IP address"
+/// ticked: it connects through the relay, shows "relayed", and a chat goes both ways.
+#[test]
+fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
+    let Some(mut lab) = lab::lab_or_skip("the_guest_page_in_chromium_behind_a_symmetric_nat")
+    else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let forge = start_forge(&lab);
+    let mut host = Host::start(&mut lab, &forge, true);
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/browser/nat-lab-guest.mjs"
+    );
+    let mut node = std::process::Command::new("node")
+        .arg(script)
+        .env("LAB_NS", lab.ns("g"))
+        .env("LAB_PAGES", &forge.pages)
+        .env("LAB_API", &forge.api)
+        .env("LAB_TOKEN", &forge.guest_token)
+        .env("LAB_RELAY_ONLY", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node runs (npm ci installs playwright-core)");
+    let out = node.stdout.take().unwrap();
+    let (tx, steps) = std_mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    lab.adopt(node);
+    let step = |name: &str, secs: u64| loop {
+        let v = steps
+            .recv_timeout(Duration::from_secs(secs))
+            .unwrap_or_else(|_| panic!("no step {name:?} from the page in {secs} s"));
+        assert_ne!(v["step"], "error", "the page run failed: {v}");
+        assert_ne!(v["step"], "timeout", "the page run timed out");
+        if v["step"] == name {
+            break v;
+        }
+    };
+    let answer = step("answer", 60);
+    assert_eq!(answer["relayChoiceShown"], true, "the link carries a relay");
+    let open = step("open", 60);
+    assert_eq!(open["path"], "relayed", "{open}");
+    let line = host.wait_line("alice connected", 10);
+    assert!(line.ends_with("via relay"), "{line}");
+    host.wait_line("hello from chromium behind a NAT", 20);
+    step("acked", 20);
+    host.type_line("reply alice reply through the relay");
+    step("done", 40);
+    host.assert_secret_nowhere(&forge);
+}
