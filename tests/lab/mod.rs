@@ -113,7 +113,10 @@ impl Lab {
         lab.link("i", "iv", "198.18.9.1", "n", "nv", "198.18.9.2", 24)?;
         lab.exec("i", &["ip", "route", "add", "default", "via", "198.18.9.2"])?;
         for role in ["rh", "rg", "i"] {
-            lab.exec(role, &["sysctl", "-qw", "net.ipv4.ip_forward=1"])?;
+            lab.exec(
+                role,
+                &["sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"],
+            )?;
         }
         for router in ["rh", "rg"] {
             let wan = format!("{}rw", lab.prefix);
