@@ -545,11 +545,18 @@ fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
         }
     });
     lab.adopt(node);
+    let (host_lines, host_log) = (host.lines.clone(), host.log.clone());
     let step = |name: &str, secs: u64| loop {
         let v = steps
             .recv_timeout(Duration::from_secs(secs))
             .unwrap_or_else(|_| panic!("no step {name:?} from the page in {secs} s"));
-        assert_ne!(v["step"], "error", "the page run failed: {v}");
+        if v["step"] == "error" {
+            panic!(
+                "the page run failed: {v}; host printed {:#?}\nlog: {}",
+                host_lines.lock().unwrap(),
+                std::fs::read_to_string(&host_log).unwrap_or_default()
+            );
+        }
         assert_ne!(v["step"], "timeout", "the page run timed out");
         if v["step"] == name {
             break v;

@@ -37,6 +37,7 @@ try {
       async ({ url, token, body }) => {
         const r = await fetch(url, {
           method: body ? 'POST' : 'GET',
+          cache: 'no-store', // the forge says max-age=60, as GitHub does
           headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
           body: body ? JSON.stringify(body) : undefined,
         });
@@ -46,14 +47,19 @@ try {
     );
   const issue = await api('/repos/maintainer/demo/issues', { title: 'Can we chat?', body: 'from behind a NAT' });
   say('issue', { number: issue.number });
+  let lastSeen = [];
   const link = await waitUntil(
     async () => {
       const comments = await api(`/repos/maintainer/demo/issues/${issue.number}/comments`);
+      if (!Array.isArray(comments)) throw new Error(`comments: ${JSON.stringify(comments).slice(0, 300)}`);
+      if (comments.length) lastSeen = comments.map((c) => c.body.slice(0, 400));
       const c = comments.find((c) => c.body.includes('#offer='));
       return c && /\((http[^)]*#offer=[^)]*)\)/.exec(c.body)[1];
     },
-    { timeoutMs: 30000, what: 'the offer comment' },
-  );
+    { timeoutMs: 30000, intervalMs: 500, what: 'the offer comment' },
+  ).catch((e) => {
+    throw new Error(`${e.message}; comments seen: ${JSON.stringify(lastSeen)}`);
+  });
   await page.goto(link);
   await page.waitForFunction(() => document.getElementById('answer-token').value.startsWith('janus1.a.'), null, { timeout: 20000 });
   const choice = await page.isVisible('#relay-choice');
