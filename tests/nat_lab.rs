@@ -574,3 +574,68 @@ fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
     step("done", 40);
     host.assert_secret_nowhere(&forge);
 }
+
+/// `janus doctor` in the host namespace, with `[turn]` and coturn's STUN: the output.
+fn doctor(lab: &Lab, secret: &str) -> String {
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join("janus.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "ice_servers = [\"stun:{INET_IP}:{TURN_PORT}\"]\nrtc_bind = \"{HOST_IP}\"\n[turn]\nurls = [\"turn:{INET_IP}:{TURN_PORT}?transport=udp\", \"turn:{INET_IP}:{TURN_PORT}?transport=tcp\"]\n"
+        ),
+    )
+    .unwrap();
+    let out = lab
+        .command("h", BIN)
+        .args(["doctor", "--repo", "maintainer/demo", "--config"])
+        .arg(&config)
+        .env_clear()
+        .env("JANUS_TURN_SECRET", secret)
+        .env("HOME", home.path())
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .output()
+        .expect("janus doctor runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!text.contains(secret), "doctor never prints the secret");
+    text
+}
+
+#[test]
+fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
+    let Some(mut lab) = lab::lab_or_skip("doctor_checks_stun_and_each_turn_transport") else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let good = doctor(&lab, SECRET);
+    let line = |text: &str, needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("no line with {needle:?} in\n{text}"))
+            .to_string()
+    };
+    assert!(line(&good, "stun:").contains("ok"), "{good}");
+    let udp = line(&good, "transport=udp");
+    assert!(
+        udp.contains("ok") && udp.contains("grants an allocation"),
+        "{good}"
+    );
+    assert!(
+        line(&good, "transport=tcp").contains("not checked"),
+        "{good}"
+    );
+    let bad = doctor(&lab, "not-the-secret");
+    let udp = line(&bad, "transport=udp");
+    assert!(
+        udp.contains("FAIL") && udp.contains("no allocation"),
+        "{bad}"
+    );
+    assert!(
+        bad.contains("static-auth-secret"),
+        "the fix is named: {bad}"
+    );
+}
