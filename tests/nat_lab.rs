@@ -114,6 +114,11 @@ struct Host {
 
 impl Host {
     fn start(lab: &mut Lab, forge: &ForgeInfo, turn: bool) -> Host {
+        Host::start_with(lab, forge, turn, "")
+    }
+
+    /// [`Host::start`] with `extra` lines at the end of the config file.
+    fn start_with(lab: &mut Lab, forge: &ForgeInfo, turn: bool, extra: &str) -> Host {
         let home = tempfile::tempdir().unwrap();
         let config = home.path().join("janus.toml");
         let mut text = format!(
@@ -124,6 +129,7 @@ impl Host {
                 "[turn]\nurls = [\"turn:{INET_IP}:{TURN_PORT}?transport=udp\", \"turn:{INET_IP}:{TURN_PORT}?transport=tcp\"]\nttl = 300\n"
             ));
         }
+        text.push_str(extra);
         std::fs::write(&config, text).unwrap();
         let log = home.path().join("janus.log");
         let mut child: Child = lab
@@ -227,16 +233,28 @@ impl Host {
 enum GuestReport {
     /// The offer token's `ice` (empty without `[turn]`).
     Ice(Vec<IceServer>),
+    /// The channel opened, this long after the answer was posted.
+    Opened(Duration),
     Hello,
     /// The host's chat text (acked by the guest).
     Chat(String),
-    /// Our chat was acked by the host.
-    Acked,
+    /// Our chat was acked by the host, this long after it was sent.
+    Acked(Duration),
     Closed(String),
 }
 
 /// The guest: opens an issue, answers the offer from the guest namespace, says hello.
 fn start_guest(lab: &Lab, forge: &ForgeInfo, use_relay: bool) -> std_mpsc::Receiver<GuestReport> {
+    start_guest_with(lab, forge, use_relay, false)
+}
+
+/// [`start_guest`]; with `leave`, the guest says bye once its chat was acked.
+fn start_guest_with(
+    lab: &Lab,
+    forge: &ForgeInfo,
+    use_relay: bool,
+    leave: bool,
+) -> std_mpsc::Receiver<GuestReport> {
     let ns = lab.ns("g");
     let (api, guest_token) = (forge.api.clone(), forge.guest_token.clone());
     let (tx, rx) = std_mpsc::channel();
@@ -246,7 +264,7 @@ fn start_guest(lab: &Lab, forge: &ForgeInfo, use_relay: bool) -> std_mpsc::Recei
             .enable_all()
             .build()
             .unwrap();
-        rt.block_on(guest_run(api, guest_token, use_relay, tx));
+        rt.block_on(guest_run(api, guest_token, use_relay, leave, tx));
     });
     rx
 }
@@ -255,6 +273,7 @@ async fn guest_run(
     api: String,
     token: String,
     use_relay: bool,
+    leave: bool,
     report: std_mpsc::Sender<GuestReport>,
 ) {
     let http = octocrab::Octocrab::builder()
@@ -322,6 +341,8 @@ async fn guest_run(
     )
     .await
     .expect("answer posted");
+    let posted = Instant::now();
+    let mut chat_sent = Instant::now();
     let end = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {
         let ev = match tokio::time::timeout_at(end, events.recv()).await {
@@ -329,7 +350,9 @@ async fn guest_run(
             _ => return,
         };
         let sent = match ev {
+            PeerEvent::Open => report.send(GuestReport::Opened(posted.elapsed())),
             PeerEvent::Frame(Frame::Hello { .. }) => {
+                chat_sent = Instant::now();
                 let _ = peer.send(Frame::Chat {
                     id: "g1".into(),
                     text: "hello from behind a NAT".into(),
@@ -343,7 +366,15 @@ async fn guest_run(
                 let _ = peer.send(Frame::Ack { id });
                 report.send(GuestReport::Chat(text))
             }
-            PeerEvent::Frame(Frame::Ack { .. }) => report.send(GuestReport::Acked),
+            PeerEvent::Frame(Frame::Ack { .. }) => {
+                let sent = report.send(GuestReport::Acked(chat_sent.elapsed()));
+                if leave {
+                    peer.close("done");
+                    peer.closed().await;
+                    return;
+                }
+                sent
+            }
             PeerEvent::Closed { reason } => {
                 let _ = report.send(GuestReport::Closed(reason));
                 return;
@@ -410,7 +441,11 @@ fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
         ice[0].credential.as_deref(),
         Some(turn::credential(&TurnSecret::new(SECRET), &username).as_str())
     );
-    match next(&guest, 40) {
+    let mut report = next(&guest, 40);
+    if let GuestReport::Opened(_) = report {
+        report = next(&guest, 10);
+    }
+    match report {
         GuestReport::Hello => {}
         other => panic!(
             "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
@@ -431,7 +466,7 @@ fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
                 assert_eq!(text, "and back through the relay");
                 got_chat = true;
             }
-            GuestReport::Acked => got_ack = true,
+            GuestReport::Acked(_) => got_ack = true,
             other => panic!("{other:?}"),
         }
     }
@@ -638,4 +673,70 @@ fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
         bad.contains("static-auth-secret"),
         "the fix is named: {bad}"
     );
+}
+
+/// The p50 of some durations, in milliseconds.
+fn p50_ms(mut v: Vec<Duration>) -> f64 {
+    v.sort();
+    v[v.len() / 2].as_secs_f64() * 1000.0
+}
+
+/// Benchmark (scripts/bench-reach, not part of the suite): BENCH_RUNS connects (default 10)
+/// through two symmetric NATs via the relay, then through two port-preserving NATs directly;
+/// answer posted → channel open, and one chat's round trip (sent → acked), each run a new
+/// issue, offer and peer.
+#[test]
+#[ignore = "a benchmark: run scripts/bench-reach"]
+fn bench_reach_relay_vs_direct() {
+    let runs: usize = std::env::var("BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    for relay in [true, false] {
+        let mut lab = if relay {
+            Lab::build()
+        } else {
+            Lab::build_with(lab::Nat::PortPreserving)
+        }
+        .expect("the NAT lab");
+        lab.start_coturn(SECRET).expect("coturn");
+        let forge = start_forge(&lab);
+        let host = Host::start_with(
+            &mut lab,
+            &forge,
+            relay,
+            "[limits]\noffers_per_user = 50\nmax_peers = 50\n",
+        );
+        let (mut opens, mut rtts) = (Vec::new(), Vec::new());
+        for _ in 0..runs {
+            let guest = start_guest_with(&lab, &forge, relay, true);
+            loop {
+                match next(&guest, 60) {
+                    GuestReport::Opened(d) => opens.push(d),
+                    GuestReport::Acked(d) => {
+                        rtts.push(d);
+                        break;
+                    }
+                    GuestReport::Closed(why) => panic!("closed: {why}"),
+                    _ => {}
+                }
+            }
+        }
+        let path = if relay { "relay" } else { "direct" };
+        let connected = host
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|l| l.contains(&format!("via {path}")))
+            .count();
+        assert_eq!(connected, runs, "every run went {path}");
+        println!(
+            "BENCH path={path} runs={runs} open_p50_ms={:.0} open_max_ms={:.0} rtt_p50_ms={:.2} rtt_max_ms={:.2}",
+            p50_ms(opens.clone()),
+            opens.iter().max().unwrap().as_secs_f64() * 1000.0,
+            p50_ms(rtts.clone()),
+            rtts.iter().max().unwrap().as_secs_f64() * 1000.0,
+        );
+    }
 }

@@ -10,7 +10,8 @@
 //! Each router masquerades with random source ports for every new flow (`--random-fully`:
 //! endpoint-dependent mapping, so a STUN server sees a different port than a peer would)
 //! and drops every unsolicited inbound packet, which is a symmetric NAT: with STUN only the
-//! two sides cannot reach each other. Only 100.64.0.0/10 and 198.18.0.0/15 addresses are
+//! two sides cannot reach each other ([`Nat::PortPreserving`] keeps ports instead, so STUN
+//! hole punching connects directly: the benchmark's "direct" path). Only 100.64.0.0/10 and 198.18.0.0/15 addresses are
 //! used, all of them inside these namespaces. Names carry the test process id and a counter,
 //! so parallel runs never meet.
 
@@ -30,6 +31,17 @@ pub const GUEST_IP: &str = "100.64.2.2";
 pub const TURN_PORT: u16 = 3478;
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// How the routers translate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nat {
+    /// A random source port for every new flow, unsolicited inbound dropped: STUN cannot
+    /// help, only a relay connects.
+    Symmetric,
+    /// Source ports kept (endpoint-independent mapping), unsolicited inbound still dropped:
+    /// the common home router, which STUN hole punching crosses directly.
+    PortPreserving,
+}
 
 /// The namespaces of one lab; deleted on drop, with every process started in them first.
 pub struct Lab {
@@ -67,8 +79,13 @@ impl Lab {
         format!("{}{role}", self.prefix)
     }
 
-    /// Builds the lab, or says why it cannot be built.
+    /// Builds the lab with symmetric NATs, or says why it cannot be built.
     pub fn build() -> Result<Lab, String> {
+        Lab::build_with(Nat::Symmetric)
+    }
+
+    /// Builds the lab with routers of this kind.
+    pub fn build_with(nat: Nat) -> Result<Lab, String> {
         for tool in ["ip", "iptables", "turnserver"] {
             if Command::new("sh")
                 .args(["-c", &format!("command -v {tool}")])
@@ -126,7 +143,7 @@ impl Lab {
                 args.extend_from_slice(rest);
                 lab.exec(router, &args)
             };
-            ipt(&[
+            let mut masquerade = vec![
                 "-t",
                 "nat",
                 "-A",
@@ -135,8 +152,11 @@ impl Lab {
                 &wan,
                 "-j",
                 "MASQUERADE",
-                "--random-fully",
-            ])?;
+            ];
+            if nat == Nat::Symmetric {
+                masquerade.push("--random-fully");
+            }
+            ipt(&masquerade)?;
             ipt(&["-P", "FORWARD", "DROP"])?;
             ipt(&["-A", "FORWARD", "-i", &lan, "-o", &wan, "-j", "ACCEPT"])?;
             ipt(&[
