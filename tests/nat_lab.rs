@@ -723,14 +723,16 @@ fn bench_reach_relay_vs_direct() {
             }
         }
         let path = if relay { "relay" } else { "direct" };
-        let connected = host
+        let lines: Vec<String> = host
             .lines
             .lock()
             .unwrap()
             .iter()
-            .filter(|l| l.contains(&format!("via {path}")))
-            .count();
-        assert_eq!(connected, runs, "every run went {path}");
+            .filter(|l| l.contains("connected ("))
+            .cloned()
+            .collect();
+        let via = lines.iter().filter(|l| l.ends_with(&format!("via {path}")));
+        assert_eq!(via.count(), runs, "every run went {path}: {lines:#?}");
         println!(
             "BENCH path={path} runs={runs} open_p50_ms={:.0} open_max_ms={:.0} rtt_p50_ms={:.2} rtt_max_ms={:.2}",
             p50_ms(opens.clone()),

@@ -35,6 +35,17 @@ pub(crate) fn has_relay_candidate(sdp: &str) -> bool {
 
 /// The path of the selected candidate pair: relayed when either end is a relay candidate.
 pub(crate) async fn selected_path(pc: &dyn PeerConnection) -> Option<ConnPath> {
+    // Known by the time the channel opens; a few short retries cover a pair reported late.
+    for _ in 0..10 {
+        if let Some(path) = selected_path_once(pc).await {
+            return Some(path);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    None
+}
+
+async fn selected_path_once(pc: &dyn PeerConnection) -> Option<ConnPath> {
     let sctp = pc.sctp().await?;
     let pair = sctp
         .transport()

@@ -59,6 +59,10 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(super::reach::CONNECT_GIVE
 const ANSWERER_CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
 /// While the offerer connects, how often the driver is woken (see the module docs).
 const NUDGE_INTERVAL: Duration = Duration::from_millis(5);
+/// How often the driver is woken while the open channel runs through a relay: 0.21 passes
+/// relayed data on at its next wake, which is otherwise its 200 ms tick (every message
+/// would wait that long, measured in the NAT lab: BENCHMARKS.md).
+const RELAY_NUDGE_INTERVAL: Duration = Duration::from_millis(10);
 /// How long the connection may stay `disconnected` before the peer is closed.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(15);
 /// After the remote closed: how long no further message may arrive before the peer is closed.
@@ -317,14 +321,27 @@ impl Session {
             deadline = deadline.min(now + OUTBOX_RETRY);
         }
         if self.nudging() {
-            deadline = deadline.min(now + NUDGE_INTERVAL);
+            let every = if self.relayed() {
+                RELAY_NUDGE_INTERVAL
+            } else {
+                NUDGE_INTERVAL
+            };
+            deadline = deadline.min(now + every);
         }
         deadline
     }
 
-    /// Whether the driver needs waking: the offerer is connecting (answer applied, not open).
+    /// Whether the driver needs waking: the offerer is connecting (answer applied, not open),
+    /// or the channel runs through a relay, whose data 0.21 hands on only at the driver's
+    /// next wake (`reach.rs`, [`RELAY_NUDGE_INTERVAL`]).
     fn nudging(&self) -> bool {
-        !self.open && self.role == (Role::Offerer { answered: true }) && self.channel.is_some()
+        (!self.open && self.role == (Role::Offerer { answered: true }) && self.channel.is_some())
+            || self.relayed()
+    }
+
+    /// Whether the open channel runs through a relay.
+    fn relayed(&self) -> bool {
+        self.open && self.path.0.get() == Some(&crate::app::ConnPath::Relay)
     }
 
     /// Wakes the driver so it flushes what the core queued (a no-op setter; the low threshold
