@@ -317,14 +317,20 @@ async function beginAnswer() {
 }
 
 /** The guest changed "relay only" before posting: a new answer, gathered that way. */
+let reanswers = 0;
 async function reanswer(relayOnly) {
-  if (S.open || S.answerSeenAt || !S.pc) return;
-  S.relayOnly = relayOnly;
+  S.relayOnly = relayOnly; // an answer still being made uses it too
+  if (S.open || S.answerSeenAt || !S.answerToken) return; // the first answer will use it
+  const mine = ++reanswers;
   const old = S.pc;
   S.pc = null;
-  old.close();
+  if (old) old.close();
   try {
     const r = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, relays: S.relays, relayOnly, onChannel });
+    if (mine !== reanswers || S.open || S.answerSeenAt) {
+      r.pc.close(); // the guest changed their mind again meanwhile: the newer answer counts
+      return;
+    }
     Object.assign(S, { pc: r.pc, answerToken: r.answerToken, answerSdp: r.answerSdp });
   } catch (e) {
     $('copy-feedback').textContent = `Could not make a new answer: ${e && e.message ? e.message : e}`;
