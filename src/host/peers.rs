@@ -298,6 +298,47 @@ mod tests {
         assert_eq!(failed, vec![7, 8]);
     }
 
+    /// With `[turn]`, each offer's token carries credentials minted for its guest, in the
+    /// `ice` field, expiring with the offer at the latest.
+    #[tokio::test]
+    async fn an_offer_carries_relay_credentials_minted_for_its_guest() {
+        use crate::rtc::turn::{credential, TurnSecret, TurnSettings};
+        let (events, mut rx) = mpsc::channel(8);
+        let rtc = RtcConfig {
+            ice_servers: vec![],
+            bind_addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            gather_timeout: Duration::from_millis(300),
+            turn: Some(TurnSettings {
+                urls: vec!["turn:127.0.0.1:9?transport=udp".into()],
+                secret: TurnSecret::new("unit-secret"),
+                ttl: 60,
+            }),
+            ..RtcConfig::default()
+        };
+        let peers = Peers::new(rtc, events, 600);
+        peers.create_offer_for(1, 7, "alice");
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let Event::OfferReady {
+            token, expires_at, ..
+        } = ev
+        else {
+            panic!("{ev:?}");
+        };
+        let ice: Vec<IceServer> = token::decode_ice(&token).expect("ice in the token");
+        let username = ice[0].username.clone().unwrap();
+        let (expiry, login) = username.split_once(':').unwrap();
+        assert_eq!(login, "alice");
+        assert!(expiry.parse::<u64>().unwrap() <= expires_at);
+        assert_eq!(
+            ice[0].credential.as_deref(),
+            Some(credential(&TurnSecret::new("unit-secret"), &username).as_str())
+        );
+        peers.close_all("done").await;
+    }
+
     #[tokio::test]
     async fn close_all_with_no_peer_returns_at_once() {
         let (events, _rx) = mpsc::channel(1);

@@ -280,8 +280,9 @@ impl Lab {
                 "listening-ip={INET_IP}\nrelay-ip={INET_IP}\nlistening-port={TURN_PORT}\n\
                  min-port=49152\nmax-port=49999\nuse-auth-secret\nstatic-auth-secret={secret}\n\
                  realm=janus.lab\nno-tls\nno-dtls\nno-cli\nfingerprint\nuser-quota=10\n\
-                 total-quota=100\nno-multicast-peers\ndenied-peer-ip=100.64.0.0-100.127.255.255\n{verbose}\nsimple-log\nlog-file={}\n",
-                log.display()
+                 total-quota=100\nno-multicast-peers\ndenied-peer-ip=100.64.0.0-100.127.255.255\n{verbose}\nsimple-log\nlog-file={}\npidfile={}\n",
+                log.display(),
+                self.dir.path().join("turn.pid").display()
             ),
         )
         .map_err(|e| e.to_string())?;
