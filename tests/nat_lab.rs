@@ -114,11 +114,11 @@ struct Host {
 
 impl Host {
     fn start(lab: &mut Lab, forge: &ForgeInfo, turn: bool) -> Host {
-        Host::start_with(lab, forge, turn, "")
+        Host::start_with(lab, forge, turn, "", SECRET)
     }
 
-    /// [`Host::start`] with `extra` lines at the end of the config file.
-    fn start_with(lab: &mut Lab, forge: &ForgeInfo, turn: bool, extra: &str) -> Host {
+    /// [`Host::start`] with `extra` lines at the end of the config file and this secret.
+    fn start_with(lab: &mut Lab, forge: &ForgeInfo, turn: bool, extra: &str, secret: &str) -> Host {
         let home = tempfile::tempdir().unwrap();
         let config = home.path().join("janus.toml");
         let mut text = format!(
@@ -142,7 +142,7 @@ impl Host {
             .arg(home.path().join("data"))
             .env_clear()
             .env("GH_ACCESS_TOKEN", &forge.host_token)
-            .env("JANUS_TURN_SECRET", SECRET)
+            .env("JANUS_TURN_SECRET", secret)
             .env(
                 "JANUS_LOG",
                 std::env::var("LAB_JANUS_LOG").unwrap_or_else(|_| "info,janus=debug".into()),
@@ -706,6 +706,7 @@ fn bench_reach_relay_vs_direct() {
             &forge,
             relay,
             "[limits]\noffers_per_user = 50\nmax_peers = 50\n",
+            SECRET,
         );
         let (mut opens, mut rtts) = (Vec::new(), Vec::new());
         for _ in 0..runs {
@@ -741,4 +742,35 @@ fn bench_reach_relay_vs_direct() {
             rtts.iter().max().unwrap().as_secs_f64() * 1000.0,
         );
     }
+}
+
+#[test]
+fn a_host_whose_secret_the_relay_refuses_says_so_and_frees_the_peer() {
+    let Some(mut lab) = lab::lab_or_skip("a_host_whose_secret_the_relay_refuses") else {
+        return;
+    };
+    lab.start_coturn(SECRET).expect("coturn");
+    let forge = start_forge(&lab);
+    let host = Host::start_with(&mut lab, &forge, true, "", "not-the-relays-secret");
+    let guest = start_guest(&lab, &forge, true);
+    match next(&guest, 30) {
+        GuestReport::Ice(ice) => assert_eq!(ice.len(), 1),
+        other => panic!("{other:?}"),
+    }
+    let line = host.wait_line("could not connect", 40);
+    assert!(
+        line.contains("refused the credentials") && line.contains("janus doctor"),
+        "{line}"
+    );
+    // The line is the peer's `Closed` notice: its slot is free again.
+    assert!(line.contains("alice disconnected (#1)"), "{line}");
+    assert!(
+        !host
+            .lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains("alice connected")),
+        "nothing connected"
+    );
 }
