@@ -553,60 +553,7 @@ fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
     lab.start_coturn(SECRET).expect("coturn");
     let forge = start_forge(&lab);
     let mut host = Host::start(&mut lab, &forge, true);
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/browser/nat-lab-guest.mjs"
-    );
-    let mut node = std::process::Command::new("node")
-        .arg(script)
-        .env("LAB_NS", lab.ns("g"))
-        .env("LAB_PAGES", &forge.pages)
-        .env("LAB_API", &forge.api)
-        .env("LAB_TOKEN", &forge.guest_token)
-        .env("LAB_RELAY_ONLY", "1")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("node runs (npm ci installs playwright-core)");
-    let out = node.stdout.take().unwrap();
-    let (tx, steps) = std_mpsc::channel::<serde_json::Value>();
-    std::thread::spawn(move || {
-        for line in BufReader::new(out).lines().map_while(Result::ok) {
-            if let Ok(v) = serde_json::from_str(&line) {
-                if tx.send(v).is_err() {
-                    break;
-                }
-            }
-        }
-    });
-    lab.adopt(node);
-    let (host_lines, host_log) = (host.lines.clone(), host.log.clone());
-    let step = |name: &str, secs: u64| loop {
-        let v = steps
-            .recv_timeout(Duration::from_secs(secs))
-            .unwrap_or_else(|_| panic!("no step {name:?} from the page in {secs} s"));
-        if v["step"] == "error" {
-            panic!(
-                "the page run failed: {v}; host printed {:#?}\nlog: {}",
-                host_lines.lock().unwrap(),
-                std::fs::read_to_string(&host_log).unwrap_or_default()
-            );
-        }
-        assert_ne!(v["step"], "timeout", "the page run timed out");
-        if v["step"] == name {
-            break v;
-        }
-    };
-    let answer = step("answer", 60);
-    assert_eq!(answer["relayChoiceShown"], true, "the link carries a relay");
-    let open = step("open", 60);
-    assert_eq!(open["path"], "relayed", "{open}");
-    let line = host.wait_line("alice connected", 10);
-    assert!(line.ends_with("via relay"), "{line}");
-    host.wait_line("hello from chromium behind a NAT", 20);
-    step("acked", 20);
-    host.type_line("reply alice reply through the relay");
-    step("done", 40);
+    run_page(&mut lab, &forge, &mut host, true);
     host.assert_secret_nowhere(&forge);
 }
 
@@ -773,4 +720,85 @@ fn a_host_whose_secret_the_relay_refuses_says_so_and_frees_the_peer() {
             .any(|l| l.contains("alice connected")),
         "nothing connected"
     );
+}
+
+/// Runs the guest page (tests/browser/nat-lab-guest.mjs) in Chromium inside the guest
+/// namespace against `host`: it must connect through the relay and chat both ways.
+fn run_page(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host, relay_only: bool) {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/browser/nat-lab-guest.mjs"
+    );
+    let mut node = std::process::Command::new("node")
+        .arg(script)
+        .env("LAB_NS", lab.ns("g"))
+        .env("LAB_PAGES", &forge.pages)
+        .env("LAB_API", &forge.api)
+        .env("LAB_TOKEN", &forge.guest_token)
+        .env("LAB_RELAY_ONLY", if relay_only { "1" } else { "0" })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("node runs (npm ci installs playwright-core)");
+    let out = node.stdout.take().unwrap();
+    let (tx, steps) = std_mpsc::channel::<serde_json::Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                if tx.send(v).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    lab.adopt(node);
+    let (host_lines, host_log) = (host.lines.clone(), host.log.clone());
+    let step = |name: &str, secs: u64| loop {
+        let v = steps
+            .recv_timeout(Duration::from_secs(secs))
+            .unwrap_or_else(|_| panic!("no step {name:?} from the page in {secs} s"));
+        if v["step"] == "error" {
+            panic!(
+                "the page run failed: {v}; host printed {:#?}\nlog: {}",
+                host_lines.lock().unwrap(),
+                std::fs::read_to_string(&host_log).unwrap_or_default()
+            );
+        }
+        assert_ne!(v["step"], "timeout", "the page run timed out");
+        if v["step"] == name {
+            break v;
+        }
+    };
+    let answer = step("answer", 60);
+    assert_eq!(answer["relayChoiceShown"], true, "the link carries a relay");
+    let open = step("open", 60);
+    assert_eq!(open["path"], "relayed", "{open}");
+    let line = host.wait_line("alice connected", 10);
+    assert!(line.ends_with("via relay"), "{line}");
+    host.wait_line("hello from chromium behind a NAT", 20);
+    step("acked", 20);
+    host.type_line("reply alice reply through the relay");
+    step("done", 40);
+}
+
+/// The guest's network drops all UDP (as many company firewalls do): the page reaches the
+/// relay over TCP (`?transport=tcp`), the host over UDP, and they chat via the relay.
+#[test]
+fn a_guest_whose_network_blocks_udp_connects_through_the_relay_over_tcp() {
+    let Some(mut lab) = lab::lab_or_skip("a_guest_whose_network_blocks_udp") else {
+        return;
+    };
+    let lan = format!("{}rl", lab.prefix);
+    lab.exec(
+        "rg",
+        &[
+            "iptables", "-w", "-I", "FORWARD", "-i", &lan, "-p", "udp", "-j", "DROP",
+        ],
+    )
+    .expect("UDP blocked");
+    lab.start_coturn(SECRET).expect("coturn");
+    let forge = start_forge(&lab);
+    let mut host = Host::start(&mut lab, &forge, true);
+    run_page(&mut lab, &forge, &mut host, false);
+    host.assert_secret_nowhere(&forge);
 }
