@@ -19,6 +19,7 @@ use crate::forge::github::GitHubClient;
 use crate::forge::{Forge, ForgeError, Repository};
 
 mod reach;
+mod turn_tcp;
 
 /// How one check went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -606,8 +606,9 @@ fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
         udp.contains("ok") && udp.contains("grants an allocation"),
         "{good}"
     );
+    let tcp = line(&good, "transport=tcp");
     assert!(
-        line(&good, "transport=tcp").contains("not checked"),
+        tcp.contains("ok") && tcp.contains("(tcp; relayed at 198.18.1.1:"),
         "{good}"
     );
     let bad = doctor(&lab, "not-the-secret");
@@ -616,6 +617,8 @@ fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
         udp.contains("FAIL") && udp.contains("no allocation"),
         "{bad}"
     );
+    let tcp = line(&bad, "transport=tcp");
+    assert!(tcp.contains("FAIL") && tcp.contains("(tcp)"), "{bad}");
     assert!(
         bad.contains("static-auth-secret"),
         "the fix is named: {bad}"

@@ -3,7 +3,8 @@
 //! minted credentials, per transport. Both are tried the way a real offer does it: a peer
 //! connection gathers with only that server, and the candidates it gets back say whether the
 //! server works (a server-reflexive one for STUN, a relay one for TURN). webrtc 0.21 allocates
-//! over UDP only, so a `?transport=tcp` or `turns:` URL (used by browsers) is reported as not
+//! over UDP only, so a `?transport=tcp` URL (which browsers use where UDP is blocked) is
+//! checked with one allocation over TCP (`turn_tcp.rs`); a `turns:` URL is reported as not
 //! checked, with the command that checks it.
 
 use std::time::Duration;
@@ -86,16 +87,36 @@ pub(super) async fn checks(r: &mut Report, cfg: &Config, offline: bool) {
         let Ok(parsed) = TurnUrl::parse(url) else {
             continue; // refused at config load already
         };
-        if parsed.secure || parsed.transport == TurnTransport::Tcp {
-            r.skip(
-                "turn",
-                format!("{url}: not checked (Janus allocates over UDP; browsers use this one) — try `turnutils_uclient -t -u USER -w PASS {}`", parsed.host),
-            );
-            continue;
-        }
         let mut single = turn_cfg.clone();
         single.urls = vec![url.clone()];
         let relay = turn::mint(&single, "janus-doctor", now, now + turn_cfg.ttl);
+        if parsed.secure {
+            r.skip(
+                "turn",
+                format!("{url}: not checked (TLS to the relay is not checked by Janus; browsers use it) — try `turnutils_uclient -S {}`", parsed.host),
+            );
+            continue;
+        }
+        if parsed.transport == TurnTransport::Tcp {
+            let (user, pass) = (
+                relay.username.clone().unwrap_or_default(),
+                relay.credential.clone().unwrap_or_default(),
+            );
+            match super::turn_tcp::allocate(&parsed.host, parsed.port, &user, &pass, CHECK_TIMEOUT)
+                .await
+            {
+                Ok(relayed) => r.ok(
+                    "turn",
+                    format!("{url} grants an allocation with freshly minted credentials (tcp; relayed at {relayed})"),
+                ),
+                Err(why) => r.fail(
+                    "turn",
+                    format!("{url} granted no allocation (tcp): {why}"),
+                    "check that the secret is the relay's static-auth-secret (coturn: use-auth-secret), that the relay listens on TCP and that its port is open; guests whose networks drop UDP need this one",
+                ),
+            }
+            continue;
+        }
         let rtc = RtcConfig {
             relays: vec![relay],
             relay_only: true,
