@@ -17,6 +17,8 @@
 
 #![allow(dead_code)]
 
+pub mod actors;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
