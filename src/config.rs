@@ -20,6 +20,7 @@ use crate::forge::RepoName;
 use crate::signal::link::{DEFAULT_API, DEFAULT_STUN};
 
 pub mod limits;
+pub mod turn;
 
 /// The config file as written by the maintainer; every key optional.
 #[derive(Debug, Default, Deserialize)]
@@ -55,6 +56,8 @@ pub struct FileConfig {
     pub presence: Option<bool>,
     /// Office hours, shown verbatim on the presence issue and the start page.
     pub office_hours: Option<String>,
+    /// A TURN relay with ephemeral credentials (`[turn]`).
+    pub turn: Option<turn::FileTurn>,
     /// Bounds on what strangers can make the host do (`[limits]`).
     pub limits: Option<limits::FileLimits>,
 }
@@ -137,6 +140,8 @@ pub struct Config {
     pub office_hours: Option<String>,
     /// Per-user, peer and memory bounds (`[limits]`).
     pub limits: Limits,
+    /// The relay and its secret (`[turn]`); `None`: no relay.
+    pub turn: Option<crate::rtc::turn::TurnSettings>,
     /// Where the token came from.
     pub token_source: TokenSource,
     /// Things the user should fix but that do not stop a run (printed to stderr).
@@ -274,12 +279,25 @@ pub fn resolve(
         .ice_servers
         .unwrap_or_else(|| DEFAULT_STUN.iter().map(|s| s.to_string()).collect());
     for url in &ice_servers {
-        if !(url.starts_with("stun:") || url.starts_with("stuns:")) {
+        if url.starts_with("stuns:") {
+            // webrtc 0.21 does not speak STUN over TLS: every offer would fail.
             return Err(ConfigError::Invalid(format!(
-                "ice_servers entry `{url}` is not a STUN url; TURN credentials must never go into a public comment"
+                "ice_servers entry `{url}`: `stuns:` (STUN over TLS) is not supported; use `stun:HOST:PORT`"
+            )));
+        }
+        if !url.starts_with("stun:") {
+            return Err(ConfigError::Invalid(format!(
+                "ice_servers entry `{url}` is not a STUN url; put a TURN relay in the [turn] table (its credentials are minted per offer)"
             )));
         }
     }
+    let mut warnings = Vec::new();
+    let turn = turn::resolve(
+        file.turn,
+        offer_ttl,
+        std::env::var(turn::SECRET_ENV).ok(),
+        &mut warnings,
+    )?;
     Ok(Config {
         repo,
         token: Secret(token),
@@ -317,8 +335,9 @@ pub fn resolve(
         presence: file.presence.unwrap_or(false),
         office_hours: office_hours(file.office_hours)?,
         limits,
+        turn,
         token_source,
-        warnings: Vec::new(),
+        warnings,
     })
 }
 
@@ -477,7 +496,8 @@ mod tests {
             Duration::from_millis(200),
             "the waiting tick is never slower than the idle one"
         );
-        assert!(bad("ice_servers = [\"turn:x\"]").contains("TURN"));
+        assert!(bad("ice_servers = [\"turn:x\"]").contains("[turn]"));
+        assert!(bad("ice_servers = [\"stuns:x:5349\"]").contains("not supported"));
         assert!(bad("accept = \"sometimes\"").contains("\"manual\""));
         assert!(toml::from_str::<FileConfig>("unknown_key = 1").is_err());
     }

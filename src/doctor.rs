@@ -3,7 +3,8 @@
 //! In order: the configuration (and a token file readable by others), the repository
 //! name, the token (present, and accepted by the forge), the repository (reachable, issues
 //! enabled, the permissions Janus needs), the rate limit, one round of polling, and the
-//! published guest page (`pages_url`). With `--offline`, checks that need the network are
+//! published guest page (`pages_url`), then each STUN server and TURN URL (`doctor/reach.rs`).
+//! With `--offline`, checks that need the network are
 //! reported as "not checked". The exit status is non-zero when any check fails. The token
 //! is never printed: only where it came from.
 
@@ -16,6 +17,9 @@ use crate::cli::Overrides;
 use crate::config::{self, Config, TokenSource};
 use crate::forge::github::GitHubClient;
 use crate::forge::{Forge, ForgeError, Repository};
+
+mod reach;
+mod turn_tcp;
 
 /// How one check went.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -205,6 +209,7 @@ pub async fn diagnose(cfg: &Config, offline: bool) -> Report {
         }
     }
     pages_check(&mut r, cfg, offline).await;
+    reach::checks(&mut r, cfg, offline).await;
     r
 }
 

@@ -167,6 +167,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         ice_servers: cfg.ice_servers.clone(),
         gather_timeout: cfg.gather_timeout,
         bind_addr: cfg.rtc_bind.unwrap_or(RtcConfig::default().bind_addr),
+        turn: cfg.turn.clone(),
         ..RtcConfig::default()
     };
     let setup = HostSetup {

@@ -48,6 +48,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("protocol.js"),
     guest_file!("rooms.js"),
     guest_file!("start.js"),
+    guest_file!("reach.js"),
 ];
 
 /// What export did to one file.

@@ -50,6 +50,7 @@ async fn an_unresolvable_stun_server_is_one_warning_per_run_not_an_error_per_off
         ice_servers: vec!["stun:nonexistent.invalid:3478".into()],
         gather_timeout: Duration::from_millis(500),
         bind_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ..RtcConfig::default()
     };
     let (events_tx, mut events) = mpsc::channel(64);
     let peers = Peers::new(rtc, events_tx, 600);

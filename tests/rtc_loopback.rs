@@ -28,6 +28,7 @@ fn loopback() -> RtcConfig {
         ice_servers: vec![],
         gather_timeout: Duration::from_secs(3),
         bind_addr: IpAddr::V4(Ipv4Addr::LOCALHOST),
+        ..RtcConfig::default()
     }
 }
 

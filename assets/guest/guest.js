@@ -38,6 +38,7 @@ import { answerOffer } from './rtc.js';
 import { verificationCode } from './verifycode.js';
 import { createRooms } from './rooms.js';
 import { parseStartFragment, startFromRepo } from './start.js';
+import { relayServers, wireRelayChoice, selectedPath, pathSentence, failureHint, hasRelayCandidate, createResender, createDedupe } from './reach.js';
 import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
@@ -78,7 +79,11 @@ const S = {
   pending: new Map(), // own message id → <li>
   blogRequested: false,
   currentSlug: '',
+  relays: [], // the offer's relay servers (reach.js)
+  relayOnly: false, // the guest chose "Hide my IP address" (relay only)
+  resender: null, // sends unacked chats again (reach.js)
 };
+const firstSight = createDedupe();
 
 // ---------------------------------------------------------------- small helpers
 
@@ -214,6 +219,8 @@ async function start() {
     return;
   }
   S.offer = offer;
+  S.relays = relayServers(offer.ice);
+  wireRelayChoice($('relay-choice'), $('relay-only'), S.relays, reanswer);
   if (isExpired(offer)) {
     showExpired();
     return;
@@ -301,7 +308,7 @@ async function beginAnswer() {
   diag.pcCreated = true;
   let result;
   try {
-    result = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, onChannel });
+    result = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, relays: S.relays, relayOnly: S.relayOnly, onChannel });
   } catch (e) {
     setPhase('failed');
     $('status-detail').textContent = `Your browser could not answer the offer: ${e && e.message ? e.message : e}. Try a current Firefox, Chrome or Safari, or comment on the issue to ask for a new link.`;
@@ -324,6 +331,32 @@ async function beginAnswer() {
     $('offer-expiry').textContent = `Post it before ${fmtClock(S.offer.exp * 1000)}, when the maintainer's offer expires.`;
     startWaiting();
   }
+}
+
+/** The guest changed "relay only" before posting: a new answer, gathered that way. */
+let reanswers = 0;
+async function reanswer(relayOnly) {
+  S.relayOnly = relayOnly; // an answer still being made uses it too
+  if (S.open || S.answerSeenAt || !S.answerToken) return; // the first answer will use it
+  const mine = ++reanswers;
+  const old = S.pc;
+  S.pc = null;
+  if (old) old.close();
+  try {
+    const r = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, relays: S.relays, relayOnly, onChannel });
+    if (mine !== reanswers || S.open || S.answerSeenAt) {
+      r.pc.close(); // the guest changed their mind again meanwhile: the newer answer counts
+      return;
+    }
+    Object.assign(S, { pc: r.pc, answerToken: r.answerToken, answerSdp: r.answerSdp });
+  } catch (e) {
+    $('copy-feedback').textContent = `Could not make a new answer: ${e && e.message ? e.message : e}`;
+    return;
+  }
+  S.pc.addEventListener('connectionstatechange', onPcState);
+  S.pc.addEventListener('iceconnectionstatechange', onPcState);
+  $('answer-token').value = S.answerToken;
+  $('copy-feedback').textContent = relayOnly ? 'New answer: relay only, without your IP addresses. Copy it (again).' : 'New answer, with your IP addresses. Copy it (again).';
 }
 
 function wireAnswerPanel() {
@@ -415,8 +448,7 @@ function connectFailed(why) {
   $('conn-state').dataset.state = 'failed';
   $('conn-state').textContent = 'failed';
   $('wait-text').textContent = `Could not connect: ${why}.`;
-  $('wait-hint').textContent =
-    'Your network (or the maintainer\'s) may need a relay (TURN server): direct connections are blocked on some company, school, hotel and mobile networks, and Janus does not use a relay by default. Try another network (for example a phone hotspot or home Wi-Fi), then comment on the issue to ask for a new link.';
+  $('wait-hint').textContent = failureHint({ relays: S.relays.length, relayOnly: S.relayOnly, gotRelay: hasRelayCandidate(S.answerSdp) });
 }
 
 function onPcState() {
@@ -456,7 +488,15 @@ function onOpen() {
   show('connect', false);
   show('session');
   setConn('connected', 'connected');
-  systemLine('Connected directly to the maintainer. Messages go straight to their computer.');
+  S.resender = createResender(send);
+  selectedPath(S.pc).then((path) => {
+    diag.path = path;
+    if (path) {
+      $('conn-path').textContent = path === 'relay' ? 'relayed' : 'direct';
+      show('conn-path');
+    }
+    systemLine(pathSentence(path, S.relayOnly));
+  });
   updateComposer();
   $('chat-input').focus();
   showVerifyCode(S.offer.sdp, S.answerSdp);
@@ -494,6 +534,10 @@ function onFrame(data) {
     return;
   }
   const f = r.frame;
+  if (f.t === 'chat' && !firstSight(`${f.room || ''}\u0000${f.id}`)) {
+    send(frames.ack(f.id)); // a copy sent again because our ack was lost: shown once
+    return;
+  }
   switch (f.t) {
     case 'hello':
       diag.helloAt = performance.now();
@@ -526,6 +570,7 @@ function onFrame(data) {
       if (rooms) rooms.onFrame(f, systemLine);
       break;
     case 'ack': {
+      if (S.resender) S.resender.acked(f.id);
       const li = S.pending.get(f.id);
       if (li) {
         S.pending.delete(f.id);
@@ -565,6 +610,7 @@ function endSession(why, quiet = false) {
   }
   S.ended = true;
   S.timers.forEach(clearTimeout);
+  if (S.resender) S.resender.stop();
   S.open = false;
   setPhase('closed');
   setConn('closed', 'closed');
@@ -676,6 +722,7 @@ function sendChat() {
   }
   const li = addMessage('me', S.guestName || 'you', text, frame.ts, frame.id, room);
   S.pending.set(frame.id, li);
+  if (S.resender) S.resender.track(frame);
   input.value = '';
   updateComposer();
 }

@@ -3,6 +3,7 @@
 // GATHER_TIMEOUT_MS, whichever is first, so an unreachable STUN server cannot hold it back.
 
 import { encodeToken } from './token.js';
+import { rtcConfiguration } from './reach.js';
 
 export const GATHER_TIMEOUT_MS = 3000;
 export const CHANNEL_LABEL = 'janus';
@@ -30,11 +31,13 @@ function waitForGathering(pc, timeoutMs) {
 
 /**
  * Creates the peer connection, applies the decoded offer and produces the answer token.
+ * `relays` are the offer's relay servers (reach.js); `relayOnly` gathers only relay
+ * candidates, so the maintainer never sees the guest's addresses.
  * `onChannel(channel)` is called with the host's "janus" data channel when it arrives.
  * Resolves to {pc, answerToken, answerSdp, gatheringComplete}.
  */
-export async function answerOffer({ offer, iceUrls, onChannel, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
-  const pc = new RTCPeerConnection({ iceServers: iceUrls.length ? [{ urls: iceUrls }] : [] });
+export async function answerOffer({ offer, iceUrls, relays = [], relayOnly = false, onChannel, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
+  const pc = new RTCPeerConnection(rtcConfiguration(iceUrls, relays, relayOnly));
   pc.addEventListener('datachannel', (ev) => {
     if (ev.channel.label === CHANNEL_LABEL) onChannel(ev.channel);
     else ev.channel.close();

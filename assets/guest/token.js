@@ -158,7 +158,10 @@ export async function decodeToken(text, expectKind) {
   if (!setup) throw new TokenError(`the ${KIND_NAMES[kind]}'s SDP has no a=setup line, so its role cannot be checked`);
   const ok = kind === 'o' ? setup === 'actpass' : setup === 'active' || setup === 'passive';
   if (!ok) throw new TokenError(`the token says ${KIND_NAMES[kind]} but its SDP has a=setup:${setup.slice(0, 16)}`);
-  return { kind, sid: json.sid, sdp: json.sdp, exp };
+  const out = { kind, sid: json.sid, sdp: json.sdp, exp };
+  // `ice`: relay servers an offer may carry (checked by reach.js before use).
+  if (json.ice !== undefined) out.ice = json.ice;
+  return out;
 }
 
 /** Encodes {sid, sdp, exp?} as a token of `kind` ('o' or 'a'). */

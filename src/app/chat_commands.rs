@@ -86,6 +86,7 @@ pub(super) fn reply_to(
     );
     let host = state.host.login.clone();
     transcribe(state, now, peer_id, &host, &text, fx);
+    super::reach::sent(state, now, peer_id, &id);
     fx.push(Effect::Send {
         peer_id,
         frame: Frame::Chat {

@@ -81,10 +81,16 @@ fn connected_notice(
         .and_then(|c| c.verify_code.as_deref())
         .map(|c| format!("; verification code {c}"))
         .unwrap_or_default();
+    // The notice ends with the path: `… via relay` (`; via relay` after a code).
+    let via = super::reach::via(state, peer_id);
+    let via = match (code.is_empty(), via.is_empty()) {
+        (false, false) => format!(";{via}"),
+        _ => via,
+    };
     state.log(
         now,
         ActivityKind::Notice,
-        format!("{guest} connected (#{issue}){code}"),
+        format!("{guest} connected (#{issue}){code}{via}"),
     );
     super::policy::on_connected(state, now, issue, fx);
 }
@@ -138,6 +144,21 @@ pub(super) fn peer_frame(
         return;
     }
     let guest = conv.guest.clone();
+    if let Frame::Chat { id, room, .. } = &frame {
+        // A copy sent again because its ack was lost: ack it again, show it once.
+        let key = format!("{}\u{0}{id}", room.as_deref().unwrap_or(""));
+        if !super::reach::first_sight(state, peer_id, &key) {
+            let id = id.clone();
+            fx.push(Effect::Send {
+                peer_id,
+                frame: Frame::Ack { id },
+            });
+            return;
+        }
+    }
+    let Some(conv) = state.conversations.get_mut(&peer_id) else {
+        return;
+    };
     match frame {
         Frame::Chat { text, .. } if text.chars().count() > MAX_CHAT_CHARS => {
             // The frame decoder refuses these already; a refused message is not acked,
@@ -173,6 +194,7 @@ pub(super) fn peer_frame(
             });
         }
         Frame::Ack { id } => {
+            conv.reach.unacked.retain(|(sent, _, _)| *sent != id);
             for line in conv.lines.iter_mut().rev() {
                 if let LineKind::Host {
                     id: sent,

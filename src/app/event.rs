@@ -109,6 +109,11 @@ pub enum Event {
     },
     /// The data channel to a guest opened.
     PeerOpen { peer_id: PeerId },
+    /// The path the connection took (sent just before `PeerOpen`).
+    PeerPath {
+        peer_id: PeerId,
+        path: super::reach::ConnPath,
+    },
     /// A valid frame arrived from a guest.
     PeerFrame { peer_id: PeerId, frame: Frame },
     /// Frames from a guest were dropped (oversized, garbage, flooding).

@@ -474,6 +474,7 @@ pub(super) fn before_open(state: &mut State, peer_id: PeerId) {
         unread: 0,
         dropped: 0,
         verify_code: answering.verify_code.clone(),
+        reach: Default::default(),
     };
     state.conversations.insert(peer_id, conv);
 }

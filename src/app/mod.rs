@@ -20,6 +20,7 @@ pub mod limits;
 mod memory;
 pub mod policy;
 pub mod presence;
+mod reach;
 mod requests;
 pub mod rooms;
 mod state;
@@ -33,6 +34,7 @@ pub use event::{Command, Event};
 pub use health::{HealthIssue, NoticeSeverity, NOTICE_SHOWN_SECS, TASK_POLLER, TASK_WRITER};
 pub use help::HELP;
 pub use limits::Limits;
+pub use reach::{ConnPath, Reach, MAX_RESENDS};
 pub use state::{
     Activity, ActivityKind, Conversation, HostIdentity, Line, LineKind, PeerId, PeerState, Request,
     RequestStage, Settings, State,

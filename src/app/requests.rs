@@ -408,6 +408,7 @@ pub(super) fn comment_seen(state: &mut State, now: u64, comment: Comment, fx: &m
             unread: 0,
             dropped: 0,
             verify_code,
+            reach: Default::default(),
         },
     );
     state.log(

@@ -202,6 +202,9 @@ pub struct Conversation {
     /// Short code derived from both DTLS fingerprints (`text::verification_code`): both ends
     /// can compare it out of band. `None` when an SDP carried no fingerprint.
     pub verify_code: Option<String>,
+    /// The path taken (direct or relay), unacked host chats and recent guest chat ids
+    /// (`reach.rs`: every chat arrives once, whatever the path).
+    pub reach: super::reach::Reach,
 }
 
 impl Line {

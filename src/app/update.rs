@@ -25,6 +25,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
         Event::Tick => {
             expire_offers(state, now, &mut fx);
             super::flow_b::tick(state, now);
+            super::reach::resend_unacked(state, now, &mut fx);
             super::memory::prune(state, now);
             super::health::expire(state, now);
         }
@@ -98,6 +99,13 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
         Event::PeerOpen { peer_id } => {
             super::flow_b::before_open(state, peer_id);
             peer_open(state, now, peer_id, &mut fx)
+        }
+        Event::PeerPath { peer_id, path } => {
+            // The path comes just before `PeerOpen`; a flow-B conversation starts here then.
+            super::flow_b::before_open(state, peer_id);
+            if let Some(conv) = state.conversations.get_mut(&peer_id) {
+                conv.reach.path = Some(path);
+            }
         }
         Event::PeerFrame { peer_id, frame } => peer_frame(state, now, peer_id, frame, &mut fx),
         Event::PeerDropped {

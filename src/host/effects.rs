@@ -58,7 +58,7 @@ impl EffectRunner {
             effects.extend(self.update(state, Event::User(app::Command::Quit)));
         }
         for effect in effects {
-            self.dispatch(effect);
+            self.dispatch(state, effect);
         }
     }
 
@@ -105,10 +105,17 @@ impl EffectRunner {
         rest
     }
 
-    fn dispatch(&mut self, effect: Effect) {
+    fn dispatch(&mut self, state: &State, effect: Effect) {
         let (writer, peers) = (&self.writer, &self.peers);
         match effect {
-            Effect::CreateOffer { peer_id, issue } => peers.create_offer(peer_id, issue),
+            Effect::CreateOffer { peer_id, issue } => {
+                // The guest's login goes into relay credentials (`{expiry}:{login}`).
+                let guest = state
+                    .requests
+                    .get(&issue)
+                    .map(|r| r.issue.user.login.as_str());
+                peers.create_offer_for(peer_id, issue, guest.unwrap_or("guest"))
+            }
             Effect::PostComment { .. }
             | Effect::EditComment { .. }
             | Effect::EditIssueBody { .. }

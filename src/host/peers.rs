@@ -12,6 +12,7 @@ use tokio::sync::mpsc;
 use crate::app::Event;
 use crate::rtc::peer::{self, PeerEvent, PeerHandle, PeerId, RtcConfig, RtcError};
 use crate::rtc::protocol::Frame;
+use crate::rtc::turn::{self, IceServer};
 use crate::signal::token::{self, SignalPayload, TokenKind};
 
 /// The longest `close_all` waits, at quit, for every peer's `bye` to be acknowledged and its
@@ -59,6 +60,14 @@ impl Peers {
         tokio::spawn(async move {
             while let Some((peer_id, ev)) = rx.recv().await {
                 let closed = matches!(ev, PeerEvent::Closed { .. });
+                if let PeerEvent::Open = ev {
+                    let path = lock(&forward_handles)
+                        .get(&peer_id)
+                        .and_then(|e| e.handle.path());
+                    if let Some(path) = path {
+                        let _ = forward_events.send(Event::PeerPath { peer_id, path }).await;
+                    }
+                }
                 let event = match ev {
                     PeerEvent::Open => Event::PeerOpen { peer_id },
                     PeerEvent::Frame(frame) => Event::PeerFrame { peer_id, frame },
@@ -97,40 +106,63 @@ impl Peers {
             .map(|e| e.handle.clone())
     }
 
-    /// Creates an offerer in the background; reports `OfferReady` or `OfferFailed`.
+    /// [`Peers::create_offer_for`] a guest whose login is not known (relay credentials name
+    /// `guest`).
     pub fn create_offer(&self, peer_id: PeerId, issue: u64) {
+        self.create_offer_for(peer_id, issue, "guest")
+    }
+
+    /// Creates an offerer in the background for `guest`; reports `OfferReady` or
+    /// `OfferFailed`. With a relay configured, credentials are minted for this offer: the
+    /// host's peer gathers relay candidates with them and the token carries them in `ice`.
+    pub fn create_offer_for(&self, peer_id: PeerId, issue: u64, guest: &str) {
         let this = self.clone();
+        let guest = guest.to_string();
         tokio::spawn(async move {
-            let event =
-                match peer::start_offerer(&this.rtc, peer_id, this.peer_events.clone()).await {
-                    Ok((handle, sdp)) => {
-                        let sid = token::new_sid();
-                        let expires_at = super::unix_now() + this.offer_ttl;
-                        let payload = SignalPayload {
-                            sid: sid.clone(),
-                            sdp,
-                            exp: Some(expires_at),
-                        };
-                        let token = token::encode(TokenKind::Offer, &payload);
-                        let closing = this.shutting_down.load(Ordering::SeqCst);
-                        if closing {
-                            handle.close("the maintainer went offline");
-                        }
-                        lock(&this.handles).insert(peer_id, Entry { handle, closing });
-                        Event::OfferReady {
-                            peer_id,
-                            issue,
-                            sid,
-                            token,
-                            expires_at,
-                        }
+            let now = super::unix_now();
+            let expires_at = now + this.offer_ttl;
+            let relays: Vec<IceServer> = this
+                .rtc
+                .turn
+                .iter()
+                .map(|t| turn::mint(t, &guest, now, expires_at))
+                .collect();
+            let rtc = RtcConfig {
+                relays: relays.clone(),
+                ..(*this.rtc).clone()
+            };
+            let event = match peer::start_offerer(&rtc, peer_id, this.peer_events.clone()).await {
+                Ok((handle, sdp)) => {
+                    let sid = token::new_sid();
+                    let payload = SignalPayload {
+                        sid: sid.clone(),
+                        sdp,
+                        exp: Some(expires_at),
+                    };
+                    let token = if relays.is_empty() {
+                        token::encode(TokenKind::Offer, &payload)
+                    } else {
+                        token::encode_with_ice(TokenKind::Offer, &payload, &relays)
+                    };
+                    let closing = this.shutting_down.load(Ordering::SeqCst);
+                    if closing {
+                        handle.close("the maintainer went offline");
                     }
-                    Err(e) => Event::OfferFailed {
+                    lock(&this.handles).insert(peer_id, Entry { handle, closing });
+                    Event::OfferReady {
                         peer_id,
                         issue,
-                        error: e.to_string(),
-                    },
-                };
+                        sid,
+                        token,
+                        expires_at,
+                    }
+                }
+                Err(e) => Event::OfferFailed {
+                    peer_id,
+                    issue,
+                    error: e.to_string(),
+                },
+            };
             let _ = this.events.send(event).await;
         });
     }
@@ -306,6 +338,47 @@ mod tests {
         }
         failed.sort();
         assert_eq!(failed, vec![7, 8]);
+    }
+
+    /// With `[turn]`, each offer's token carries credentials minted for its guest, in the
+    /// `ice` field, expiring with the offer at the latest.
+    #[tokio::test]
+    async fn an_offer_carries_relay_credentials_minted_for_its_guest() {
+        use crate::rtc::turn::{credential, TurnSecret, TurnSettings};
+        let (events, mut rx) = mpsc::channel(8);
+        let rtc = RtcConfig {
+            ice_servers: vec![],
+            bind_addr: std::net::Ipv4Addr::LOCALHOST.into(),
+            gather_timeout: Duration::from_millis(300),
+            turn: Some(TurnSettings {
+                urls: vec!["turn:127.0.0.1:9?transport=udp".into()],
+                secret: TurnSecret::new("unit-secret"),
+                ttl: 60,
+            }),
+            ..RtcConfig::default()
+        };
+        let peers = Peers::new(rtc, events, 600);
+        peers.create_offer_for(1, 7, "alice");
+        let ev = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let Event::OfferReady {
+            token, expires_at, ..
+        } = ev
+        else {
+            panic!("{ev:?}");
+        };
+        let ice: Vec<IceServer> = token::decode_ice(&token).expect("ice in the token");
+        let username = ice[0].username.clone().unwrap();
+        let (expiry, login) = username.split_once(':').unwrap();
+        assert_eq!(login, "alice");
+        assert!(expiry.parse::<u64>().unwrap() <= expires_at);
+        assert_eq!(
+            ice[0].credential.as_deref(),
+            Some(credential(&TurnSecret::new("unit-secret"), &username).as_str())
+        );
+        peers.close_all("done").await;
     }
 
     #[tokio::test]

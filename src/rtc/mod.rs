@@ -5,13 +5,16 @@
 //! - `outbox`: the byte-bounded queue of frames waiting for the data channel;
 //! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
-//!   [`PeerEvent`] — over one tokio task per peer (`session`).
+//!   [`PeerEvent`] — over one tokio task per peer (`session`);
+//! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials.
 pub mod flood;
 mod network;
 mod outbox;
 pub mod peer;
 pub mod protocol;
+mod reach;
 mod session;
+pub mod turn;
 
 pub use peer::{
     start_answerer, start_offerer, PeerCommand, PeerEvent, PeerHandle, PeerId, RtcConfig, RtcError,

@@ -20,8 +20,8 @@ use tokio::sync::{mpsc, oneshot, watch};
 use webrtc::data_channel::{DataChannel, RTCDataChannelInit};
 use webrtc::peer_connection::{
     PeerConnection, PeerConnectionBuilder, PeerConnectionEventHandler, RTCConfigurationBuilder,
-    RTCIceGatheringState, RTCIceServer, RTCPeerConnectionState, RTCSessionDescription,
-    SettingEngineBuilder,
+    RTCIceGatheringState, RTCIceServer, RTCIceTransportPolicy, RTCPeerConnectionState,
+    RTCSessionDescription, SettingEngineBuilder,
 };
 
 use super::protocol::{self, Frame, MAX_FRAME_BYTES};
@@ -78,6 +78,14 @@ pub struct RtcConfig {
     /// wildcard expands to one socket per non-loopback interface (DESIGN §9). Tests use
     /// 127.0.0.1.
     pub bind_addr: IpAddr,
+    /// The host's TURN relay (`[turn]`): the registry mints per-offer credentials from it
+    /// into `relays` (see `turn.rs`). Never read by `build` itself.
+    pub turn: Option<super::turn::TurnSettings>,
+    /// Credentialed relays this peer gathers relay candidates from (minted for one offer,
+    /// or taken from an offer token's `ice` by a Rust guest).
+    pub relays: Vec<super::turn::IceServer>,
+    /// Gather and use relay candidates only (`iceTransportPolicy: "relay"`).
+    pub relay_only: bool,
 }
 
 impl Default for RtcConfig {
@@ -86,6 +94,9 @@ impl Default for RtcConfig {
             ice_servers: vec![DEFAULT_STUN.to_string()],
             gather_timeout: Duration::from_secs(3),
             bind_addr: IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            turn: None,
+            relays: Vec::new(),
+            relay_only: false,
         }
     }
 }
@@ -178,6 +189,8 @@ pub struct PeerHandle {
     /// Bytes of `Send` requests queued and not yet taken by the task (bounded by
     /// [`SEND_QUEUE_BYTES`]); the task subtracts what it takes.
     queued: Arc<AtomicUsize>,
+    /// The path ICE selected, set by the task when the channel opens.
+    path: super::reach::PathCell,
 }
 
 impl PeerHandle {
@@ -230,6 +243,11 @@ impl PeerHandle {
         }
     }
 
+    /// The path the connection took (direct or relay); `None` before `Open`.
+    pub fn path(&self) -> Option<crate::app::ConnPath> {
+        self.path.0.get().copied()
+    }
+
     /// Whether the peer task has ended (after `Closed` was emitted or is being emitted).
     pub fn is_closed(&self) -> bool {
         self.requests.is_closed()
@@ -280,6 +298,7 @@ pub async fn start_offerer(
 ) -> Result<(PeerHandle, String), RtcError> {
     let (pc, mut signals) = build(cfg, Side::Offer).await?;
     let guard = CloseUnlessDisarmed::new(&pc);
+    let relays = cfg.relays.len();
     let init = RTCDataChannelInit {
         ordered: true,
         ..Default::default()
@@ -298,7 +317,7 @@ pub async fn start_offerer(
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
     let role = Role::Offerer { answered: false };
-    let handle = spawn(id, pc, role, true, Some(channel), signals, events);
+    let handle = spawn(id, pc, role, true, Some(channel), signals, events, relays);
     Ok((handle, sdp))
 }
 
@@ -351,6 +370,7 @@ async fn answer(
         .map_err(|e| RtcError::Setup(format!("applying the answer locally: {e}")))?;
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
+    let relays = cfg.relays.len();
     let handle = spawn(
         id,
         pc,
@@ -359,6 +379,7 @@ async fn answer(
         None,
         signals,
         events,
+        relays,
     );
     Ok((handle, sdp))
 }
@@ -428,14 +449,14 @@ async fn build(
     cfg: &RtcConfig,
     side: Side,
 ) -> Result<(Arc<dyn PeerConnection>, SessionChannels), RtcError> {
-    // webrtc 0.21 skips `stuns:` and would need credentials for `turn:`, which this config
-    // does not carry; refuse them here with a clear message rather than gather nothing.
+    // webrtc 0.21 skips `stuns:`, and TURN servers need credentials, which go in `relays`;
+    // refuse both here with a clear message rather than gather nothing.
     if let Some(bad) = cfg.ice_servers.iter().find(|url| !url.starts_with("stun:")) {
         return Err(RtcError::BadIceServer(bad.clone()));
     }
     // Named hosts become IP literals here, so webrtc neither resolves them for every offer
     // nor logs an error each time it cannot (`network.rs`).
-    let ice_servers = super::network::resolve_stun_servers(&cfg.ice_servers)
+    let mut ice_servers: Vec<RTCIceServer> = super::network::resolve_stun_servers(&cfg.ice_servers)
         .await
         .into_iter()
         .map(|url| RTCIceServer {
@@ -443,6 +464,7 @@ async fn build(
             ..Default::default()
         })
         .collect();
+    ice_servers.extend(super::turn::rtc_servers(&cfg.relays));
     let (gathered_tx, gathered) = watch::channel(false);
     let (state_tx, state) = watch::channel(RTCPeerConnectionState::New);
     let (channel_tx, channels) = mpsc::channel(CHANNEL_ANNOUNCE_QUEUE);
@@ -461,13 +483,13 @@ async fn build(
             .map_err(|e| RtcError::Setup(format!("DTLS role: {e}")))?;
         settings = settings.with_answering_dtls_role(server);
     }
+    let mut configuration = RTCConfigurationBuilder::new().with_ice_servers(ice_servers);
+    if cfg.relay_only {
+        configuration = configuration.with_ice_transport_policy(RTCIceTransportPolicy::Relay);
+    }
     let pc = PeerConnectionBuilder::new()
         .with_setting_engine(settings.build())
-        .with_configuration(
-            RTCConfigurationBuilder::new()
-                .with_ice_servers(ice_servers)
-                .build(),
-        )
+        .with_configuration(configuration.build())
         .with_handler(Arc::new(handler))
         .with_udp_addrs(vec![SocketAddr::new(cfg.bind_addr, 0)])
         .with_data_channel_send_buffer_limit(SEND_BUFFER_LIMIT)
@@ -515,11 +537,14 @@ fn spawn(
     channel: Option<Arc<dyn DataChannel>>,
     signals: SessionChannels,
     events: mpsc::Sender<(PeerId, PeerEvent)>,
+    relays: usize,
 ) -> PeerHandle {
     let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
     let (close, close_rx) = mpsc::channel(1);
     let queued = Arc::new(AtomicUsize::new(0));
-    let mut session = Session::new(id, pc, role, channel, events.clone(), queued.clone());
+    let path = super::reach::PathCell::default();
+    let mut session = Session::new(id, pc, role, channel, events.clone(), queued.clone())
+        .with_reach(path.clone(), relays);
     session.set_remote_is_guest(remote_is_guest);
     let task = tokio::spawn(session.run(requests_rx, close_rx, signals));
     // Supervision: a peer task that crashes cannot be restarted (its connection is gone
@@ -539,6 +564,7 @@ fn spawn(
         requests,
         close,
         queued,
+        path,
     }
 }
 

@@ -44,6 +44,7 @@ use super::peer::{
     has_data_channel, PeerEvent, PeerId, Request, RtcError, CHANNEL_LABEL, SEND_BUFFER_LIMIT,
 };
 use super::protocol::{self, Decoded, Frame};
+use super::reach::{connect_failure, has_relay_candidate, selected_path, PathCell, ReachFacts};
 use crate::app::sanitize_for_terminal;
 
 /// Bytes of encoded frames allowed to wait for the data channel (before it opens, or while
@@ -52,12 +53,16 @@ pub(crate) const OUTBOX_LIMIT: usize = 4 * 1024 * 1024;
 /// Why a peer whose outbox overflowed is closed (sent in its `bye`, reported in `Closed`).
 pub(crate) const SLOW_REMOTE: &str = "the remote is not reading: send buffer full";
 /// Offerer: from the answer being applied to the channel opening.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(30);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(super::reach::CONNECT_GIVE_UP_SECS);
 /// Answerer: from the answer being created to the channel opening. Longer, because the answer
 /// first travels back through an issue comment that the offerer has to poll for.
 const ANSWERER_CONNECT_TIMEOUT: Duration = Duration::from_secs(120);
 /// While the offerer connects, how often the driver is woken (see the module docs).
 const NUDGE_INTERVAL: Duration = Duration::from_millis(5);
+/// How often the driver is woken while the open channel runs through a relay: 0.21 passes
+/// relayed data on at its next wake, which is otherwise its 200 ms tick (every message
+/// would wait that long, measured in the NAT lab: BENCHMARKS.md).
+const RELAY_NUDGE_INTERVAL: Duration = Duration::from_millis(10);
 /// How long the connection may stay `disconnected` before the peer is closed.
 const DISCONNECT_GRACE: Duration = Duration::from_secs(15);
 /// After the remote closed: how long no further message may arrive before the peer is closed.
@@ -154,6 +159,10 @@ pub(crate) struct Session {
     answered_at: Option<Instant>,
     /// When the connection went `disconnected`, if it is now.
     disconnected_since: Option<Instant>,
+    /// The selected path, set at `Open` for the handles (`reach.rs`).
+    path: PathCell,
+    /// What the connect-failure diagnosis looks at.
+    facts: ReachFacts,
 }
 
 /// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*, so they
@@ -206,7 +215,16 @@ impl Session {
             connect_deadline: (role == Role::Answerer).then(|| now + ANSWERER_CONNECT_TIMEOUT),
             answered_at: None,
             disconnected_since: None,
+            path: PathCell::default(),
+            facts: ReachFacts::default(),
         }
+    }
+
+    /// Shares the path cell with the handles and notes how many relays this peer has.
+    pub(crate) fn with_reach(mut self, path: PathCell, relays: usize) -> Self {
+        self.path = path;
+        self.facts.relays = relays;
+        self
     }
 
     /// Runs until the peer ends, then closes it and emits `Closed`.
@@ -314,14 +332,27 @@ impl Session {
             deadline = deadline.min(now + OUTBOX_RETRY);
         }
         if self.nudging() {
-            deadline = deadline.min(now + NUDGE_INTERVAL);
+            let every = if self.relayed() {
+                RELAY_NUDGE_INTERVAL
+            } else {
+                NUDGE_INTERVAL
+            };
+            deadline = deadline.min(now + every);
         }
         deadline
     }
 
-    /// Whether the driver needs waking: the offerer is connecting (answer applied, not open).
+    /// Whether the driver needs waking: the offerer is connecting (answer applied, not open),
+    /// or the channel runs through a relay, whose data 0.21 hands on only at the driver's
+    /// next wake (`reach.rs`, [`RELAY_NUDGE_INTERVAL`]).
     fn nudging(&self) -> bool {
-        !self.open && self.role == (Role::Offerer { answered: true }) && self.channel.is_some()
+        (!self.open && self.role == (Role::Offerer { answered: true }) && self.channel.is_some())
+            || self.relayed()
+    }
+
+    /// Whether the open channel runs through a relay.
+    fn relayed(&self) -> bool {
+        self.open && self.path.0.get() == Some(&crate::app::ConnPath::Relay)
     }
 
     /// Wakes the driver so it flushes what the core queued (a no-op setter; the low threshold
@@ -381,6 +412,7 @@ impl Session {
             return Err(RtcError::AnswerWithoutDataChannel);
         }
         super::network::note_mdns_candidates(&answer.sdp);
+        self.facts.remote_relay = has_relay_candidate(&answer.sdp);
         self.pc
             .set_remote_description(answer)
             .await
@@ -450,6 +482,9 @@ impl Session {
                 if !self.open {
                     self.open = true;
                     self.connect_deadline = None;
+                    if let Some(path) = selected_path(self.pc.as_ref()).await {
+                        let _ = self.path.0.set(path);
+                    }
                     if let Some(at) = self.answered_at {
                         let took = at.elapsed();
                         tracing::debug!(peer = self.id, ?took, "answer applied → channel open");
@@ -518,11 +553,13 @@ impl Session {
     async fn on_tick(&mut self) -> Option<End> {
         let now = Instant::now();
         if self.connect_deadline.is_some_and(|at| now >= at) {
-            let limit = match self.role {
-                Role::Answerer => ANSWERER_CONNECT_TIMEOUT,
-                Role::Offerer { .. } => CONNECT_TIMEOUT,
-            };
-            return End::quiet(format!("could not connect within {} s", limit.as_secs()));
+            if let Role::Offerer { .. } = self.role {
+                let local = self.pc.local_description().await.map(|d| d.sdp);
+                self.facts.local_relay = local.is_some_and(|sdp| has_relay_candidate(&sdp));
+                return End::quiet(connect_failure(self.facts));
+            }
+            let limit = ANSWERER_CONNECT_TIMEOUT.as_secs();
+            return End::quiet(format!("could not connect within {limit} s"));
         }
         if self
             .disconnected_since

@@ -158,6 +158,34 @@ pub fn encode(kind: TokenKind, payload: &SignalPayload) -> String {
     )
 }
 
+/// Encodes a token whose JSON carries, besides the payload, the offer's `ice` servers (the
+/// relay with its minted credentials, DESIGN §3, in `RTCIceServer` shape). Decoders that do
+/// not know `ice` ignore it.
+pub fn encode_with_ice<T: Serialize>(kind: TokenKind, payload: &SignalPayload, ice: &T) -> String {
+    #[derive(Serialize)]
+    struct WithIce<'a, T: Serialize> {
+        #[serde(flatten)]
+        payload: &'a SignalPayload,
+        ice: &'a T,
+    }
+    let json = serde_json::to_vec(&WithIce { payload, ice }).unwrap_or_default();
+    format!(
+        "{PREFIX}{}.{}",
+        kind.code(),
+        URL_SAFE_NO_PAD.encode(deflate(&json))
+    )
+}
+
+/// The `ice` field of a valid token, read as `T`; `None` when absent or not of that shape.
+pub fn decode_ice<T: serde::de::DeserializeOwned>(text: &str) -> Option<T> {
+    let token = decode(text).ok()?;
+    let payload = text.trim().strip_prefix(PREFIX)?.split_once('.')?.1;
+    let json = inflate_bounded(&URL_SAFE_NO_PAD.decode(payload).ok()?).ok()?;
+    let value: serde_json::Value = serde_json::from_slice(&json).ok()?;
+    drop(token);
+    serde_json::from_value(value.get("ice")?.clone()).ok()
+}
+
 /// Raw-deflates bytes. Writing into memory cannot fail; should flate2 ever report an error,
 /// fall back to stored (uncompressed) deflate blocks, which every inflater accepts.
 fn deflate(data: &[u8]) -> Vec<u8> {

@@ -219,7 +219,10 @@ test('e2e: alice opens an issue, verifies the host, answers, chats both ways, re
     const accepted = await janus.waitLine(/^\* answer from alice .*accepted/, { timeoutMs: 1000, what: 'the answer accepted line' }).catch(() => null);
     const connected = await janus.waitLine(/^\* alice connected/, { timeoutMs: 10000, what: '"* alice connected"' });
     // The page shows the verification code the console shows (both from the two DTLS fingerprints).
-    const consoleCode = await janus.waitLine(/^\* alice connected \(#\d+\); verification code ([0-9a-f]{3}-[0-9a-f]{3})$/, { timeoutMs: 5000, what: 'the verification code on the console' });
+    // …and the path it took: on one machine, direct (the page says so too).
+    const consoleCode = await janus.waitLine(/^\* alice connected \(#\d+\); verification code ([0-9a-f]{3}-[0-9a-f]{3}); via direct$/, { timeoutMs: 5000, what: 'the verification code and the path on the console' });
+    await page.waitForSelector('#conn-path:not([hidden])', { timeout: 5000 });
+    assert.equal(await page.textContent('#conn-path'), 'direct');
     await page.waitForSelector('#verify-line:not([hidden])', { timeout: 5000 });
     assert.equal(await page.textContent('#verify-code'), consoleCode[1], 'page and console show the same verification code');
     assert.match(await page.textContent('#verify-line'), /same/);

@@ -146,7 +146,7 @@ test('xss: issue title, logins, comment bodies and a javascript: html_url from t
   assert.equal(await page.textContent('#issue-title'), cleanLabel(title, 200));
   assert.ok(!(await page.textContent('#issue-title')).includes('\u202E'), 'no bidi override survives in the title');
   assert.match(await page.textContent('#as-author'), new RegExp(`signed in as @${cleanLabel(NAMES[1], 40).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} `));
-  assert.deepEqual(await tagsIn(page, '#connect'), ['a', 'button', 'dd', 'div', 'dl', 'dt', 'h2', 'h3', 'label', 'li', 'ol', 'p', 'span', 'textarea']);
+  assert.deepEqual(await tagsIn(page, '#connect'), ['a', 'button', 'dd', 'div', 'dl', 'dt', 'h2', 'h3', 'input', 'label', 'li', 'ol', 'p', 'span', 'textarea']);
   // The javascript: html_url is not used: the comment box link is the forge's web path.
   assert.equal(await page.getAttribute('#comment-box-link', 'href'), `${server.origin}/maintainer/demo/issues/${n}#new_comment_form`);
 

@@ -11,6 +11,7 @@ mod flow_b;
 mod hooks;
 mod limits;
 mod memory;
+mod reach;
 mod rooms;
 
 use super::*;

@@ -22,6 +22,7 @@ fn guests(logins: &[&str]) -> State {
                 unread: 0,
                 dropped: 0,
                 verify_code: None,
+                reach: Default::default(),
             },
         );
     }

@@ -30,6 +30,7 @@ async fn a_handle_to_a_finished_peer_reports_closed() {
         requests,
         close,
         queued: Default::default(),
+        path: Default::default(),
     };
     assert!(handle.is_closed());
     assert_eq!(handle.send(Frame::BlogList), Err(RtcError::Closed));
@@ -49,6 +50,7 @@ async fn oversized_frames_are_refused_before_queueing() {
         requests,
         close,
         queued: Default::default(),
+        path: Default::default(),
     };
     let html = "x".repeat(MAX_FRAME_BYTES);
     let frame = Frame::BlogPost {
@@ -76,6 +78,7 @@ async fn the_send_queue_is_bounded_by_bytes() {
         requests,
         close,
         queued: Default::default(),
+        path: Default::default(),
     };
     let chat = |n: usize| Frame::Notice {
         text: "x".repeat(n),
@@ -98,6 +101,7 @@ async fn the_send_queue_is_bounded_by_bytes() {
         requests,
         close: handle.close.clone(),
         queued: Default::default(),
+        path: Default::default(),
     };
     for _ in 0..1000 {
         assert_eq!(small.send(chat(100)), Ok(()));

@@ -13,7 +13,9 @@ use ratatui::Frame;
 
 use super::{fmt, theme};
 use crate::app::PeerId;
-use crate::app::{sanitize_for_terminal, Activity, ActivityKind, Line, LineKind, PeerState, State};
+use crate::app::{
+    sanitize_for_terminal, Activity, ActivityKind, ConnPath, Line, LineKind, PeerState, State,
+};
 
 /// Who an entry is from, for colouring.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -230,8 +232,14 @@ pub fn view(
                 .as_deref()
                 .map(|v| format!(" · code {v}"))
                 .unwrap_or_default();
+            // The path taken: "direct" or "via relay".
+            let path = match c.reach.path {
+                Some(ConnPath::Relay) => " · via relay",
+                Some(ConnPath::Direct) => " · direct",
+                None => "",
+            };
             let title = format!(
-                " {} · #{} · {state}{code} ",
+                " {} · #{} · {state}{path}{code} ",
                 sanitize_for_terminal(&c.guest),
                 c.issue
             );

@@ -138,6 +138,7 @@ pub fn add_conversation(
             unread,
             dropped: 0,
             verify_code: Some("3fa-9c1".into()),
+            reach: Default::default(),
         },
     );
     peer_id

@@ -183,6 +183,18 @@ fn terminal_40x12_says_it_is_too_small() {
 }
 
 #[test]
+fn the_conversation_title_shows_the_path() {
+    let mut app = two_conversations_state();
+    let peer = *app.conversations.keys().next().unwrap();
+    app.conversations.get_mut(&peer).unwrap().reach.path = Some(crate::app::ConnPath::Relay);
+    let screen = render(&seen(&app, 100, 30), &app, 100, 30).join("\n");
+    assert!(
+        screen.contains("· open · via relay · code 3fa-9c1"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn hostile_text_is_drawn_inert() {
     let mut app = empty_state();
     let evil = "hi\x1b[2J\x1b]0;pwned\x07\nmaintainer: fake line\u{202e}";
