@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::app::files::DEFAULT_MAX_FILE_SIZE;
 use crate::app::policy::{Closing, RequestPolicy};
-use crate::app::{Limits, Settings};
+use crate::app::{AcceptFiles, FileSettings, Limits, Settings};
 use crate::cli::Overrides;
 use crate::forge::RepoName;
 use crate::signal::link::{DEFAULT_API, DEFAULT_STUN};
@@ -51,6 +52,10 @@ pub struct FileConfig {
     pub rate_reserve: Option<u64>,
     /// Keep a transcript of every conversation under `data_dir` (default: yes).
     pub transcripts: Option<bool>,
+    /// `ask` (default), `auto` or `never`: what happens to a file a guest offers.
+    pub accept_files: Option<String>,
+    /// Largest file a guest may send, in bytes (default 1 GiB).
+    pub max_file_size: Option<u64>,
     /// Bounds on what strangers can make the host do (`[limits]`).
     pub limits: Option<limits::FileLimits>,
 }
@@ -129,6 +134,8 @@ pub struct Config {
     pub transcripts: bool,
     /// Per-user, peer and memory bounds (`[limits]`).
     pub limits: Limits,
+    /// `accept_files` and `max_file_size`.
+    pub files: FileSettings,
     /// Where the token came from.
     pub token_source: TokenSource,
     /// Things the user should fix but that do not stop a run (printed to stderr).
@@ -259,6 +266,21 @@ pub fn resolve(
             )))
         }
     };
+    let accept_files = match file.accept_files.as_deref().map(str::trim) {
+        None | Some("ask") => AcceptFiles::Ask,
+        Some("auto") => AcceptFiles::Auto,
+        Some("never") => AcceptFiles::Never,
+        Some(other) => {
+            return Err(ConfigError::Invalid(format!(
+                "accept_files = \"{other}\" is not valid: use \"ask\", \"auto\" or \"never\""
+            )))
+        }
+    };
+    let files = FileSettings {
+        accept: accept_files,
+        max_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        can_receive: true,
+    };
     let offer_ttl = file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400);
     let backlog = file.backlog.unwrap_or(600);
     let limits = limits::resolve(file.limits, offer_ttl, backlog)?;
@@ -307,6 +329,7 @@ pub fn resolve(
             .unwrap_or(crate::forge::github::DEFAULT_RESERVE),
         transcripts: file.transcripts.unwrap_or(true),
         limits,
+        files,
         token_source,
         warnings: Vec::new(),
     })
@@ -328,6 +351,7 @@ impl Config {
             policy: self.policy.clone(),
             limits: self.limits.clone(),
             transcripts: self.transcripts,
+            files: self.files.clone(),
         }
     }
 }

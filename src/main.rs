@@ -177,6 +177,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
         poll_interval_waiting: cfg.poll_interval_waiting,
         transcripts: Some(host::transcripts_dir(&cfg.data_dir)),
         journal: Some(host::journal_file(&cfg.data_dir, &repo)),
+        files: Some(host::files_dir(&cfg.data_dir)),
     };
     let startup = if cfg.manual_accept {
         vec![Command::SetAcceptMode { manual: true }]
@@ -309,6 +310,7 @@ async fn demo(
         // forge and its comments end with the demo.
         transcripts: flags.data_dir.as_deref().map(host::transcripts_dir),
         journal: None,
+        files: flags.data_dir.as_deref().map(host::files_dir),
     };
     let result = if tui {
         janus::ui::tui::run(

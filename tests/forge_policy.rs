@@ -67,6 +67,7 @@ async fn start_host_with(
         policy,
         limits,
         transcripts: true,
+        files: Default::default(),
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {
@@ -78,6 +79,7 @@ async fn start_host_with(
         poll_interval_waiting: poll,
         transcripts: None,
         journal: None,
+        files: None,
     };
     let (tx, lines) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);

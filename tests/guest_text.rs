@@ -82,6 +82,7 @@ async fn a_bye_reason_with_a_newline_prints_on_one_line() {
         poll_interval_waiting: Duration::from_millis(200),
         transcripts: None,
         journal: None,
+        files: None,
     };
     let screen = Screen::default();
     let view = PlainView::new(Output::spawn(screen.clone(), 1 << 20));

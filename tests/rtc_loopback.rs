@@ -239,6 +239,7 @@ async fn a_flood_closes_the_peer_with_reason_flooding() {
                 PeerEvent::Dropped { total, .. } => last_total = total,
                 PeerEvent::Closed { reason } => break reason,
                 PeerEvent::Open => panic!("second Open"),
+                PeerEvent::File(_) => panic!("no file was sent"),
             }
         };
         println!("flood: {sent} sent, {delivered} delivered, last drop report #{last_total}");

@@ -42,6 +42,8 @@ pub struct Settings {
     /// Whether chat messages are handed to the runtime for the transcript files
     /// (`Effect::Transcribe`); config `transcripts`, default on.
     pub transcripts: bool,
+    /// Config `accept_files` and `max_file_size` (`app::files`).
+    pub files: super::files::FileSettings,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             policy: Default::default(),
             limits: Limits::default(),
             transcripts: true,
+            files: Default::default(),
         }
     }
 }
@@ -292,6 +295,8 @@ pub struct State {
     pub health_issues: BTreeMap<String, HealthIssue>,
     /// Rooms by name (`app::rooms`, DESIGN §4.2).
     pub rooms: BTreeMap<String, super::rooms::Room>,
+    /// File transfers of this run (`app::files`).
+    pub files: super::files::Files,
 }
 
 /// Most activity entries kept.
@@ -322,6 +327,7 @@ impl State {
             limits_memory: Default::default(),
             health_issues: BTreeMap::new(),
             rooms: BTreeMap::new(),
+            files: Default::default(),
         }
     }
 

@@ -68,6 +68,7 @@ impl Peers {
                         total,
                     },
                     PeerEvent::Closed { reason } => Event::PeerClosed { peer_id, reason },
+                    PeerEvent::File(report) => Event::File(report),
                 };
                 let sent = forward_events.send(event).await;
                 if closed {
@@ -95,6 +96,11 @@ impl Peers {
             .get(&peer_id)
             .filter(|e| !e.closing)
             .map(|e| e.handle.clone())
+    }
+
+    /// The handle of a live peer, for its file transfers (`host::files`).
+    pub(super) fn live(&self, peer_id: PeerId) -> Option<PeerHandle> {
+        self.handle(peer_id)
     }
 
     /// Creates an offerer in the background; reports `OfferReady` or `OfferFailed`.

@@ -6,6 +6,7 @@
 //! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
 //!   [`PeerEvent`] — over one tokio task per peer (`session`).
+pub mod file_channel;
 pub mod flood;
 mod network;
 mod outbox;

@@ -85,6 +85,7 @@ fn new_state() -> State {
         policy: Default::default(),
         limits: Default::default(),
         transcripts: true,
+        files: Default::default(),
     };
     State::new(
         HostIdentity {
