@@ -303,6 +303,7 @@ export function createFiles({ send, pc, section, note, diag }) {
     const root = await rootPromise;
     t.hasher = sha256.create();
     t.segments = [];
+    t.nextSegment = 0;
     t.memory = root ? null : [];
     let offset = 0;
     if (root) {
@@ -315,6 +316,7 @@ export function createFiles({ send, pc, section, note, diag }) {
           offset += seg.size;
         }
         t.segments = held;
+        t.nextSegment = held.length;
       } else {
         await writeMeta(t.store, { name: t.name, size: t.size, sha256: t.sha256, done: false });
       }
@@ -338,7 +340,8 @@ export function createFiles({ send, pc, section, note, diag }) {
       return;
     }
     if (!t.writer) {
-      const n = t.segments.length;
+      // Numbered by a counter of its own: a segment being committed is not in `segments` yet.
+      const n = t.nextSegment++;
       t.segHandle = await t.store.getFileHandle(`seg-${String(n).padStart(6, '0')}.bin`, { create: true });
       t.writer = await t.segHandle.createWritable();
       t.segBytes = 0;
@@ -379,8 +382,8 @@ export function createFiles({ send, pc, section, note, diag }) {
       if (t.pendingBytes >= READ_BYTES || t.bytes === t.size) flush(t);
       if (diag.files.dropAfterBytes && t.bytes >= diag.files.dropAfterBytes) {
         diag.files.dropAfterBytes = 0;
-        flush(t);
-        t.writing.then(() => commit(t)).then(() => pc.close());
+        interrupt(t);
+        t.writing.then(() => pc.close());
         return;
       }
       if (t.bytes === t.size) t.writing.then(() => complete(t));
@@ -461,7 +464,7 @@ export function createFiles({ send, pc, section, note, diag }) {
   function interrupt(t) {
     t.state = 'interrupted';
     if (t.pending.length) flush(t);
-    t.writing.then(() => commit(t)).catch(() => {});
+    t.writing = t.writing.then(() => commit(t)).catch(() => {});
     t.channel = null;
     t.ui?.actions.replaceChildren();
     show(t, `interrupted at ${humanBytes(t.bytes)}: it resumes when you reconnect`);

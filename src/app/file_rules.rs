@@ -764,27 +764,35 @@ fn ended(
 /// for the maintainer's consent is dropped.
 pub(super) fn peer_closed(state: &mut State, now: u64, peer_id: PeerId) {
     state.files.guests_with_files.remove(&peer_id);
+    let mut notes = Vec::new();
     for t in state
         .files
         .transfers
         .values_mut()
         .filter(|t| t.peer_id == peer_id)
     {
-        match t.state {
-            TransferState::Active | TransferState::Opening | TransferState::Offered => {
-                t.state = TransferState::Interrupted;
-                t.updated = now;
-            }
-            TransferState::Verifying if t.direction == Direction::Outgoing => {
-                t.state = TransferState::Interrupted;
-                t.updated = now;
-            }
-            TransferState::AwaitingConsent => {
-                t.state = TransferState::Cancelled("the guest left before you answered".into());
-                t.updated = now;
-            }
-            _ => {}
+        let moving = matches!(t.state, TransferState::Active | TransferState::Opening)
+            || (t.state == TransferState::Verifying && t.direction == Direction::Outgoing);
+        if moving {
+            notes.push(format!(
+                "{} ({}) interrupted at {} of {}: the connection closed; the partial file is kept and it resumes when {} reconnects",
+                t.name,
+                t.login,
+                human_bytes(t.bytes),
+                human_bytes(t.size),
+                t.login
+            ));
         }
+        if moving || t.state == TransferState::Offered {
+            t.state = TransferState::Interrupted;
+            t.updated = now;
+        } else if t.state == TransferState::AwaitingConsent {
+            t.state = TransferState::Cancelled("the guest left before you answered".into());
+            t.updated = now;
+        }
+    }
+    for text in notes {
+        state.log(now, ActivityKind::Notice, text);
     }
     state.files.prune();
 }

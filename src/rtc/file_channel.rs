@@ -49,6 +49,10 @@ const PACE_RETRY: Duration = Duration::from_millis(20);
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// File channels (expected or running) one peer may have at once; beyond, more are refused.
 pub const MAX_FILE_CHANNELS: usize = 16;
+/// After the remote closed a file channel: how long no message may arrive before the
+/// transfer counts as cut short, and the most time spent reading what trails the close.
+const CLOSE_DRAIN_QUIET: Duration = Duration::from_millis(50);
+const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(1);
 /// Buffer of the file reader and writer.
 const IO_BUFFER: usize = 1024 * 1024;
 
@@ -393,8 +397,23 @@ async fn receive_file(
         last: Instant::now(),
     };
     let mut held = sink.offset;
+    // 0.21 reports a channel's close before the messages that came in the same packets
+    // (see `session.rs`): after `OnClose`, what is still queued is read until a short quiet.
+    let mut closed_at: Option<Instant> = None;
     while held < sink.size {
-        match channel.poll().await {
+        let event = match closed_at {
+            None => channel.poll().await,
+            Some(at) => {
+                let quiet = (Instant::now() + CLOSE_DRAIN_QUIET).min(at + CLOSE_DRAIN_LIMIT);
+                tokio::time::timeout_at(quiet, channel.poll())
+                    .await
+                    .unwrap_or(None)
+            }
+        };
+        match event {
+            Some(DataChannelEvent::OnClose) if closed_at.is_none() => {
+                closed_at = Some(Instant::now());
+            }
             Some(DataChannelEvent::OnMessage(message)) => {
                 let data = &message.data;
                 if data.len() as u64 > sink.size - held {
