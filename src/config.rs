@@ -480,6 +480,7 @@ mod tests {
         );
         assert!(bad("ice_servers = [\"turn:x\"]").contains("TURN"));
         assert!(bad("accept = \"sometimes\"").contains("\"manual\""));
+        assert!(bad("accept_files = \"maybe\"").contains("\"never\""));
         assert!(toml::from_str::<FileConfig>("unknown_key = 1").is_err());
     }
 
@@ -507,6 +508,8 @@ mod tests {
     fn core_settings_carry_limits_transcripts_and_link_parts() {
         let text = "transcripts = false
 offer_ttl = 120
+accept_files = \"auto\"
+max_file_size = 5000
 [limits]
 max_peers = 3
 ";
@@ -514,6 +517,8 @@ max_peers = 3
         let repo = RepoName::parse("o/r").unwrap();
         let s = cfg.core_settings(repo, "https://pages/".into());
         assert!(!s.transcripts);
+        assert_eq!(s.files.accept, AcceptFiles::Auto);
+        assert_eq!(s.files.max_size, 5000);
         assert_eq!(s.offer_ttl_secs, 120);
         assert_eq!(s.limits.max_peers, 3);
         assert_eq!(s.limits.memory_secs, 2 * 120 + 600);

@@ -12,6 +12,8 @@ mod commands;
 mod conversations;
 mod effect;
 mod event;
+mod file_commands;
+mod file_events;
 mod file_rules;
 pub mod files;
 pub mod guest_offer;

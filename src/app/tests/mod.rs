@@ -5,6 +5,7 @@
 
 mod addressing;
 mod commands;
+mod files;
 mod flow;
 mod hooks;
 mod limits;
