@@ -11,6 +11,11 @@ use super::state::*;
 
 /// A report of the runtime's.
 pub(super) fn event(state: &mut State, now: u64, ev: FileEvent, fx: &mut Vec<Effect>) {
+    on_event(state, now, ev, fx);
+    state.files.prune();
+}
+
+fn on_event(state: &mut State, now: u64, ev: FileEvent, fx: &mut Vec<Effect>) {
     match ev {
         FileEvent::Prepared {
             peer_id,

@@ -396,10 +396,15 @@ fn offer(
             format!("the file is larger than the host's limit of {max} bytes"),
         );
     }
-    if state.files.open_on(peer_id) >= MAX_OPEN_TRANSFERS_PER_PEER {
+    if state.files.open_on(peer_id) >= MAX_OPEN_TRANSFERS_PER_PEER
+        || state.files.open_with(login) >= MAX_OPEN_TRANSFERS_PER_LOGIN
+    {
         return reject(
             fx,
-            format!("at most {MAX_OPEN_TRANSFERS_PER_PEER} transfers at once"),
+            format!(
+                "at most {MAX_OPEN_TRANSFERS_PER_PEER} transfers at once \
+                 ({MAX_OPEN_TRANSFERS_PER_LOGIN} unfinished per user, interrupted ones included)"
+            ),
         );
     }
     let accept = state.settings.files.accept;

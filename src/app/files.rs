@@ -17,6 +17,9 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024 * 1024;
 /// Transfers a guest may have unfinished at once (offered, waiting, or moving bytes): an
 /// offer beyond it is rejected, so a stranger cannot pile up offers.
 pub const MAX_OPEN_TRANSFERS_PER_PEER: usize = 8;
+/// Unfinished transfers one login may hold over all its connections (interrupted ones wait
+/// for a resume): bounds what reconnecting again and again can pile up.
+pub const MAX_OPEN_TRANSFERS_PER_LOGIN: usize = 16;
 /// Finished transfers remembered for `files` (the oldest are forgotten first).
 pub const FINISHED_TRANSFERS_KEPT: usize = 100;
 /// The feature name in `hello.features`.
@@ -222,6 +225,15 @@ impl Files {
         self.transfers
             .values()
             .filter(|t| t.peer_id == peer_id && !t.state.is_finished())
+            .count()
+    }
+
+    /// Unfinished transfers with this login on any connection (interrupted ones included,
+    /// which wait for a resume).
+    pub fn open_with(&self, login: &str) -> usize {
+        self.transfers
+            .values()
+            .filter(|t| t.login.eq_ignore_ascii_case(login) && !t.state.is_finished())
             .count()
     }
 
