@@ -13,8 +13,9 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use crate::app::files::DEFAULT_MAX_FILE_SIZE;
 use crate::app::policy::{Closing, RequestPolicy};
-use crate::app::{Limits, Settings};
+use crate::app::{AcceptFiles, FileSettings, Limits, Settings};
 use crate::cli::Overrides;
 use crate::forge::RepoName;
 use crate::signal::link::{DEFAULT_API, DEFAULT_STUN};
@@ -58,6 +59,10 @@ pub struct FileConfig {
     pub office_hours: Option<String>,
     /// A TURN relay with ephemeral credentials (`[turn]`).
     pub turn: Option<turn::FileTurn>,
+    /// `ask` (default), `auto` or `never`: what happens to a file a guest offers.
+    pub accept_files: Option<String>,
+    /// Largest file a guest may send, in bytes (default 1 GiB).
+    pub max_file_size: Option<u64>,
     /// Bounds on what strangers can make the host do (`[limits]`).
     pub limits: Option<limits::FileLimits>,
 }
@@ -142,6 +147,8 @@ pub struct Config {
     pub limits: Limits,
     /// The relay and its secret (`[turn]`); `None`: no relay.
     pub turn: Option<crate::rtc::turn::TurnSettings>,
+    /// `accept_files` and `max_file_size`.
+    pub files: FileSettings,
     /// Where the token came from.
     pub token_source: TokenSource,
     /// Things the user should fix but that do not stop a run (printed to stderr).
@@ -272,6 +279,21 @@ pub fn resolve(
             )))
         }
     };
+    let accept_files = match file.accept_files.as_deref().map(str::trim) {
+        None | Some("ask") => AcceptFiles::Ask,
+        Some("auto") => AcceptFiles::Auto,
+        Some("never") => AcceptFiles::Never,
+        Some(other) => {
+            return Err(ConfigError::Invalid(format!(
+                "accept_files = \"{other}\" is not valid: use \"ask\", \"auto\" or \"never\""
+            )))
+        }
+    };
+    let files = FileSettings {
+        accept: accept_files,
+        max_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+        can_receive: true,
+    };
     let offer_ttl = file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400);
     let backlog = file.backlog.unwrap_or(600);
     let limits = limits::resolve(file.limits, offer_ttl, backlog)?;
@@ -336,6 +358,7 @@ pub fn resolve(
         office_hours: office_hours(file.office_hours)?,
         limits,
         turn,
+        files,
         token_source,
         warnings,
     })
@@ -370,6 +393,7 @@ impl Config {
             policy: self.policy.clone(),
             limits: self.limits.clone(),
             transcripts: self.transcripts,
+            files: self.files.clone(),
         }
     }
 }
@@ -499,6 +523,7 @@ mod tests {
         assert!(bad("ice_servers = [\"turn:x\"]").contains("[turn]"));
         assert!(bad("ice_servers = [\"stuns:x:5349\"]").contains("not supported"));
         assert!(bad("accept = \"sometimes\"").contains("\"manual\""));
+        assert!(bad("accept_files = \"maybe\"").contains("\"never\""));
         assert!(toml::from_str::<FileConfig>("unknown_key = 1").is_err());
     }
 
@@ -539,6 +564,8 @@ mod tests {
     fn core_settings_carry_limits_transcripts_and_link_parts() {
         let text = "transcripts = false
 offer_ttl = 120
+accept_files = \"auto\"
+max_file_size = 5000
 [limits]
 max_peers = 3
 ";
@@ -546,6 +573,8 @@ max_peers = 3
         let repo = RepoName::parse("o/r").unwrap();
         let s = cfg.core_settings(repo, "https://pages/".into());
         assert!(!s.transcripts);
+        assert_eq!(s.files.accept, AcceptFiles::Auto);
+        assert_eq!(s.files.max_size, 5000);
         assert_eq!(s.offer_ttl_secs, 120);
         assert_eq!(s.limits.max_peers, 3);
         assert_eq!(s.limits.memory_secs, 2 * 120 + 600);

@@ -183,6 +183,7 @@ async fn run(cfg: config::Config, tui: bool) -> Result<()> {
             office_hours: cfg.office_hours.clone(),
             start_link,
         }),
+        files: Some(host::files_dir(&cfg.data_dir)),
     };
     let startup = if cfg.manual_accept {
         vec![Command::SetAcceptMode { manual: true }]
@@ -322,6 +323,7 @@ async fn demo(
                 .or_else(|| Some("whenever this demo runs".into())),
             start_link: janus::app::presence::start_link(&forge.pages_url(), &repo, Some(&api_url)),
         }),
+        files: flags.data_dir.as_deref().map(host::files_dir),
     };
     let result = if tui {
         janus::ui::tui::run(

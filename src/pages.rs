@@ -18,7 +18,8 @@ use std::path::{Path, PathBuf};
 /// One file of the guest page: its name inside the page's directory and its contents.
 #[derive(Debug, Clone, Copy)]
 pub struct GuestFile {
-    /// File name relative to the page directory (no subdirectories).
+    /// File name relative to the page directory (`/`-separated; the vendored library lives
+    /// in `vendor/`).
     pub name: &'static str,
     /// The file's bytes, as built into this binary.
     pub bytes: &'static [u8],
@@ -49,6 +50,14 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("rooms.js"),
     guest_file!("start.js"),
     guest_file!("reach.js"),
+    guest_file!("files.js"),
+    guest_file!("vendor/noble-hashes/LICENSE"),
+    guest_file!("vendor/noble-hashes/README.md"),
+    guest_file!("vendor/noble-hashes/sha2.js"),
+    guest_file!("vendor/noble-hashes/_md.js"),
+    guest_file!("vendor/noble-hashes/_u64.js"),
+    guest_file!("vendor/noble-hashes/utils.js"),
+    guest_file!("vendor/noble-hashes/crypto.js"),
 ];
 
 /// What export did to one file.
@@ -99,6 +108,12 @@ pub fn export(dir: &Path) -> Result<Vec<(PathBuf, Outcome)>, ExportError> {
     let mut done = Vec::with_capacity(GUEST_FILES.len());
     for file in GUEST_FILES {
         let path = dir.join(file.name);
+        if let Some(parent) = path.parent().filter(|p| !p.exists()) {
+            std::fs::create_dir_all(parent).map_err(|source| ExportError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
         let outcome = match std::fs::read(&path) {
             Ok(existing) if existing == file.bytes => Outcome::Unchanged,
             Ok(_) => Outcome::Updated,
@@ -158,8 +173,14 @@ mod tests {
     fn every_file_is_non_empty_and_named_plainly() {
         for f in GUEST_FILES {
             assert!(!f.bytes.is_empty(), "{} is empty", f.name);
+            let plain = f
+                .name
+                .split('/')
+                .all(|part| !part.is_empty() && !part.starts_with('.') && part != "..");
+            assert!(plain, "{}", f.name);
+            // Only the vendored library lives in a folder.
             assert!(
-                !f.name.contains('/') && !f.name.starts_with('.'),
+                !f.name.contains('/') || f.name.starts_with("vendor/"),
                 "{}",
                 f.name
             );

@@ -67,6 +67,7 @@ async fn start_host_with(
         policy,
         limits,
         transcripts: true,
+        files: Default::default(),
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {
@@ -79,6 +80,7 @@ async fn start_host_with(
         transcripts: None,
         journal: None,
         presence: None,
+        files: None,
     };
     let (tx, lines) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);

@@ -83,6 +83,7 @@ async fn a_bye_reason_with_a_newline_prints_on_one_line() {
         transcripts: None,
         journal: None,
         presence: None,
+        files: None,
     };
     let screen = Screen::default();
     let view = PlainView::new(Output::spawn(screen.clone(), 1 << 20));

@@ -30,13 +30,26 @@ fn janus() -> Command {
 
 #[test]
 fn the_embedded_list_is_exactly_assets_guest() {
-    let on_disk: BTreeSet<String> = std::fs::read_dir(guest_dir())
-        .expect("assets/guest exists")
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_type().map(|t| t.is_file()).unwrap_or(false))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|n| !n.starts_with('.'))
-        .collect();
+    // Every file, subfolders included (the vendored library is in `vendor/`).
+    let mut on_disk = BTreeSet::new();
+    let mut folders = vec![guest_dir()];
+    while let Some(folder) = folders.pop() {
+        for e in std::fs::read_dir(&folder)
+            .expect("assets/guest exists")
+            .flatten()
+        {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
+                folders.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(guest_dir()).unwrap().to_path_buf();
+                on_disk.insert(rel.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
     let embedded: BTreeSet<String> = GUEST_FILES.iter().map(|f| f.name.to_string()).collect();
     assert_eq!(
         embedded, on_disk,

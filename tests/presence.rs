@@ -42,6 +42,7 @@ async fn host_on(
         poll_interval_waiting: Duration::from_millis(200),
         transcripts: None,
         journal: None,
+        files: None,
         presence: Some(PresenceSetup {
             office_hours: Some(HOURS.into()),
             start_link: presence::start_link(&forge.pages_url(), &repo(), Some(&forge.api_url())),

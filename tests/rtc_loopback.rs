@@ -168,7 +168,7 @@ async fn garbage_and_oversized_frames_are_dropped_and_the_peer_lives_on() {
             .unwrap();
         // Unknown types are ignored silently (forward compatible), not dropped.
         p.guest
-            .send_raw_for_tests(br#"{"t":"file.offer","size":1}"#.to_vec())
+            .send_raw_for_tests(br#"{"t":"file.later","size":1}"#.to_vec())
             .unwrap();
         // Over 64 KiB: the SCTP layer refuses it at the sender (both ends advertise
         // max-message-size 65536); if it ever arrived, the host would drop it as too large.
@@ -240,6 +240,7 @@ async fn a_flood_closes_the_peer_with_reason_flooding() {
                 PeerEvent::Dropped { total, .. } => last_total = total,
                 PeerEvent::Closed { reason } => break reason,
                 PeerEvent::Open => panic!("second Open"),
+                PeerEvent::File(_) => panic!("no file was sent"),
             }
         };
         println!("flood: {sent} sent, {delivered} delivered, last drop report #{last_total}");

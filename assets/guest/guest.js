@@ -39,6 +39,7 @@ import { verificationCode } from './verifycode.js';
 import { createRooms } from './rooms.js';
 import { parseStartFragment, startFromRepo } from './start.js';
 import { relayServers, wireRelayChoice, selectedPath, pathSentence, failureHint, hasRelayCandidate, createResender, createDedupe } from './reach.js';
+import { createFiles, FEATURE as FILES } from './files.js';
 import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
@@ -186,7 +187,7 @@ async function start() {
     return;
   }
   if (startLink) {
-    await startFromRepo(startLink, { S, onChannel, onPcState, apiIsTrusted });
+    await startFromRepo(startLink, { S, onChannel, onFileChannel: (ch) => (files ? files.onChannel(ch) : ch.close()), onPcState, apiIsTrusted });
     return;
   }
 
@@ -308,7 +309,7 @@ async function beginAnswer() {
   diag.pcCreated = true;
   let result;
   try {
-    result = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, relays: S.relays, relayOnly: S.relayOnly, onChannel });
+    result = await answerOffer({ offer: S.offer, iceUrls: S.link.iceUrls, relays: S.relays, relayOnly: S.relayOnly, onChannel, onFileChannel: (ch) => (files ? files.onChannel(ch) : ch.close()) });
   } catch (e) {
     setPhase('failed');
     $('status-detail').textContent = `Your browser could not answer the offer: ${e && e.message ? e.message : e}. Try a current Firefox, Chrome or Safari, or comment on the issue to ask for a new link.`;
@@ -497,6 +498,8 @@ function onOpen() {
     }
     systemLine(pathSentence(path, S.relayOnly));
   });
+  files = createFiles({ send, pc: S.pc, section: $('files'), note: systemLine, diag });
+  send({ t: 'hello', v: PROTOCOL_VERSION, features: [FILES] });
   updateComposer();
   $('chat-input').focus();
   showVerifyCode(S.offer.sdp, S.answerSdp);
@@ -548,6 +551,7 @@ function onFrame(data) {
       systemLine(`${at(S.hostName)} is here. You are ${at(S.guestName)}.`);
       if (f.v !== PROTOCOL_VERSION) systemLine(`The maintainer's Janus speaks protocol version ${String(f.v).slice(0, 8)}; some things may not work.`);
       if (f.features.includes('blog')) requestBlogIndex();
+      if (files) files.hostFeatures(f.features);
       break;
     case 'chat':
       if (f.room) {
@@ -585,6 +589,14 @@ function onFrame(data) {
     case 'notice':
       systemLine(f.text);
       break;
+    case 'file.offer':
+    case 'file.accept':
+    case 'file.reject':
+    case 'file.cancel':
+    case 'file.done':
+    case 'file.fail':
+      if (files) files.onFrame(f);
+      break;
     case 'bye':
       systemLine(f.reason ? `The maintainer closed the chat: ${f.reason}` : 'The maintainer closed the chat.');
       endSession('the maintainer closed the chat', true);
@@ -612,6 +624,7 @@ function endSession(why, quiet = false) {
   S.timers.forEach(clearTimeout);
   if (S.resender) S.resender.stop();
   S.open = false;
+  if (files) files.sessionEnded();
   setPhase('closed');
   setConn('closed', 'closed');
   if (!quiet) systemLine(`Disconnected: ${why}.`);
@@ -643,6 +656,8 @@ function timeOf(ts) {
 
 /** Rooms (DESIGN §4.2): tabs, a log per room, members; made in wireChat. */
 let rooms = null;
+/** The Files panel (files.js), once the channel is open. */
+let files = null;
 
 function appendToLog(li, room = '') {
   const log = (rooms && rooms.logFor(room)) || $('chat-log');

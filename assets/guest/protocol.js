@@ -6,7 +6,11 @@
 export const PROTOCOL_VERSION = 1;
 export const MAX_FRAME_BYTES = 64 * 1024;
 export const MAX_CHAT_CHARS = 4096;
-export const KNOWN_TYPES = ['hello', 'chat', 'ack', 'notice', 'bye', 'blog.list', 'blog.index', 'blog.get', 'blog.post', 'room.joined', 'room.member', 'room.left'];
+export const KNOWN_TYPES = ['hello', 'chat', 'ack', 'notice', 'bye', 'blog.list', 'blog.index', 'blog.get', 'blog.post', 'room.joined', 'room.member', 'room.left', 'file.offer', 'file.accept', 'file.reject', 'file.cancel', 'file.done', 'file.fail'];
+/** A transfer id (16 lowercase hex digits) and a SHA-256 in hex. */
+export const FILE_ID = /^[0-9a-f]{16}$/;
+export const SHA256_HEX = /^[0-9a-f]{64}$/;
+const MAX_FILE_NAME = 255;
 /** Room names the host makes (DESIGN §4.2): short, printable, no spaces. */
 export const ROOM_NAME = /^[A-Za-z0-9._-]{1,32}$/;
 /** Most members listed for one room (the host allows 64). */
@@ -114,6 +118,22 @@ export function parseFrame(data) {
     case 'blog.post':
       if (!str(f.slug) || !str(f.html)) return bad('slug and html must be strings');
       return { frame: { t: 'blog.post', slug: f.slug, title: str(f.title) ? f.title : f.slug, date: str(f.date) ? f.date : '', html: f.html } };
+    case 'file.offer':
+      if (!str(f.id) || !FILE_ID.test(f.id) || !str(f.name) || !SHA256_HEX.test(String(f.sha256))) return bad('id, name and sha256 are required');
+      if (!Number.isSafeInteger(f.size) || f.size < 0) return bad('size must be a byte count');
+      if (f.name.length > MAX_FILE_NAME) return bad('name over 255 characters');
+      return { frame: { t: 'file.offer', id: f.id, name: f.name, size: f.size, sha256: f.sha256 } };
+    case 'file.accept':
+      if (!str(f.id) || !FILE_ID.test(f.id) || !Number.isSafeInteger(f.offset) || f.offset < 0) return bad('id and offset are required');
+      return { frame: { t: 'file.accept', id: f.id, offset: f.offset } };
+    case 'file.done':
+      if (!str(f.id) || !FILE_ID.test(f.id) || !SHA256_HEX.test(String(f.sha256))) return bad('id and sha256 are required');
+      return { frame: { t: 'file.done', id: f.id, sha256: f.sha256 } };
+    case 'file.reject':
+    case 'file.cancel':
+    case 'file.fail':
+      if (!str(f.id) || !FILE_ID.test(f.id)) return bad('id is required');
+      return { frame: { t: f.t, id: f.id, reason: str(f.reason) ? f.reason.slice(0, 512) : '' } };
     default:
       // blog.list / blog.get are guest→host only: nothing to do with them here.
       return { ignored: f.t };

@@ -33,13 +33,15 @@ function waitForGathering(pc, timeoutMs) {
  * Creates the peer connection, applies the decoded offer and produces the answer token.
  * `relays` are the offer's relay servers (reach.js); `relayOnly` gathers only relay
  * candidates, so the maintainer never sees the guest's addresses.
- * `onChannel(channel)` is called with the host's "janus" data channel when it arrives.
+ * `onChannel(channel)` is called with the host's "janus" data channel when it arrives, and
+ * `onFileChannel(channel)` with each "file:{id}" channel (files.js); others are closed.
  * Resolves to {pc, answerToken, answerSdp, gatheringComplete}.
  */
-export async function answerOffer({ offer, iceUrls, relays = [], relayOnly = false, onChannel, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
+export async function answerOffer({ offer, iceUrls, relays = [], relayOnly = false, onChannel, onFileChannel = null, gatherTimeoutMs = GATHER_TIMEOUT_MS }) {
   const pc = new RTCPeerConnection(rtcConfiguration(iceUrls, relays, relayOnly));
   pc.addEventListener('datachannel', (ev) => {
     if (ev.channel.label === CHANNEL_LABEL) onChannel(ev.channel);
+    else if (onFileChannel && ev.channel.label.startsWith('file:')) onFileChannel(ev.channel);
     else ev.channel.close();
   });
   try {

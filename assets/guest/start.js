@@ -174,7 +174,7 @@ function offerStartAgain() {
 
 /**
  * Runs the start page. `hooks` are guest.js's session parts:
- * {S, onChannel, onPcState, apiIsTrusted}. Resolves once the page is shown.
+ * {S, onChannel, onFileChannel, onPcState, apiIsTrusted}. Resolves once the page is shown.
  */
 export async function startFromRepo(link, hooks) {
   window.janusStart = diag;
@@ -234,6 +234,11 @@ async function begin(link, hooks, repoApi, htmlUrl) {
   const pc = new RTCPeerConnection({ iceServers: link.iceUrls.length ? [{ urls: link.iceUrls }] : [] });
   const channel = pc.createDataChannel(CHANNEL_LABEL, { ordered: true });
   hooks.onChannel(channel);
+  // The host opens a `file:{id}` channel for each file it sends (files.js); nothing else.
+  pc.addEventListener('datachannel', (ev) => {
+    if (hooks.onFileChannel && ev.channel.label.startsWith('file:')) hooks.onFileChannel(ev.channel);
+    else ev.channel.close();
+  });
   channel.addEventListener('open', () => {
     $('start').hidden = true;
   });

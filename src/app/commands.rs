@@ -138,6 +138,15 @@ pub(super) fn user_command(state: &mut State, now: u64, command: Command, fx: &m
             let listing = super::rooms::rooms_text(state);
             state.log(now, ActivityKind::Info, listing);
         }
+        Command::FileSend {
+            user,
+            peer_id,
+            path,
+        } => super::file_commands::command_send(state, now, peer_id, &user, path, fx),
+        Command::Files => super::file_commands::command_list(state, now),
+        Command::FileAccept { id } => super::file_commands::command_accept(state, now, &id, fx),
+        Command::FileReject { id } => super::file_commands::command_reject(state, now, &id, fx),
+        Command::FileCancel { id } => super::file_commands::command_cancel(state, now, &id, fx),
         Command::MarkRoomRead { name } => {
             if let Some(room) = state.rooms.get_mut(&name) {
                 room.unread = 0;

@@ -221,9 +221,17 @@ pub(super) fn peer_frame(
                 reason: format!("guest said bye: {reason}"),
             });
         }
+        Frame::Hello { features, .. } => {
+            super::file_rules::guest_hello(state, now, peer_id, &features, fx)
+        }
+        frame @ (Frame::FileOffer { .. }
+        | Frame::FileAccept { .. }
+        | Frame::FileReject { .. }
+        | Frame::FileCancel { .. }
+        | Frame::FileDone { .. }
+        | Frame::FileFail { .. }) => super::file_rules::frame(state, now, peer_id, frame, fx),
         // Host-only frames from a guest carry no meaning here.
-        Frame::Hello { .. }
-        | Frame::Notice { .. }
+        Frame::Notice { .. }
         | Frame::BlogIndex { .. }
         | Frame::BlogPost { .. }
         | Frame::RoomJoined { .. }
@@ -274,6 +282,7 @@ pub(super) fn peer_closed(
             req.stage = RequestStage::Ended;
         }
     }
+    super::file_rules::peer_closed(state, now, peer_id);
     if let Some((guest, issue)) = close_conversation(state, now, peer_id) {
         state.log(
             now,

@@ -84,6 +84,8 @@ pub enum Effect {
     SendBlogIndex { peer_id: PeerId },
     /// Send one blog post, or a notice if it does not exist.
     SendBlogPost { peer_id: PeerId, slug: String },
+    /// File IO and pumping (`app::files`), carried out by `host::files`.
+    File(super::files::FileEffect),
     /// Close the peer (a `bye` with the reason is sent first).
     ClosePeer { peer_id: PeerId, reason: String },
     /// Stop the host: pending writes get a short grace period, then everything shuts down.

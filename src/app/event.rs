@@ -60,6 +60,21 @@ pub enum Command {
     MarkRoomRead { name: String },
     /// The maintainer has seen this conversation (the TUI sends it when it shows one).
     MarkRead { peer_id: PeerId },
+    /// `file send <user> <path>`: offer a local file to the newest open conversation with
+    /// that login (`peer_id`: to this very conversation, from the TUI).
+    FileSend {
+        user: String,
+        peer_id: Option<PeerId>,
+        path: String,
+    },
+    /// `files`: list the transfers.
+    Files,
+    /// `file accept <id>`: consent to a guest's offer.
+    FileAccept { id: String },
+    /// `file reject <id>`: refuse a guest's offer.
+    FileReject { id: String },
+    /// `file cancel <id>`: stop a transfer either way.
+    FileCancel { id: String },
 }
 
 /// An input to the core.
@@ -142,6 +157,8 @@ pub enum Event {
         error: String,
         retry_in_secs: u64,
     },
+    /// The runtime reports on a file transfer (`app::files`).
+    File(super::files::FileEvent),
     /// A restarted task works again (the poller's `PollOk` and the writer's `Written` say
     /// so by themselves).
     TaskRecovered { task: String },

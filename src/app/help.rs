@@ -17,5 +17,10 @@ pub const HELP: &str = "commands:
   room remove <name> <user>   take a guest out of a room
   room say <name> <msg>       send a message to every member
   room close <name>    tell every member and remove the room
+  file send <user> <path>     offer a file to a connected guest
+  files                list file transfers: name, state, bytes, rate
+  file accept <id>     take a file a guest offers (accept_files = ask)
+  file reject <id>     refuse a file a guest offers
+  file cancel <id>     stop a transfer, either way
   help                 this text
   quit                 close every conversation and exit";

@@ -42,6 +42,8 @@ pub struct Settings {
     /// Whether chat messages are handed to the runtime for the transcript files
     /// (`Effect::Transcribe`); config `transcripts`, default on.
     pub transcripts: bool,
+    /// Config `accept_files` and `max_file_size` (`app::files`).
+    pub files: super::files::FileSettings,
 }
 
 impl Settings {
@@ -58,6 +60,7 @@ impl Settings {
             policy: Default::default(),
             limits: Limits::default(),
             transcripts: true,
+            files: Default::default(),
         }
     }
 }
@@ -300,6 +303,8 @@ pub struct State {
     /// What flow B remembers: offers waiting for their request, answered `sid`s, the
     /// presence issue (`app::flow_b`).
     pub flow_b: super::flow_b::FlowBMemory,
+    /// File transfers of this run (`app::files`).
+    pub files: super::files::Files,
 }
 
 /// Most activity entries kept.
@@ -331,6 +336,7 @@ impl State {
             health_issues: BTreeMap::new(),
             rooms: BTreeMap::new(),
             flow_b: Default::default(),
+            files: Default::default(),
         }
     }
 

@@ -19,7 +19,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
     // Frames and forge status never free a peer: no need to look at the queue for them.
     let may_free_peer = !matches!(
         event,
-        Event::PeerFrame { .. } | Event::PeerDropped { .. } | Event::Forge(_)
+        Event::PeerFrame { .. } | Event::PeerDropped { .. } | Event::Forge(_) | Event::File(_)
     );
     match event {
         Event::Tick => {
@@ -154,6 +154,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             retry_in_secs,
         } => super::health::task_restarted(state, now, task, error, retry_in_secs),
         Event::TaskRecovered { task } => super::health::task_recovered(state, now, &task),
+        Event::File(ev) => super::file_events::event(state, now, ev, &mut fx),
     }
     if may_free_peer && !state.quitting {
         super::limits::serve_queue(state, now, &mut fx);

@@ -12,6 +12,7 @@ use crate::blog::BlogStore;
 use crate::rtc::protocol::Frame;
 use crate::transcript::TranscriptStore;
 
+use super::files::FileIo;
 use super::{unix_now, Peers, View, Writer};
 
 /// Carries effects out for the host loop.
@@ -23,6 +24,8 @@ pub(super) struct EffectRunner {
     transcripts: Option<TranscriptStore>,
     /// Conversations whose transcript could not be written: reported once each.
     transcript_failures: HashSet<PeerId>,
+    /// File IO (`host::files`).
+    files: FileIo,
     /// Set by `Effect::Quit`.
     pub(super) quit: bool,
 }
@@ -33,6 +36,7 @@ impl EffectRunner {
         peers: Peers,
         blog: BlogStore,
         transcripts: Option<TranscriptStore>,
+        files: FileIo,
     ) -> EffectRunner {
         EffectRunner {
             writer,
@@ -40,6 +44,7 @@ impl EffectRunner {
             blog: Arc::new(blog),
             transcripts,
             transcript_failures: HashSet::new(),
+            files,
             quit: false,
         }
     }
@@ -151,6 +156,7 @@ impl EffectRunner {
             }
             // Written in `update`, before anything else of the step.
             Effect::Transcribe { .. } => {}
+            Effect::File(effect) => self.files.run(effect),
             Effect::Quit => self.quit = true,
         }
     }

@@ -7,6 +7,7 @@
 //! order: pending comment edits first (bounded), then peers, then the poller.
 
 mod effects;
+mod files;
 pub mod journal;
 pub mod pace;
 mod peers;
@@ -88,6 +89,8 @@ pub struct HostSetup {
     pub journal: Option<PathBuf>,
     /// Keep the presence issue (config `presence`); `None`: off.
     pub presence: Option<presence::PresenceSetup>,
+    /// Where received files go (`<data_dir>/files`); `None`: guests' files are refused.
+    pub files: Option<PathBuf>,
 }
 
 /// Checks who we are and that the repository is usable; errors name the fix.
@@ -143,7 +146,9 @@ pub async fn run_with(
             events_tx.clone(),
         )
     });
-    let mut state = State::new(host, setup.settings.clone(), unix_now());
+    let mut settings = setup.settings.clone();
+    settings.files.can_receive &= setup.files.is_some();
+    let mut state = State::new(host, settings, unix_now());
 
     let (stop_tx, stop_rx) = watch::channel(false);
     let idle = setup.poll_interval;
@@ -192,7 +197,8 @@ pub async fn run_with(
         .clone()
         .filter(|_| setup.settings.transcripts)
         .map(TranscriptStore::new);
-    let mut runner = EffectRunner::new(writer, peers.clone(), setup.blog, transcripts);
+    let file_io = files::FileIo::new(setup.files.clone(), peers.clone(), events_tx.clone());
+    let mut runner = EffectRunner::new(writer, peers.clone(), setup.blog, transcripts, file_io);
     let shutdown = Shutdown {
         presence,
         peers,
@@ -266,6 +272,11 @@ pub fn journal_file(data_dir: &Path, repo: &RepoName) -> PathBuf {
 /// Where transcripts go under `data_dir`.
 pub fn transcripts_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("transcripts")
+}
+
+/// Where guests' files are saved: `<data_dir>/files/<login>/`.
+pub fn files_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("files")
 }
 
 /// Stops the background tasks in order, like a drop guard but awaited.

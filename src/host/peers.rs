@@ -77,6 +77,7 @@ impl Peers {
                         total,
                     },
                     PeerEvent::Closed { reason } => Event::PeerClosed { peer_id, reason },
+                    PeerEvent::File(report) => Event::File(report),
                 };
                 let sent = forward_events.send(event).await;
                 if closed {
@@ -104,6 +105,11 @@ impl Peers {
             .get(&peer_id)
             .filter(|e| !e.closing)
             .map(|e| e.handle.clone())
+    }
+
+    /// The handle of a live peer, for its file transfers (`host::files`).
+    pub(super) fn live(&self, peer_id: PeerId) -> Option<PeerHandle> {
+        self.handle(peer_id)
     }
 
     /// [`Peers::create_offer_for`] a guest whose login is not known (relay credentials name

@@ -6,7 +6,9 @@
 //! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
 //!   [`PeerEvent`] — over one tokio task per peer (`session`);
-//! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials.
+//! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials;
+//! - [`file_channel`]: the bytes of one file transfer on its own `file:{id}` channel.
+pub mod file_channel;
 pub mod flood;
 mod network;
 mod outbox;

@@ -113,6 +113,8 @@ pub enum PeerEvent {
     Dropped { reason: String, total: u64 },
     /// The session is over (sent exactly once); the connection and its sockets are released.
     Closed { reason: String },
+    /// A file channel's pump reports (`file_channel.rs`).
+    File(crate::app::FileEvent),
 }
 
 /// The commands a peer accepts; [`PeerHandle::command`] runs one.
@@ -173,6 +175,12 @@ pub(crate) enum Request {
     Abort { connection: bool },
     /// Test hook: the peer task panics, as a bug in it would.
     Crash,
+    /// Open `file:{id}` and send a file on it (`file_channel.rs`).
+    SendFile(super::file_channel::FileSource),
+    /// Take the remote's `file:{id}` channel when it opens, into this `.part`.
+    ExpectFile(super::file_channel::FileSink),
+    /// Stop the transfer with this id.
+    StopFile(String),
 }
 
 /// Cheap, cloneable access to one peer task. When the last clone is dropped the peer closes.
@@ -282,7 +290,7 @@ impl PeerHandle {
         self.enqueue(Request::Crash)
     }
 
-    fn enqueue(&self, request: Request) -> Result<(), RtcError> {
+    pub(super) fn enqueue(&self, request: Request) -> Result<(), RtcError> {
         self.requests.try_send(request).map_err(|e| match e {
             mpsc::error::TrySendError::Full(_) => RtcError::QueueFull,
             mpsc::error::TrySendError::Closed(_) => RtcError::Closed,

@@ -12,7 +12,7 @@ pub const MAX_FRAME_BYTES: usize = 64 * 1024;
 /// Longest chat text, in characters (not bytes).
 pub const MAX_CHAT_CHARS: usize = 4096;
 /// Features this host announces in `hello`.
-pub const FEATURES: &[&str] = &["chat", "blog", "rooms"];
+pub const FEATURES: &[&str] = &["chat", "blog", "rooms", "files"];
 
 /// One blog post as listed in `blog.index`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -27,12 +27,16 @@ pub struct PostSummary {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "t")]
 pub enum Frame {
-    /// host→guest, first frame after open.
+    /// First frame after open, each way. `host` and `guest` are the host's own (a guest's
+    /// `hello` has neither: empty here, and left out on the wire when empty).
     #[serde(rename = "hello")]
     Hello {
         v: u32,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         host: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
         guest: String,
+        #[serde(default)]
         features: Vec<String>,
     },
     /// Both directions. `from` is set by the host on frames it sends.
@@ -83,6 +87,43 @@ pub enum Frame {
     /// host→guest: you are no longer in `room`.
     #[serde(rename = "room.left")]
     RoomLeft { room: String, reason: String },
+    /// sender→receiver: "may I send this?" (feature `files`, DESIGN §4.1 in PROTOCOL.md).
+    #[serde(rename = "file.offer")]
+    FileOffer {
+        id: String,
+        name: String,
+        size: u64,
+        sha256: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        mime: Option<String>,
+    },
+    /// receiver→sender: yes, send from byte `offset`.
+    #[serde(rename = "file.accept")]
+    FileAccept { id: String, offset: u64 },
+    /// receiver→sender: no.
+    #[serde(rename = "file.reject")]
+    FileReject {
+        id: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// Either side: stop a transfer in progress.
+    #[serde(rename = "file.cancel")]
+    FileCancel {
+        id: String,
+        #[serde(default)]
+        reason: String,
+    },
+    /// receiver→sender: every byte arrived and the whole file's SHA-256 matched.
+    #[serde(rename = "file.done")]
+    FileDone { id: String, sha256: String },
+    /// receiver→sender: the bytes arrived but the hash did not match; the copy is gone.
+    #[serde(rename = "file.fail")]
+    FileFail {
+        id: String,
+        #[serde(default)]
+        reason: String,
+    },
     /// host→guest: one post as sanitized HTML.
     #[serde(rename = "blog.post")]
     BlogPost {
@@ -142,6 +183,12 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
         "room.joined",
         "room.member",
         "room.left",
+        "file.offer",
+        "file.accept",
+        "file.reject",
+        "file.cancel",
+        "file.done",
+        "file.fail",
     ];
     if !KNOWN.contains(&t.as_str()) {
         return Ok(Decoded::Unknown(t));
@@ -156,7 +203,68 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded, FrameError> {
             return Err(FrameError::TextTooLong(chars));
         }
     }
+    if let Some(reason) = file_frame_problem(&frame) {
+        return Err(FrameError::BadFields { t, reason });
+    }
     Ok(Decoded::Frame(frame))
+}
+
+/// Longest file name in a `file.offer`, in bytes (a common file-system limit).
+pub const MAX_FILE_NAME_BYTES: usize = 255;
+/// Longest free-text `reason` or `mime` in a file frame, in bytes.
+pub const MAX_FILE_TEXT_BYTES: usize = 512;
+
+/// Whether `id` is a transfer id: exactly 16 lowercase hex digits.
+pub fn is_file_id(id: &str) -> bool {
+    id.len() == 16 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether `hash` is a SHA-256 in lowercase hex (64 digits).
+pub fn is_sha256_hex(hash: &str) -> bool {
+    hash.len() == 64 && hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// What makes a file frame malformed, if anything: the id's form, the hash's form, the
+/// lengths of its texts. (Whether a *name* is safe is the core's decision: it refuses such
+/// an offer with a `file.reject` that says why.)
+fn file_frame_problem(frame: &Frame) -> Option<String> {
+    let (id, texts): (&str, Vec<&str>) = match frame {
+        Frame::FileOffer {
+            id,
+            name,
+            sha256,
+            mime,
+            ..
+        } => {
+            if !is_sha256_hex(sha256) {
+                return Some("`sha256` is not 64 lowercase hex digits".into());
+            }
+            if name.len() > MAX_FILE_NAME_BYTES {
+                return Some(format!("`name` is longer than {MAX_FILE_NAME_BYTES} bytes"));
+            }
+            (id, mime.as_deref().into_iter().collect())
+        }
+        Frame::FileAccept { id, .. } => (id, vec![]),
+        Frame::FileReject { id, reason }
+        | Frame::FileCancel { id, reason }
+        | Frame::FileFail { id, reason } => (id, vec![reason.as_str()]),
+        Frame::FileDone { id, sha256 } => {
+            if !is_sha256_hex(sha256) {
+                return Some("`sha256` is not 64 lowercase hex digits".into());
+            }
+            (id, vec![])
+        }
+        _ => return None,
+    };
+    if !is_file_id(id) {
+        return Some("`id` is not 16 lowercase hex digits".into());
+    }
+    if texts.iter().any(|t| t.len() > MAX_FILE_TEXT_BYTES) {
+        return Some(format!(
+            "a text field is longer than {MAX_FILE_TEXT_BYTES} bytes"
+        ));
+    }
+    None
 }
 
 /// Encodes a frame as the JSON text sent on the channel.
@@ -248,8 +356,86 @@ mod tests {
     #[test]
     fn unknown_types_are_ignored_not_errors() {
         assert_eq!(
-            decode(br#"{"t":"file.offer","x":1}"#),
-            Ok(Decoded::Unknown("file.offer".into()))
+            decode(br#"{"t":"file.later","x":1}"#),
+            Ok(Decoded::Unknown("file.later".into()))
         );
+    }
+
+    #[test]
+    fn a_guest_hello_needs_no_host_or_guest() {
+        assert_eq!(
+            decode(br#"{"t":"hello","v":1,"features":["files"]}"#),
+            Ok(Decoded::Frame(Frame::Hello {
+                v: 1,
+                host: String::new(),
+                guest: String::new(),
+                features: vec!["files".into()],
+            }))
+        );
+        let guest_hello = Frame::Hello {
+            v: 1,
+            host: String::new(),
+            guest: String::new(),
+            features: vec![],
+        };
+        assert_eq!(encode(&guest_hello), r#"{"t":"hello","v":1,"features":[]}"#);
+    }
+
+    #[test]
+    fn file_frames_round_trip_and_bad_ones_are_refused() {
+        let hash = "ab".repeat(32);
+        let frames = vec![
+            Frame::FileOffer {
+                id: "0123456789abcdef".into(),
+                name: "a.txt".into(),
+                size: 3,
+                sha256: hash.clone(),
+                mime: Some("text/plain".into()),
+            },
+            Frame::FileAccept {
+                id: "0123456789abcdef".into(),
+                offset: 2,
+            },
+            Frame::FileReject {
+                id: "0123456789abcdef".into(),
+                reason: "no".into(),
+            },
+            Frame::FileCancel {
+                id: "0123456789abcdef".into(),
+                reason: "stop".into(),
+            },
+            Frame::FileDone {
+                id: "0123456789abcdef".into(),
+                sha256: hash.clone(),
+            },
+            Frame::FileFail {
+                id: "0123456789abcdef".into(),
+                reason: "hash".into(),
+            },
+        ];
+        for frame in frames {
+            let text = encode(&frame);
+            assert_eq!(decode(text.as_bytes()), Ok(Decoded::Frame(frame)));
+        }
+        let bad = [
+            format!(r#"{{"t":"file.offer","id":"XYZ","name":"a","size":1,"sha256":"{hash}"}}"#),
+            r#"{"t":"file.offer","id":"0123456789abcdef","name":"a","size":1,"sha256":"00"}"#
+                .to_string(),
+            format!(
+                r#"{{"t":"file.offer","id":"0123456789abcdef","name":"a","size":-1,"sha256":"{hash}"}}"#
+            ),
+            format!(
+                r#"{{"t":"file.offer","id":"0123456789abcdef","name":"{}","size":1,"sha256":"{hash}"}}"#,
+                "n".repeat(MAX_FILE_NAME_BYTES + 1)
+            ),
+            r#"{"t":"file.accept","id":"0123456789ABCDEF","offset":0}"#.to_string(),
+            r#"{"t":"file.accept","id":"0123456789abcdef"}"#.to_string(),
+        ];
+        for text in bad {
+            assert!(
+                matches!(decode(text.as_bytes()), Err(FrameError::BadFields { .. })),
+                "{text}"
+            );
+        }
     }
 }

@@ -38,6 +38,7 @@ use webrtc::data_channel::{DataChannel, DataChannelEvent};
 use webrtc::error::Error as WebrtcError;
 use webrtc::peer_connection::{PeerConnection, RTCPeerConnectionState, RTCSessionDescription};
 
+use super::file_channel::{FileChannels, FILE_CHANNEL_PREFIX};
 use super::flood::{Admission, FloodGuard, FloodLimits, FLOOD_CLOSE_REASON, RATE_PER_SEC};
 use super::outbox::Outbox;
 use super::peer::{
@@ -163,6 +164,8 @@ pub(crate) struct Session {
     path: PathCell,
     /// What the connect-failure diagnosis looks at.
     facts: ReachFacts,
+    /// The `file:{id}` channels, expected and running (`file_channel.rs`).
+    files: FileChannels,
 }
 
 /// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*, so they
@@ -199,6 +202,7 @@ impl Session {
     ) -> Self {
         let now = Instant::now();
         Self {
+            files: FileChannels::new(id, events.clone()),
             id,
             pc,
             role,
@@ -389,6 +393,10 @@ impl Session {
                 None
             }
             Request::Crash => panic!("peer task crash requested by a test"),
+            file @ (Request::SendFile(_) | Request::ExpectFile(_) | Request::StopFile(_)) => {
+                self.files.on_request(&self.pc, file).await;
+                None
+            }
             Request::Abort { connection: true } => {
                 let _ = self.pc.close().await;
                 End::quiet("aborted")
@@ -470,6 +478,8 @@ impl Session {
         let label = channel.label().await.unwrap_or_default();
         if self.channel.is_none() && label == CHANNEL_LABEL {
             self.channel = Some(channel);
+        } else if label.starts_with(FILE_CHANNEL_PREFIX) {
+            self.files.adopt(&label, channel).await;
         } else {
             tracing::debug!(peer = self.id, label, "closing an unexpected data channel");
             let _ = channel.close().await;

@@ -39,6 +39,8 @@ pub fn parse(line: &str) -> Result<Option<Command>, String> {
         },
         "rooms" => no_args(rest, Command::Rooms, "rooms")?,
         "room" => room(rest)?,
+        "files" => no_args(rest, Command::Files, "files")?,
+        "file" => file(rest)?,
         "decline" => Command::Decline {
             issue: issue_number(rest.trim(), "decline <issue>")?,
         },
@@ -89,6 +91,38 @@ fn room(rest: &str) -> Result<Command, String> {
             }
         }
         _ => return Err(usage(USAGE)),
+    })
+}
+
+/// `file send <user> <path> | file accept|reject|cancel <id>`.
+fn file(rest: &str) -> Result<Command, String> {
+    const USAGE: &str =
+        "usage: file send <user> <path> | file accept <id> | file reject <id> | file cancel <id>";
+    let (verb, rest) = split_word(rest);
+    if verb == "send" {
+        let (user, path) = split_word(rest);
+        let user = user.trim_start_matches('@');
+        if !valid_login(user) || path.trim().is_empty() {
+            return Err("usage: file send <user> <path>".into());
+        }
+        return Ok(Command::FileSend {
+            user: user.to_string(),
+            peer_id: None,
+            path: path.trim_end().to_string(),
+        });
+    }
+    let (id, extra) = split_word(rest);
+    if !crate::rtc::protocol::is_file_id(id) || !extra.is_empty() {
+        return Err(format!(
+            "{USAGE} (an id is the 16 hex digits `files` shows)"
+        ));
+    }
+    let id = id.to_string();
+    Ok(match verb {
+        "accept" => Command::FileAccept { id },
+        "reject" => Command::FileReject { id },
+        "cancel" => Command::FileCancel { id },
+        _ => return Err(USAGE.into()),
     })
 }
 
@@ -272,6 +306,41 @@ mod tests {
                 err.contains("a room name is") && !err.contains('\x1b'),
                 "{err}"
             );
+        }
+    }
+
+    #[test]
+    fn parses_the_file_commands() {
+        assert_eq!(parse("files"), Ok(Some(Command::Files)));
+        assert_eq!(
+            parse("file send @alice /tmp/my report.pdf "),
+            Ok(Some(Command::FileSend {
+                user: "alice".into(),
+                peer_id: None,
+                path: "/tmp/my report.pdf".into(),
+            }))
+        );
+        let id = "0123456789abcdef".to_string();
+        assert_eq!(
+            parse("file accept 0123456789abcdef"),
+            Ok(Some(Command::FileAccept { id: id.clone() }))
+        );
+        assert_eq!(
+            parse("file reject 0123456789abcdef"),
+            Ok(Some(Command::FileReject { id: id.clone() }))
+        );
+        assert_eq!(
+            parse("file cancel 0123456789abcdef"),
+            Ok(Some(Command::FileCancel { id }))
+        );
+        for bad in [
+            "file send alice",
+            "file send",
+            "file accept 12",
+            "file drop 0123456789abcdef",
+            "files x",
+        ] {
+            assert!(parse(bad).is_err(), "{bad}");
         }
     }
 }

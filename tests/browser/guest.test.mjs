@@ -264,7 +264,7 @@ test('full flow against a fake host: verify, answer, chat both ways, acks, blog,
 
   await host.send({ t: 'notice', text: 'maintainer is typing slowly' });
   await page.waitForSelector('#chat-log li[data-from="system"]:has-text("maintainer is typing slowly")', { timeout: 5000 });
-  await host.send({ t: 'file.offer', name: 'x' });
+  await host.send({ t: 'file.later', name: 'x' });
   await host.send(JSON.stringify({ t: 'notice', text: 'y'.repeat(70000) }));
   await page.waitForFunction(() => window.janusGuest.framesIgnored >= 1 && window.janusGuest.framesDropped >= 1, null, { timeout: 5000 });
 

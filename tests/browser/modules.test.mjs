@@ -95,7 +95,16 @@ test('link: parsing, defaults and refusals', () => {
 test('protocol: frames parsed, limits enforced, unknown ignored', () => {
   assert.deepEqual(parseFrame('{"t":"hello","v":1,"host":"m","guest":"g","features":["chat","blog"]}').frame, { t: 'hello', v: 1, host: 'm', guest: 'g', features: ['chat', 'blog'] });
   assert.equal(parseFrame('{"t":"chat","id":"1","text":"hi","from":"m","ts":5}').frame.text, 'hi');
-  assert.equal(parseFrame('{"t":"file.offer"}').ignored, 'file.offer');
+  assert.equal(parseFrame('{"t":"file.later"}').ignored, 'file.later');
+  // File frames (files.js): checked strictly, refused with a reason.
+  const sha = 'ab'.repeat(32);
+  assert.deepEqual(parseFrame(`{"t":"file.offer","id":"0123456789abcdef","name":"a.txt","size":3,"sha256":"${sha}"}`).frame, { t: 'file.offer', id: '0123456789abcdef', name: 'a.txt', size: 3, sha256: sha });
+  assert.deepEqual(parseFrame('{"t":"file.accept","id":"0123456789abcdef","offset":2}').frame, { t: 'file.accept', id: '0123456789abcdef', offset: 2 });
+  assert.ok(parseFrame('{"t":"file.offer"}').dropped);
+  assert.ok(parseFrame(`{"t":"file.offer","id":"../x","name":"a","size":1,"sha256":"${sha}"}`).dropped);
+  assert.ok(parseFrame(`{"t":"file.offer","id":"0123456789abcdef","name":"a","size":-1,"sha256":"${sha}"}`).dropped);
+  assert.ok(parseFrame('{"t":"file.accept","id":"0123456789abcdef","offset":"0"}').dropped);
+  assert.ok(parseFrame('{"t":"file.done","id":"0123456789abcdef","sha256":"00"}').dropped);
   assert.ok(parseFrame('nope').dropped);
   assert.ok(parseFrame('[1]').dropped);
   assert.ok(parseFrame('{"t":"chat","id":1,"text":"x"}').dropped);

@@ -97,6 +97,7 @@ pub async fn start_harness_paced(
         policy: Default::default(),
         limits: Default::default(),
         transcripts: true,
+        files: Default::default(),
     };
     let blog = BlogStore::new(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("assets/blog"));
     let setup = HostSetup {
@@ -109,6 +110,7 @@ pub async fn start_harness_paced(
         transcripts: None,
         journal: None,
         presence: None,
+        files: None,
     };
     let (tx, activity) = mpsc::unbounded_channel();
     let (commands, rx) = mpsc::channel(16);

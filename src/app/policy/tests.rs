@@ -64,6 +64,7 @@ fn state_with(policy: RequestPolicy) -> State {
         policy,
         limits: Default::default(),
         transcripts: true,
+        files: Default::default(),
     };
     State::new(
         HostIdentity {

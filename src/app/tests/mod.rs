@@ -6,6 +6,7 @@
 
 mod addressing;
 mod commands;
+mod files;
 mod flow;
 mod flow_b;
 mod hooks;
@@ -89,6 +90,7 @@ fn new_state() -> State {
         policy: Default::default(),
         limits: Default::default(),
         transcripts: true,
+        files: Default::default(),
     };
     State::new(
         HostIdentity {

@@ -211,7 +211,8 @@ fn banner_entries(app: &State, banner: &[String]) -> Vec<Entry> {
         .collect()
 }
 
-/// Builds the window for buffer `shown` scrolled `scroll` entries up, in `width`×`height`.
+/// Builds the window for buffer `shown` scrolled `scroll` entries up, in `width`×`height`
+/// (`now` for the transfers' rates).
 pub fn view(
     app: &State,
     shown: Option<PeerId>,
@@ -219,6 +220,7 @@ pub fn view(
     banner: &[String],
     width: usize,
     height: usize,
+    now: u64,
 ) -> ConversationView {
     match shown.and_then(|id| app.conversations.get(&id)) {
         Some(c) => {
@@ -243,11 +245,24 @@ pub fn view(
                 sanitize_for_terminal(&c.guest),
                 c.issue
             );
-            let rows = visible_rows(
+            // The guest's file transfers sit under the messages: offers with their keys,
+            // progress bars.
+            let transfers: Vec<Row> = super::files::shown(app, c.peer_id)
+                .into_iter()
+                .map(|t| Row {
+                    head: None,
+                    indent: 0,
+                    text: fmt::truncate(&super::files::row(t, now), width),
+                    tone: Tone::Info,
+                    tick: None,
+                })
+                .collect();
+            let mut rows = visible_rows(
                 conversation_entries(&c.lines, &c.guest, scroll),
                 width,
-                height,
+                height.saturating_sub(transfers.len()),
             );
+            rows.extend(transfers);
             ConversationView {
                 title,
                 rows,

@@ -41,6 +41,11 @@ pub enum Intent {
     StartCommand,
     /// A menu item's letter.
     Hotkey(char),
+    /// `y` / `n` on a conversation: accept / reject the file its guest offers.
+    AcceptFile,
+    RejectFile,
+    /// Tab on `file send <user> <path>`: complete the path.
+    CompletePath,
     // Input line editing.
     Insert(char),
     Backspace,
@@ -67,6 +72,8 @@ pub struct KeyContext {
     pub help_open: bool,
     /// `?` opens help only on an empty line, so it can still be typed in a message.
     pub input_empty: bool,
+    /// The input line is a `file send <user> <path>`: Tab completes the path.
+    pub completing_path: bool,
 }
 
 /// The intent of a key press in a context, or `None` for keys with no binding there.
@@ -83,6 +90,9 @@ pub fn resolve(key: KeyEvent, ctx: KeyContext) -> Option<Intent> {
         KeyCode::Char('n') if ctrl => return Some(NextBuffer),
         KeyCode::Char('p') if ctrl => return Some(PrevBuffer),
         KeyCode::Char(d @ '0'..='9') if alt => return Some(ShowBuffer(d as usize - '0' as usize)),
+        KeyCode::Tab if ctx.completing_path && ctx.focus == Pane::Input && !ctx.menu_open => {
+            return Some(CompletePath)
+        }
         KeyCode::Tab => return Some(NextPane),
         KeyCode::BackTab => return Some(PrevPane),
         KeyCode::PageUp => return Some(PageUp),
@@ -138,6 +148,8 @@ pub fn resolve(key: KeyEvent, ctx: KeyContext) -> Option<Intent> {
         KeyCode::Char('m') | KeyCode::Right => Some(OpenMenu),
         KeyCode::Char('a') if ctx.focus == Pane::Requests => Some(Accept),
         KeyCode::Char('d') if ctx.focus == Pane::Requests => Some(Decline),
+        KeyCode::Char('y') if ctx.focus != Pane::Requests => Some(AcceptFile),
+        KeyCode::Char('n') if ctx.focus != Pane::Requests => Some(RejectFile),
         KeyCode::Char('i') => Some(FocusInput),
         KeyCode::Char('/') => Some(StartCommand),
         KeyCode::Char('?') => Some(Help),
@@ -181,6 +193,7 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
             ("j / k, ↓ / ↑", "scroll one message"),
             ("g / G, Home / End", "oldest / newest (follow)"),
             ("m or →", "side menu for this guest"),
+            ("y / n", "accept / reject the file the shown guest offers"),
         ],
     ),
     (
@@ -197,6 +210,7 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
                 "/say text, //text",
                 "send text starting with a command word or /",
             ),
+            ("Tab", "on `file send <user> <path>`: complete the path"),
             ("↑ / ↓", "previous / next line typed"),
             ("Ctrl-A / Ctrl-E", "start / end of line"),
             ("Ctrl-U / Ctrl-W", "clear the line / delete a word"),
@@ -206,7 +220,7 @@ pub const BINDINGS: &[(&str, &[Binding])] = &[
         "Side menu",
         &[
             ("↑ / ↓, Enter", "choose"),
-            ("letter", "the item's key: k kick, b ban, …"),
+            ("letter", "the item's key: k kick, b ban, f send file, …"),
             ("Esc", "close"),
         ],
     ),
@@ -226,6 +240,7 @@ mod tests {
             menu_open: false,
             help_open: false,
             input_empty: true,
+            completing_path: false,
         }
     }
 

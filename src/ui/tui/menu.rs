@@ -36,6 +36,8 @@ pub enum MenuAction {
         name: String,
         peer_id: PeerId,
     },
+    /// Start `file send <login> ` on the input line for this conversation.
+    SendFile(PeerId),
     /// Ban the author of a request by login.
     BanUser(String),
     ShowUrl(String),
@@ -72,6 +74,9 @@ pub fn items(target: MenuTarget, app: &State) -> Vec<MenuItem> {
                 out.push(item('k', "kick", MenuAction::KickPeer(id)));
             }
             out.push(item('b', "ban", MenuAction::BanPeer(id)));
+            if c.state == PeerState::Open && app.files.guests_with_files.contains(&id) {
+                out.push(item('f', "send file…", MenuAction::SendFile(id)));
+            }
             // One entry per room (the first nine): invite into it, or remove from it.
             if c.state == PeerState::Open {
                 for (room, key) in app.rooms.values().zip('1'..='9') {

@@ -18,6 +18,7 @@
 //! routes tracing to a file while the TUI runs.
 
 mod conversation;
+mod files;
 mod fmt;
 mod help;
 mod input;
@@ -32,6 +33,8 @@ pub mod state;
 mod status;
 mod theme;
 
+#[cfg(test)]
+mod file_tests;
 #[cfg(test)]
 mod fixtures;
 #[cfg(test)]

@@ -43,7 +43,9 @@ pub fn draw(frame: &mut Frame, tui: &TuiState, app: &State, now: u64) {
         Some(name) => room::view(app, name, tui.scroll, width, height),
         None => None,
     }
-    .unwrap_or_else(|| conversation::view(app, tui.shown, tui.scroll, &tui.banner, width, height));
+    .unwrap_or_else(|| {
+        conversation::view(app, tui.shown, tui.scroll, &tui.banner, width, height, now)
+    });
     conversation::draw(
         frame,
         a.conversation,

@@ -164,6 +164,7 @@ pub fn update(tui: &mut TuiState, app: &State, event: UiEvent) -> Vec<UiAction> 
                 menu_open: tui.menu.is_some(),
                 help_open: tui.help.is_some(),
                 input_empty: tui.input.text.is_empty(),
+                completing_path: tui.input.text.starts_with("file send "),
             };
             if let Some(intent) = keys::resolve(key, ctx) {
                 tui.flash = None;
@@ -297,6 +298,13 @@ fn activate_menu_item(tui: &mut TuiState, app: &State, index: usize, out: &mut V
         MenuAction::RemoveFromRoom { name, peer_id } => {
             out.push(UiAction::Send(Command::RoomRemovePeer { name, peer_id }))
         }
+        MenuAction::SendFile(peer_id) => {
+            if let Some(c) = app.conversations.get(&peer_id) {
+                tui.input.set(&format!("file send {} ", c.guest));
+                tui.focus = Pane::Input;
+                tui.say("type the file's path (Tab completes), then Enter", false);
+            }
+        }
         MenuAction::ShowUrl(url) => tui.say(sanitize_for_terminal(&url), false),
         MenuAction::Copy { what, text } => {
             tui.say(
@@ -392,6 +400,26 @@ fn apply(tui: &mut TuiState, app: &State, intent: Intent, out: &mut Vec<UiAction
             Some(issue) if intent == Accept => out.push(UiAction::Send(Command::Accept { issue })),
             Some(issue) => out.push(UiAction::Send(Command::Decline { issue })),
             None => tui.say("no request selected", true),
+        },
+        AcceptFile | RejectFile => {
+            match tui.shown.and_then(|p| super::files::waiting_offer(app, p)) {
+                Some(id) if intent == AcceptFile => {
+                    out.push(UiAction::Send(Command::FileAccept { id }))
+                }
+                Some(id) => out.push(UiAction::Send(Command::FileReject { id })),
+                None => tui.say("no file offer waiting in this conversation", true),
+            }
+        }
+        CompletePath => match super::files::complete(&tui.input.text) {
+            Some((line, options)) => {
+                tui.input.set(&line);
+                if !options.is_empty() {
+                    let shown: Vec<String> =
+                        options.iter().map(|o| sanitize_for_terminal(o)).collect();
+                    tui.say(shown.join("  "), false);
+                }
+            }
+            None => tui.say("no file matches that path", true),
         },
         FocusInput => tui.focus = Pane::Input,
         StartCommand => {

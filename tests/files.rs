@@ -1,0 +1,618 @@
+//! File transfers against a real `janus run --plain` process, with Rust guest peers
+//! (PROTOCOL.md "Files"): consent in `ask` mode, both directions, collisions, the
+//! transcript, every bad input of the protocol, and resuming after a dropped connection.
+
+mod common;
+#[path = "support/host_process.rs"]
+mod host_process;
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use common::*;
+use host_process::{connect, forge, next_event, HostProcess};
+use janus::app::FileEvent;
+use janus::rtc::file_channel::{FileSink, FileSource};
+use janus::rtc::peer::{PeerEvent, PeerHandle};
+use janus::rtc::protocol::Frame;
+use sha2::{Digest, Sha256};
+use tokio::sync::mpsc;
+
+type Events = mpsc::Receiver<(u64, PeerEvent)>;
+
+fn sha(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// Bytes that differ at every position, so a misplaced chunk changes the hash.
+fn content(len: usize, seed: u8) -> Vec<u8> {
+    (0..len)
+        .map(|i| (i as u32).wrapping_mul(2_654_435_761).to_le_bytes()[1] ^ seed)
+        .collect()
+}
+
+fn hello() -> Frame {
+    Frame::Hello {
+        v: 1,
+        host: String::new(),
+        guest: String::new(),
+        features: vec!["chat".into(), "files".into()],
+    }
+}
+
+fn offer(id: &str, name: &str, bytes: &[u8]) -> Frame {
+    Frame::FileOffer {
+        id: id.into(),
+        name: name.into(),
+        size: bytes.len() as u64,
+        sha256: sha(bytes),
+        mime: None,
+    }
+}
+
+/// The next frame matching `pred`, skipping others; file reports are collected in `files`.
+async fn frame_where(
+    events: &mut Events,
+    files: &mut Vec<FileEvent>,
+    pred: impl Fn(&Frame) -> bool,
+) -> Frame {
+    loop {
+        match next_event(events).await {
+            PeerEvent::Frame(f) if pred(&f) => return f,
+            PeerEvent::File(report) => files.push(report),
+            PeerEvent::Closed { reason } => panic!("closed: {reason}"),
+            _ => {}
+        }
+    }
+}
+
+/// The next file report (not a progress one).
+async fn file_report(events: &mut Events) -> FileEvent {
+    loop {
+        match next_event(events).await {
+            PeerEvent::File(FileEvent::Progress { .. }) => {}
+            PeerEvent::File(report) => return report,
+            PeerEvent::Closed { reason } => panic!("closed: {reason}"),
+            _ => {}
+        }
+    }
+}
+
+/// Waits (bounded) until `host` printed `needle` `n` times.
+fn wait_count(host: &HostProcess, needle: &str, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while host.output().matches(needle).count() < n {
+        assert!(
+            Instant::now() < deadline,
+            "{needle:?} not printed {n} times: {}",
+            host.output()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every file under `dir`, relative, sorted.
+fn files_under(dir: &Path) -> Vec<String> {
+    let mut all = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            if e.path().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                all.push(rel);
+            }
+        }
+    }
+    all.sort();
+    all
+}
+
+async fn send_bytes(peer: &PeerHandle, dir: &Path, id: &str, bytes: &[u8], offset: u64, size: u64) {
+    let path = dir.join(format!("{id}.src"));
+    std::fs::write(&path, bytes).unwrap();
+    peer.send_file(FileSource {
+        id: id.into(),
+        path,
+        offset,
+        size,
+    })
+    .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn files_both_ways_with_consent_collisions_and_transcript() {
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut host = HostProcess::start(&forge, data.path(), "");
+    let alice = guest(&forge, "alice");
+    let (_issue, _offer, peer, mut events) = connect(&alice, 1).await;
+    host.wait_line("alice connected");
+    peer.send(hello()).unwrap();
+    let mut reports = Vec::new();
+
+    // Guest → host, `ask`: nothing is written before consent.
+    let bytes = content(1024 * 1024 + 77, 1);
+    let id = "00000000000000a1";
+    peer.send(offer(id, "../notes.txt", &bytes)).unwrap();
+    let line = host.wait_line("offers notes.txt");
+    assert!(
+        line.contains("alice") && line.contains("1.0 MiB") && line.contains(id),
+        "{line}"
+    );
+    assert!(files_under(&data.path().join("files")).is_empty());
+    host.type_line(&format!("file accept {id}"));
+    let accepted = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    assert_eq!(
+        accepted,
+        Frame::FileAccept {
+            id: id.into(),
+            offset: 0
+        }
+    );
+    send_bytes(&peer, work.path(), id, &bytes, 0, bytes.len() as u64).await;
+    let done = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileDone { .. })
+    })
+    .await;
+    assert_eq!(
+        done,
+        Frame::FileDone {
+            id: id.into(),
+            sha256: sha(&bytes)
+        }
+    );
+    let saved = data.path().join("files/alice/notes.txt");
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+
+    // The same name again lands beside it, never over it.
+    let again = content(1000, 2);
+    let id2 = "00000000000000a2";
+    peer.send(offer(id2, "notes.txt", &again)).unwrap();
+    host.wait_line(&format!("file accept {id2}"));
+    host.type_line(&format!("file accept {id2}"));
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    send_bytes(&peer, work.path(), id2, &again, 0, again.len() as u64).await;
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileDone { .. })
+    })
+    .await;
+    assert_eq!(std::fs::read(&saved).unwrap(), bytes);
+    assert_eq!(
+        std::fs::read(data.path().join("files/alice/notes (1).txt")).unwrap(),
+        again
+    );
+
+    // A rejected offer: the guest hears why, nothing is written.
+    let id3 = "00000000000000a3";
+    peer.send(offer(id3, "third.bin", &again)).unwrap();
+    host.wait_line(&format!("file reject {id3}"));
+    host.type_line(&format!("file reject {id3}"));
+    frame_where(
+        &mut events,
+        &mut reports,
+        |f| matches!(f, Frame::FileReject { id, .. } if id == id3),
+    )
+    .await;
+
+    // Host → guest.
+    let out = content(2 * 1024 * 1024 + 3, 3);
+    let src = work.path().join("report.pdf");
+    std::fs::write(&src, &out).unwrap();
+    host.type_line(&format!("file send alice {}", src.display()));
+    let offered = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileOffer { .. })
+    })
+    .await;
+    let Frame::FileOffer {
+        id: out_id,
+        name,
+        size,
+        sha256,
+        ..
+    } = offered
+    else {
+        unreachable!()
+    };
+    assert_eq!(
+        (name.as_str(), size, sha256.as_str()),
+        ("report.pdf", out.len() as u64, sha(&out).as_str())
+    );
+    assert!(janus::rtc::protocol::is_file_id(&out_id), "{out_id}");
+    let part = work.path().join("report.part");
+    std::fs::write(&part, b"").unwrap();
+    peer.expect_file(FileSink {
+        id: out_id.clone(),
+        part: part.clone(),
+        offset: 0,
+        size,
+    })
+    .unwrap();
+    peer.send(Frame::FileAccept {
+        id: out_id.clone(),
+        offset: 0,
+    })
+    .unwrap();
+    let received = file_report(&mut events).await;
+    assert_eq!(
+        received,
+        FileEvent::Received {
+            id: out_id.clone(),
+            sha256: sha(&out)
+        }
+    );
+    assert_eq!(std::fs::read(&part).unwrap(), out);
+    peer.send(Frame::FileDone {
+        id: out_id.clone(),
+        sha256: sha(&out),
+    })
+    .unwrap();
+    host.wait_line("alice received report.pdf");
+
+    // Chat still works, and `files` names every transfer.
+    host.type_line("files");
+    host.wait_line(&format!("{out_id} report.pdf to alice: done"));
+    host.wait_line(&format!("{id3} third.bin from alice: rejected"));
+    host.wait_line(&format!("{id} notes.txt from alice: done"));
+
+    // The transcript has the file events, `from` the login.
+    host.type_line("quit");
+    host.wait_exit(Duration::from_secs(15));
+    let mut lines = Vec::new();
+    for f in files_under(&data.path().join("transcripts")) {
+        let body = std::fs::read_to_string(data.path().join("transcripts").join(f)).unwrap();
+        lines.extend(
+            body.lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()),
+        );
+    }
+    let has = |from: &str, text: &str| {
+        lines
+            .iter()
+            .any(|l| l["from"] == from && l["text"].as_str().unwrap_or("").starts_with(text))
+    };
+    assert!(has("alice", "file offered: notes.txt"), "{lines:#?}");
+    assert!(has("maintainer", "file accepted: notes.txt"), "{lines:#?}");
+    assert!(
+        has(
+            "maintainer",
+            &format!("file done: notes.txt sha256 {}", sha(&bytes))
+        ),
+        "{lines:#?}"
+    );
+    assert!(has("maintainer", "file offered: report.pdf"), "{lines:#?}");
+    assert!(
+        has(
+            "alice",
+            &format!("file done: report.pdf sha256 {}", sha(&out))
+        ),
+        "{lines:#?}"
+    );
+    assert!(has("maintainer", "file rejected: third.bin"), "{lines:#?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_file_input_is_refused_and_leaves_nothing_behind() {
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut host = HostProcess::start(
+        &forge,
+        data.path(),
+        "accept_files = \"auto\"\nmax_file_size = 100000",
+    );
+    let bob = guest(&forge, "bob");
+    let (_issue, _offer, peer, mut events) = connect(&bob, 1).await;
+    host.wait_line("bob connected");
+    peer.send(hello()).unwrap();
+    let mut reports = Vec::new();
+    let small = content(5000, 9);
+
+    // Names with nothing safe left, reserved names, and a size over the limit.
+    let bad_names = ["..", "", "a/..", " . ", "CON", "nul.txt", "\u{1b}\u{7}"];
+    for (i, name) in bad_names.iter().enumerate() {
+        let id = format!("{:016x}", 0xb00 + i);
+        peer.send(offer(&id, name, &small)).unwrap();
+        let f = frame_where(&mut events, &mut reports, |f| {
+            matches!(f, Frame::FileReject { .. })
+        })
+        .await;
+        let Frame::FileReject { id: got, reason } = f else {
+            unreachable!()
+        };
+        assert_eq!(got, id);
+        assert!(reason.contains("unsafe file name"), "{name:?}: {reason}");
+    }
+    let big = content(100_001, 1);
+    peer.send(offer("0000000000000b50", "big.bin", &big))
+        .unwrap();
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileReject { .. })
+    })
+    .await;
+    assert!(
+        matches!(&f, Frame::FileReject { reason, .. } if reason.contains("100000 bytes")),
+        "{f:?}"
+    );
+
+    // A path in the name is reduced to its base name, control characters removed.
+    let id = "0000000000000b60";
+    peer.send(offer(id, "../../etc/pass\u{1b}wd", &small))
+        .unwrap();
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    send_bytes(&peer, work.path(), id, &small, 0, small.len() as u64).await;
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileDone { .. })
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(data.path().join("files/bob/passwd")).unwrap(),
+        small
+    );
+
+    // A hash mismatch: file.fail, and neither the file nor a .part stays.
+    let id = "0000000000000b70";
+    let mut lying = offer(id, "lie.txt", &small);
+    if let Frame::FileOffer { sha256, .. } = &mut lying {
+        *sha256 = sha(b"something else");
+    }
+    peer.send(lying).unwrap();
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    send_bytes(&peer, work.path(), id, &small, 0, small.len() as u64).await;
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileFail { .. })
+    })
+    .await;
+    assert!(
+        matches!(&f, Frame::FileFail { id: got, reason } if got == id && reason.contains("mismatch")),
+        "{f:?}"
+    );
+
+    // More bytes than announced: cancelled, nothing kept.
+    let id = "0000000000000b80";
+    peer.send(offer(id, "short.txt", &small[..100])).unwrap();
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    send_bytes(&peer, work.path(), id, &small, 0, small.len() as u64).await;
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileCancel { .. })
+    })
+    .await;
+    assert!(
+        matches!(&f, Frame::FileCancel { reason, .. } if reason.contains("more bytes")),
+        "{f:?}"
+    );
+
+    // A file channel for an id nobody accepted is closed; nothing is written.
+    send_bytes(
+        &peer,
+        work.path(),
+        "0000000000000b90",
+        &small,
+        0,
+        small.len() as u64,
+    )
+    .await;
+
+    // Junk frames are dropped and counted; the conversation goes on.
+    peer.send_raw_for_tests(
+        br#"{"t":"file.offer","id":"../x","name":"a","size":1,"sha256":"00"}"#.to_vec(),
+    )
+    .unwrap();
+    peer.send_raw_for_tests(
+        br#"{"t":"file.accept","id":"0000000000000b60","offset":"x"}"#.to_vec(),
+    )
+    .unwrap();
+    host.wait_line("bad frame(s) from bob");
+
+    // An offset beyond the file the host offers: cancelled.
+    let src = work.path().join("hostfile.txt");
+    std::fs::write(&src, &small).unwrap();
+    host.type_line(&format!("file send bob {}", src.display()));
+    let Frame::FileOffer { id, size, .. } = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileOffer { .. })
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    peer.send(Frame::FileAccept {
+        id: id.clone(),
+        offset: size + 1,
+    })
+    .unwrap();
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileCancel { .. })
+    })
+    .await;
+    assert!(
+        matches!(&f, Frame::FileCancel { id: got, reason } if *got == id && reason.contains("beyond")),
+        "{f:?}"
+    );
+    // And a file that does not exist is a clear console error.
+    host.type_line("file send bob /nonexistent/file");
+    host.wait_line("cannot send /nonexistent/file");
+
+    // Still chatting.
+    peer.send(Frame::Chat {
+        id: "c1".into(),
+        text: "still here".into(),
+        from: None,
+        ts: 0,
+        room: None,
+    })
+    .unwrap();
+    frame_where(
+        &mut events,
+        &mut reports,
+        |f| matches!(f, Frame::Ack { id } if id == "c1"),
+    )
+    .await;
+    assert_eq!(
+        files_under(&data.path().join("files")),
+        vec!["bob/passwd".to_string()]
+    );
+    host.type_line("quit");
+    host.wait_exit(Duration::from_secs(15));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transfers_resume_from_the_offset_after_a_dropped_connection() {
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let mut host = HostProcess::start(&forge, data.path(), "accept_files = \"auto\"");
+    let carol = guest(&forge, "carol");
+    let (_issue, _offer, peer, mut events) = connect(&carol, 1).await;
+    host.wait_line("carol connected");
+    peer.send(hello()).unwrap();
+    let mut reports = Vec::new();
+
+    // Guest → host: the guest sends only the first MiB, then its channel closes.
+    let up = content(3 * 1024 * 1024 + 11, 4);
+    let up_id = "00000000000000c1";
+    peer.send(offer(up_id, "up.bin", &up)).unwrap();
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    send_bytes(&peer, work.path(), up_id, &up, 0, 1024 * 1024).await;
+    host.wait_line("up.bin (carol) interrupted at 1.0 MiB");
+    let part = data.path().join("files/carol/up.bin.part");
+    assert_eq!(
+        std::fs::metadata(&part).unwrap().len(),
+        1024 * 1024,
+        "the partial is kept"
+    );
+    host.type_line("files");
+    host.wait_line("up.bin from carol: interrupted (partial kept for resume)");
+
+    // Host → guest: the guest takes the first MiB only, then the connection drops.
+    let down = content(3 * 1024 * 1024 + 5, 5);
+    let src = work.path().join("down.bin");
+    std::fs::write(&src, &down).unwrap();
+    host.type_line(&format!("file send carol {}", src.display()));
+    let Frame::FileOffer {
+        id: down_id, size, ..
+    } = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileOffer { .. })
+    })
+    .await
+    else {
+        unreachable!()
+    };
+    let guest_part = work.path().join("down.part");
+    std::fs::write(&guest_part, b"").unwrap();
+    peer.expect_file(FileSink {
+        id: down_id.clone(),
+        part: guest_part.clone(),
+        offset: 0,
+        size: 1024 * 1024,
+    })
+    .unwrap();
+    peer.send(Frame::FileAccept {
+        id: down_id.clone(),
+        offset: 0,
+    })
+    .unwrap();
+    assert!(matches!(
+        file_report(&mut events).await,
+        FileEvent::Received { .. }
+    ));
+    peer.abort_for_tests(true).unwrap();
+    drop(peer);
+    host.wait_line("carol disconnected");
+
+    // Carol asks again (a new issue): the host offers the same id again at once and sends
+    // only what she lacks; she offers hers again and sends only what the host lacks.
+    let (_issue, _offer, peer, mut events) = connect(&carol, 2).await;
+    wait_count(&host, "carol connected", 2);
+    peer.send(hello()).unwrap();
+    let started = Instant::now();
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileOffer { .. })
+    })
+    .await;
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "re-offered within a few seconds"
+    );
+    assert!(
+        matches!(&f, Frame::FileOffer { id, size: s, .. } if *id == down_id && *s == size),
+        "{f:?}"
+    );
+    let held = std::fs::metadata(&guest_part).unwrap().len();
+    assert_eq!(held, 1024 * 1024);
+    peer.expect_file(FileSink {
+        id: down_id.clone(),
+        part: guest_part.clone(),
+        offset: held,
+        size,
+    })
+    .unwrap();
+    peer.send(Frame::FileAccept {
+        id: down_id.clone(),
+        offset: held,
+    })
+    .unwrap();
+    let received = file_report(&mut events).await;
+    assert_eq!(
+        received,
+        FileEvent::Received {
+            id: down_id.clone(),
+            sha256: sha(&down)
+        }
+    );
+    assert_eq!(std::fs::read(&guest_part).unwrap(), down);
+    peer.send(Frame::FileDone {
+        id: down_id.clone(),
+        sha256: sha(&down),
+    })
+    .unwrap();
+    host.wait_line("carol received down.bin");
+
+    peer.send(offer(up_id, "up.bin", &up)).unwrap();
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileAccept { .. })
+    })
+    .await;
+    assert_eq!(
+        f,
+        Frame::FileAccept {
+            id: up_id.into(),
+            offset: 1024 * 1024
+        }
+    );
+    send_bytes(&peer, work.path(), up_id, &up, 1024 * 1024, up.len() as u64).await;
+    frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileDone { .. })
+    })
+    .await;
+    assert_eq!(
+        std::fs::read(data.path().join("files/carol/up.bin")).unwrap(),
+        up
+    );
+    assert!(!part.exists());
+    let _: Vec<PathBuf> = Vec::new();
+    host.type_line("quit");
+    host.wait_exit(Duration::from_secs(15));
+}
