@@ -120,6 +120,10 @@ async function flowB(login, { forge = false, chat = false } = {}) {
     const popupOpened = context.waitForEvent('page', { timeout: 15000 });
     const formAsked = context.waitForEvent('request', { predicate: (r) => r.url().includes('/issues/new?'), timeout: 15000 });
     const apiBefore = seen.requests.filter((u) => u.startsWith(api)).length;
+    // A non-maintainer will answer first with a well-formed answer for the page's sid: made
+    // ready before the click so that it lands before the host's answer (the host polls
+    // every 2 s here; posting it takes one request right after the issue exists).
+    const mallory = forge ? await register(`mallory-${login}`) : null;
     const clicked = performance.now();
     await button.click();
     actions.push('click "Start a chat"');
@@ -147,18 +151,16 @@ async function flowB(login, { forge = false, chat = false } = {}) {
     actions.push('press "Create" on the prefilled issue');
     const number = Number(/\/issues\/(\d+)/.exec(popup.url())?.[1]);
     assert.ok(number > 0, `the popup shows the new issue: ${popup.url()}`);
-    const issue = { number };
-    await popup.close();
-    if (forge) {
-      // A non-maintainer answers first with a well-formed answer for the page's sid.
-      const mallory = await register(`mallory-${login}`);
+    if (mallory) {
       const sdp = fakeOfferSdp().replace('a=setup:actpass', 'a=setup:active');
       const fake = await encodeToken('a', { sid: decoded.sid, sdp });
-      await call('POST', `/repos/${REPO}/issues/${issue.number}/comments`, {
+      await call('POST', `/repos/${REPO}/issues/${number}/comments`, {
         token: mallory.token,
         body: { body: `here is your answer\n\n${fake}\n\n<!-- janus:answer sid=${decoded.sid} -->` },
       });
     }
+    const issue = { number };
+    await popup.close();
     await page.waitForSelector('body[data-phase="connected"]', { timeout: 40000 }).catch(async (e) => {
       throw new Error(`${e.message}\nphase ${await page.getAttribute('body', 'data-phase')}: ${await page.textContent('#start-status')} ${await page.textContent('#start-hint')}\n${out.slice(-20).join('\n')}`);
     });
@@ -171,7 +173,7 @@ async function flowB(login, { forge = false, chat = false } = {}) {
     }
     const answered = await waitLine(new RegExp(`^\\* answered ${login}'s chat offer on #${issue.number}`));
     const answerToOpenMs = openedAt - answered.at;
-    const code = await waitLine(new RegExp(`^\\* ${login} connected \\(#${issue.number}\\); verification code ([0-9a-f]{3}-[0-9a-f]{3})$`));
+    const code = await waitLine(new RegExp(`^\\* ${login} connected \\(#${issue.number}\\); verification code ([0-9a-f]{3}-[0-9a-f]{3}); via direct$`));
     await page.waitForSelector('#verify-line:not([hidden])', { timeout: 5000 });
     assert.equal(await page.textContent('#verify-code'), code[1], 'page and console show the same code');
     if (chat) {
