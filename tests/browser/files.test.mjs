@@ -158,7 +158,7 @@ test('files: page → host through the picker, host → page with a download lin
   }
 });
 
-test('files: a transfer to the page resumes from its offset after a dropped connection', { timeout: 120000 }, async () => {
+test('files: a transfer to the page resumes from its offset after a dropped connection', { timeout: 180000 }, async () => {
   const bob = await forge.register('bob');
   const context = await browser.newContext({ viewport: { width: 1000, height: 800 }, acceptDownloads: true });
   try {
@@ -182,7 +182,9 @@ test('files: a transfer to the page resumes from its offset after a dropped conn
     const second = await connectGuest(context, bob);
     const [, offset] = await janus.waitLine(/bob accepted resume\.bin; sending from byte (\d+)/, { from });
     assert.ok(Number(offset) >= 2 * 1024 * 1024 && Number(offset) < bytes.length, `offset ${offset}`);
-    await second.page.waitForSelector(`#file-list li[data-id="${id}"][data-state="done"]`, { timeout: 20000 }).catch(async (e) => {
+    // Generous: once in a CI run the resumed transfer crawled at ~135 KiB/s (cause not found
+    // yet); what this test proves is the offset and the hash, not the speed.
+    await second.page.waitForSelector(`#file-list li[data-id="${id}"][data-state="done"]`, { timeout: 90000 }).catch(async (e) => {
       const status = await second.page.locator('#file-list').textContent();
       throw new Error(`${e.message}\npage: ${status}\n${janus.out.slice(-12).join('\n')}`);
     });
