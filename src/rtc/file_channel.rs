@@ -6,10 +6,12 @@
 //!
 //! Pacing: 0.21's `send()` buffers without bound unless told, so the sender hands messages
 //! of at most [`CHUNK_BYTES`] over with the non-blocking `try_send` while the channel's
-//! outstanding bytes stay under the connection's send-buffer limit ([`HIGH_WATER`], 1 MiB),
-//! then waits for `OnBufferedAmountLow` ([`LOW_WATER`], 256 KiB; both thresholds are set
-//! on the channel) or a short backstop tick. Memory per transfer is therefore flat, whatever
-//! the file's size: the reader's buffer, one message, and what SCTP holds.
+//! outstanding bytes stay within its send window (`send_window.rs`: the path's
+//! bandwidth-delay product from ICE's round trip, 64 KiB on loopback, at most the
+//! connection's send-buffer limit [`HIGH_WATER`], 1 MiB), then waits for
+//! `OnBufferedAmountLow` (set at half the window) or a short backstop tick. Memory per
+//! transfer is therefore flat, whatever the file's size: the reader's buffer, one message,
+//! and what SCTP holds.
 //!
 //! Reports go out as `PeerEvent::File` on the peer's own event channel. The session
 //! (`session.rs`) calls [`FileChannels`]; nothing here touches the `janus` channel.
@@ -30,6 +32,8 @@ use webrtc::error::Error as WebrtcError;
 use webrtc::peer_connection::PeerConnection;
 
 use super::peer::{PeerEvent, PeerHandle, PeerId, Request, RtcError};
+use super::reach::selected_round_trip;
+use super::send_window::{SendWindow, RTT_REFRESH};
 use crate::app::FileEvent;
 
 /// Labels of file channels start with this; the rest is the transfer id.
@@ -39,8 +43,6 @@ pub const CHUNK_BYTES: usize = 16 * 1024;
 /// The sender stops handing over bytes above this much outstanding (the connection's
 /// send-buffer limit, `peer::SEND_BUFFER_LIMIT`).
 pub const HIGH_WATER: usize = super::peer::SEND_BUFFER_LIMIT;
-/// … and resumes once the channel's buffered amount fell below this.
-pub const LOW_WATER: usize = 256 * 1024;
 /// How often progress is reported, at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Backstop when no `OnBufferedAmountLow` arrives.
@@ -159,13 +161,10 @@ impl FileChannels {
         let _ = channel
             .set_buffered_amount_high_threshold(HIGH_WATER as u32)
             .await;
-        let _ = channel
-            .set_buffered_amount_low_threshold(LOW_WATER as u32)
-            .await;
         let (id, events, peer) = (source.id.clone(), self.events.clone(), self.peer);
-        let pump = channel.clone();
+        let (pump, pc) = (channel.clone(), pc.clone());
         let task = tokio::spawn(async move {
-            let event = send_file(pump.as_ref(), &source, &events, peer).await;
+            let event = send_file(pump.as_ref(), pc.as_ref(), &source, &events, peer).await;
             let _ = pump.close().await;
             let _ = events.send((peer, PeerEvent::File(event))).await;
         });
@@ -265,10 +264,81 @@ async fn drained_below_low(channel: &dyn DataChannel) -> bool {
     tokio::time::timeout(PACE_RETRY, wait).await.unwrap_or(true)
 }
 
-/// The sender's pump: bytes `offset..size` of the file, paced, then waits until SCTP has
-/// them all acknowledged.
+/// The send window of one transfer, kept current: ICE's round trip is read every
+/// [`RTT_REFRESH`], and the channel's low threshold follows the window.
+struct Pacer {
+    window: SendWindow,
+    /// The low threshold set on the channel (changed only when the window changes).
+    low_water: usize,
+    next_refresh: Instant,
+}
+
+impl Pacer {
+    async fn new(channel: &dyn DataChannel, pc: &dyn PeerConnection, id: &str) -> Pacer {
+        let mut pacer = Pacer {
+            window: SendWindow::default(),
+            low_water: 0,
+            next_refresh: Instant::now(),
+        };
+        pacer.refresh(channel, pc).await;
+        tracing::debug!(
+            id,
+            window = pacer.window.bytes(),
+            rtt_us = pacer.window.min_rtt().map(|rtt| rtt.as_micros() as u64),
+            "file send window"
+        );
+        pacer
+    }
+
+    async fn refresh(&mut self, channel: &dyn DataChannel, pc: &dyn PeerConnection) {
+        self.next_refresh = Instant::now() + RTT_REFRESH;
+        if let Some(rtt) = selected_round_trip(pc).await {
+            self.window.observe(rtt);
+        }
+        if self.window.low_water() != self.low_water {
+            self.low_water = self.window.low_water();
+            let _ = channel
+                .set_buffered_amount_low_threshold(self.low_water as u32)
+                .await;
+        }
+    }
+
+    /// Hands `chunk` to the channel once it fits in the window; `Err` says why it cannot.
+    async fn send(
+        &mut self,
+        channel: &dyn DataChannel,
+        pc: &dyn PeerConnection,
+        chunk: BytesMut,
+    ) -> Result<(), String> {
+        loop {
+            if Instant::now() >= self.next_refresh {
+                self.refresh(channel, pc).await;
+            }
+            let outstanding = channel
+                .outstanding_bytes()
+                .await
+                .map_err(|e| format!("the connection ended: {e}"))?;
+            // An empty window always takes one chunk, whatever the window's size.
+            let fits = outstanding == 0 || outstanding + chunk.len() <= self.window.bytes();
+            if fits {
+                match channel.try_send(chunk.clone()).await {
+                    Ok(()) => return Ok(()),
+                    Err(WebrtcError::ErrSendBufferFull) => {}
+                    Err(e) => return Err(format!("the connection ended: {e}")),
+                }
+            }
+            if !drained_below_low(channel).await {
+                return Err("the receiver closed the channel".to_string());
+            }
+        }
+    }
+}
+
+/// The sender's pump: bytes `offset..size` of the file, paced on its send window, then
+/// waits until SCTP has them all acknowledged.
 async fn send_file(
     channel: &dyn DataChannel,
+    pc: &dyn PeerConnection,
     source: &FileSource,
     events: &mpsc::Sender<(PeerId, PeerEvent)>,
     peer: PeerId,
@@ -303,6 +373,7 @@ async fn send_file(
         peer,
         last: Instant::now(),
     };
+    let mut pacer = Pacer::new(channel, pc, id).await;
     let mut sent = source.offset;
     while sent < source.size {
         let want = CHUNK_BYTES.min((source.size - sent) as usize);
@@ -311,16 +382,8 @@ async fn send_file(
             let error = format!("the file changed while it was sent (it is shorter now): {e}");
             return ended(id, sent, &error, false);
         }
-        loop {
-            match channel.try_send(chunk.clone()).await {
-                Ok(()) => break,
-                Err(WebrtcError::ErrSendBufferFull) => {
-                    if !drained_below_low(channel).await {
-                        return ended(id, sent, "the receiver closed the channel", true);
-                    }
-                }
-                Err(e) => return ended(id, sent, &format!("the connection ended: {e}"), true),
-            }
+        if let Err(why) = pacer.send(channel, pc, chunk).await {
+            return ended(id, sent, &why, true);
         }
         sent += want as u64;
         progress.at(sent).await;

@@ -7,7 +7,8 @@
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
 //!   [`PeerEvent`] — over one tokio task per peer (`session`);
 //! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials;
-//! - [`file_channel`]: the bytes of one file transfer on its own `file:{id}` channel.
+//! - [`file_channel`]: the bytes of one file transfer on its own `file:{id}` channel;
+//! - [`send_window`]: how far a file sender runs ahead of the receiver (pure).
 pub mod file_channel;
 pub mod flood;
 mod network;
@@ -15,6 +16,7 @@ mod outbox;
 pub mod peer;
 pub mod protocol;
 mod reach;
+pub mod send_window;
 mod session;
 pub mod turn;
 

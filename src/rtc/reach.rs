@@ -1,10 +1,13 @@
 //! What a peer session knows about its path: which candidate pair ICE selected (direct or
-//! relayed, read when the channel opens) and, when nothing connects in time, the likely
+//! relayed, read when the channel opens), the round trip ICE last measured on it (sizes a
+//! file sender's window, `send_window.rs`) and, when nothing connects in time, the likely
 //! cause in one sentence with its fix ([`connect_failure`]).
 
 use std::sync::{Arc, OnceLock};
 
-use webrtc::peer_connection::{PeerConnection, RTCIceCandidateType};
+use std::time::Duration;
+
+use webrtc::peer_connection::{PeerConnection, RTCIceCandidateType, StatsSelector};
 
 use crate::app::ConnPath;
 
@@ -61,6 +64,20 @@ async fn selected_path_once(pc: &dyn PeerConnection) -> Option<ConnPath> {
     } else {
         ConnPath::Direct
     })
+}
+
+/// The round trip ICE last measured on the selected candidate pair (its connectivity and
+/// consent checks), if it measured one.
+pub(crate) async fn selected_round_trip(pc: &dyn PeerConnection) -> Option<Duration> {
+    let report = pc
+        .get_stats(std::time::Instant::now(), StatsSelector::None)
+        .await;
+    let selected = report.transport()?.selected_candidate_pair_id.clone();
+    let seconds = report
+        .candidate_pairs()
+        .find(|pair| pair.stats.id == selected)?
+        .current_round_trip_time;
+    (seconds.is_finite() && seconds > 0.0).then(|| Duration::from_secs_f64(seconds.min(60.0)))
 }
 
 /// The one-line reason a connection did not open, with the likely cause and its fix.

@@ -12,6 +12,7 @@
 // under /tmp, removed at the end.
 //
 // Usage: node tests/browser/bench-files.mjs [SIZE_MIB=256] [BIG_MIB=1024]   (see scripts/bench-files)
+// BENCH_ECHO=1 echoes the host's output lines to stderr.
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -59,6 +60,7 @@ proc.stdout.on('data', (d) => {
   let i;
   while ((i = buf.indexOf('\n')) >= 0) {
     out.push({ at: performance.now(), line: buf.slice(0, i).replace(ANSI, '') });
+    if (process.env.BENCH_ECHO) log('host:', out[out.length - 1].line);
     buf = buf.slice(i + 1);
   }
 });
