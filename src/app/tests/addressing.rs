@@ -7,11 +7,7 @@ use super::*;
 fn alice_twice() -> State {
     let mut s = connected_alice();
     let alice = user("alice", 42);
-    let fx = update(
-        &mut s,
-        T0 + 7,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, alice.clone(), T0 + 7))),
-    );
+    let fx = issue_seen(&mut s, T0 + 7, issue(8, alice.clone(), T0 + 7));
     assert_eq!(
         fx,
         vec![Effect::CreateOffer {
@@ -179,11 +175,7 @@ fn ban_peer_bans_the_account_and_closes_all_its_conversations() {
         .collect();
     assert_eq!(closed, vec![1, 2]);
     assert!(s.is_banned("someone-else", 42), "by account id, too");
-    let fx = update(
-        &mut s,
-        T0 + 20,
-        Event::Forge(ForgeEvent::IssueSeen(issue(9, user("alice", 42), T0 + 20))),
-    );
+    let fx = issue_seen(&mut s, T0 + 20, issue(9, user("alice", 42), T0 + 20));
     assert!(matches!(
         &fx[..],
         [Effect::PostComment {

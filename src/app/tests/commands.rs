@@ -171,11 +171,7 @@ fn kick_closes_and_ban_declines_future_requests() {
         }),
     );
     assert!(s.is_banned("ALICE", 0) && s.is_banned("renamed", 42));
-    let fx = update(
-        &mut s,
-        T0 + 30,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, user("alice", 42), T0 + 30))),
-    );
+    let fx = issue_seen(&mut s, T0 + 30, issue(8, user("alice", 42), T0 + 30));
     match &fx[..] {
         [Effect::PostComment {
             issue: 8,
@@ -242,11 +238,7 @@ fn quit_expires_links_closes_peers_and_quits() {
 #[test]
 fn list_shows_conversations_and_requests() {
     let mut s = connected_alice();
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(9, user("bob", 43), T0))),
-    );
+    issue_seen(&mut s, T0, issue(9, user("bob", 43), T0));
     update(&mut s, T0 + 5, Event::User(Command::List));
     let text = &last_activity(&s).text;
     assert!(text.contains("alice (#7) open"), "{text}");
@@ -259,18 +251,9 @@ fn list_shows_conversations_and_requests() {
 #[test]
 fn manual_mode_waits_for_accept_then_offers() {
     let mut s = new_state();
-    assert!(update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true })
-    )
-    .is_empty());
+    assert!(accept_manually(&mut s).is_empty());
     assert!(s.manual_accept);
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    let fx = issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(s.requests[&7].stage, RequestStage::Pending);
     assert!(last_activity(&s).text.contains("`accept 7`"));
@@ -294,21 +277,9 @@ fn manual_mode_waits_for_accept_then_offers() {
 #[test]
 fn switching_back_to_auto_accepts_what_waits() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, user("bob", 43), T0))),
-    );
+    accept_manually(&mut s);
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
+    issue_seen(&mut s, T0, issue(8, user("bob", 43), T0));
     let fx = update(
         &mut s,
         T0 + 1,
@@ -332,16 +303,8 @@ fn switching_back_to_auto_accepts_what_waits() {
 #[test]
 fn decline_a_pending_request_posts_a_polite_comment() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    accept_manually(&mut s);
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     let fx = update(&mut s, T0 + 1, Event::User(Command::Decline { issue: 7 }));
     match &fx[..] {
         [Effect::PostComment {
@@ -438,11 +401,7 @@ fn conversations_carry_a_verification_code_from_both_fingerprints() {
     let offer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n";
     let answer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 CC:DD\r\na=setup:active\r\n";
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     let offer = token::encode(
         TokenKind::Offer,
         &SignalPayload {

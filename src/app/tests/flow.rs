@@ -149,24 +149,14 @@ fn skips_pull_requests_bots_own_and_old_issues() {
     let mut closed = issue(5, user("bob", 43), T0);
     closed.state = "closed".into();
     for i in [pr, bot, own, old, closed] {
-        assert!(update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(i))).is_empty());
+        assert!(issue_seen(&mut s, T0, i).is_empty());
     }
     // Inside the backlog window it is served; seen again, it is not served twice.
     assert_eq!(
-        update(
-            &mut s,
-            T0,
-            Event::Forge(ForgeEvent::IssueSeen(issue(6, user("bob", 43), T0 - 599)))
-        )
-        .len(),
+        issue_seen(&mut s, T0, issue(6, user("bob", 43), T0 - 599)).len(),
         1
     );
-    assert!(update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(6, user("bob", 43), T0 - 599)))
-    )
-    .is_empty());
+    assert!(issue_seen(&mut s, T0, issue(6, user("bob", 43), T0 - 599)).is_empty());
 }
 
 #[test]

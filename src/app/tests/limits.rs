@@ -4,7 +4,7 @@
 use super::*;
 
 fn seen(s: &mut State, now: u64, i: Issue) -> Vec<Effect> {
-    update(s, now, Event::Forge(ForgeEvent::IssueSeen(i)))
+    issue_seen(s, now, i)
 }
 
 fn offers(fx: &[Effect]) -> Vec<u64> {
