@@ -35,16 +35,7 @@ fn alice_twice() -> State {
             comment_id: Some(501),
         },
     );
-    update(
-        &mut s,
-        T0 + 8,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            601,
-            8,
-            alice,
-            &answer(sid),
-        ))),
-    );
+    comment_seen(&mut s, T0 + 8, comment(601, 8, alice, &answer(sid)));
     update(&mut s, T0 + 9, Event::PeerOpen { peer_id: 2 });
     assert_eq!(s.conversations[&2].state, PeerState::Open);
     s

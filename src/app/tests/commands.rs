@@ -204,15 +204,10 @@ fn ban_withdraws_a_pending_offer() {
             ..
         }
     )));
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 4,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            610,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(610, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
 }
@@ -337,15 +332,10 @@ fn decline_a_posted_link_takes_it_down_and_refuses_the_answer() {
         if !body.contains("janus1.") && body.contains("<!-- janus:offer sid=0123456789abcdef -->"))
     ));
     assert_eq!(s.requests[&7].link, None);
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 3,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            620,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(620, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
     // A connected chat is not declined: that is what kick is for.
@@ -437,16 +427,7 @@ fn conversations_carry_a_verification_code_from_both_fingerprints() {
             exp: None,
         },
     );
-    update(
-        &mut s,
-        T0 + 1,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            600,
-            7,
-            user("alice", 42),
-            &answer,
-        ))),
-    );
+    comment_seen(&mut s, T0 + 1, comment(600, 7, user("alice", 42), &answer));
     let expected = verification_code("sha-256 aa:bb", "sha-256 cc:dd");
     assert_eq!(
         s.conversations[&1].verify_code.as_deref(),

@@ -193,7 +193,7 @@ fn an_earlier_runs_live_answer_is_taken_down_and_its_sid_never_answered_again() 
             host_answer()
         ),
     );
-    let fx = update(&mut s, T0, Event::Forge(ForgeEvent::CommentSeen(old)));
+    let fx = comment_seen(&mut s, T0, old);
     assert!(
         matches!(&fx[..], [Effect::EditComment { comment_id: 77, body, .. }] if !body.contains("janus1."))
     );
@@ -224,7 +224,7 @@ fn the_presence_issue_and_comments_on_it_are_never_requests() {
     let fx = issue_seen(&mut s, T0, p);
     assert!(fx.is_empty() && s.requests.is_empty());
     let c = comment(5, 3, user("bob", 43), &guest_offer_body(GSID, T0 + 300));
-    assert!(update(&mut s, T0, Event::Forge(ForgeEvent::CommentSeen(c))).is_empty());
+    assert!(comment_seen(&mut s, T0, c).is_empty());
     assert!(s.requests.is_empty());
 }
 
@@ -265,17 +265,13 @@ fn a_re_request_in_a_later_comment_by_the_author_counts_once_the_first_is_over()
     update(&mut s, T0 + 301, Event::Tick); // expired
     let sid2 = "aaaaaaaaaaaaaaaa";
     let c = comment(600, 9, user("alice", 42), &guest_offer_body(sid2, T0 + 700));
-    let fx = update(
-        &mut s,
-        T0 + 400,
-        Event::Forge(ForgeEvent::CommentSeen(c.clone())),
-    );
+    let fx = comment_seen(&mut s, T0 + 400, c.clone());
     assert!(
         matches!(&fx[..], [Effect::CreateAnswer { issue: 9, sid, .. }] if sid == sid2),
         "{fx:?}"
     );
     // The same comment again (an edit, a second poll) does not start another.
-    assert!(update(&mut s, T0 + 401, Event::Forge(ForgeEvent::CommentSeen(c))).is_empty());
+    assert!(comment_seen(&mut s, T0 + 401, c).is_empty());
 }
 
 #[test]

@@ -23,15 +23,10 @@ fn ended_chat() -> State {
 }
 
 fn replay(s: &mut State, now: u64, comment_id: u64) -> Vec<Effect> {
-    update(
+    comment_seen(
         s,
         now,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            comment_id,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(comment_id, 7, user("alice", 42), &answer(SID)),
     )
 }
 

@@ -163,15 +163,10 @@ fn waiting_for_alice() -> State {
 
 fn connected_alice() -> State {
     let mut s = waiting_for_alice();
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            600,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(600, 7, user("alice", 42), &answer(SID)),
     );
     assert_eq!(
         fx,
@@ -192,6 +187,11 @@ fn connected_alice() -> State {
 /// The forge reports `issue` at `at`: what the core does with it.
 fn issue_seen(s: &mut State, at: u64, issue: Issue) -> Vec<Effect> {
     update(s, at, Event::Forge(ForgeEvent::IssueSeen(issue)))
+}
+
+/// The forge reports `comment` at `at`: what the core does with it.
+fn comment_seen(s: &mut State, at: u64, comment: Comment) -> Vec<Effect> {
+    update(s, at, Event::Forge(ForgeEvent::CommentSeen(comment)))
 }
 
 /// The maintainer switches to manual accept at `T0`.
