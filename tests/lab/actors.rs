@@ -177,6 +177,15 @@ impl Host {
         wait_line_in(&self.lines, needle, secs)
     }
 
+    /// Whether the host printed a line containing `needle`.
+    pub fn printed(&self, needle: &str) -> bool {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
+    }
+
     /// The end of the host's log, for failure messages.
     pub fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
