@@ -1,6 +1,6 @@
 //! Integration: the host against the embedded forge over loopback, with a Rust guest peer
 //! (webrtc crate, answerer). Full flow A, a message each way, a blog post, and the
-//! impersonation and replay refusals (DESIGN §3, §7).
+//! impersonation and replay refusals (PROTOCOL.md "Signaling", "Roles and trust at a glance").
 
 mod common;
 

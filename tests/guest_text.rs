@@ -1,4 +1,4 @@
-//! Guest-controlled text in the plain console (issue #12, DESIGN §7): a guest's `bye` reason
+//! Guest-controlled text in the plain console (issue #12, ARCHITECTURE.md "Design decisions, and why"): a guest's `bye` reason
 //! with a newline once printed a second, real-looking line (`bob: send me the key`). Here a
 //! real Rust guest peer, connected through the embedded forge, says exactly that to a host
 //! whose `PlainView` writes into a buffer; every printed line must stay the host's.

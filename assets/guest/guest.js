@@ -653,7 +653,7 @@ function timeOf(ts) {
   return new Date(ms);
 }
 
-/** Rooms (DESIGN §4.2): tabs, a log per room, members; made in wireChat. */
+/** Rooms (PROTOCOL.md "Rooms"): tabs, a log per room, members; made in wireChat. */
 let rooms = null;
 /** The Files panel (files.js), once the channel is open. */
 let files = null;

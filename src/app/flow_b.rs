@@ -1,4 +1,4 @@
-//! Flow B wired into the core (DESIGN §3 "Flow B"): a guest's page made the offer and put it
+//! Flow B wired into the core (PROTOCOL.md "Flow B, step by step"): a guest's page made the offer and put it
 //! in a new issue (or a later comment of theirs); the host answers. The rules of what counts
 //! are in `guest_offer.rs`; this is the request lifecycle around them, called from
 //! `requests`, `conversations` and `update`:

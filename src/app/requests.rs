@@ -1,5 +1,5 @@
 //! Requests: which issues get a link, posting it, accepting the answer, expiry
-//! (DESIGN §3 flow A, §7). Called only from `update`.
+//! (PROTOCOL.md "Flow A, step by step", "Roles and trust at a glance"). Called only from `update`.
 
 use crate::forge::{Comment, Issue};
 use crate::signal::link::GuestLink;

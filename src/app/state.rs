@@ -298,7 +298,7 @@ pub struct State {
     /// Problems of the host itself for the status bar, by task name (`""` for notices);
     /// [`State::health`] picks the one to show.
     pub health_issues: BTreeMap<String, HealthIssue>,
-    /// Rooms by name (`app::rooms`, DESIGN §4.2).
+    /// Rooms by name (`app::rooms`, PROTOCOL.md "Rooms").
     pub rooms: BTreeMap<String, super::rooms::Room>,
     /// What flow B remembers: offers waiting for their request, answered `sid`s, the
     /// presence issue (`app::flow_b`).

@@ -1,4 +1,4 @@
-//! [`GitHubClient`]: the [`Forge`] trait over GitHub's REST API (DESIGN §5), on octocrab's
+//! [`GitHubClient`]: the [`Forge`] trait over GitHub's REST API (ARCHITECTURE.md "Design decisions, and why"), on octocrab's
 //! HTTP stack (hyper + rustls, timeouts, redirects).
 //!
 //! The API base is configurable: `https://api.github.com`, GitHub Enterprise Server

@@ -15,7 +15,7 @@ export const GUEST_DIR = join(ROOT, 'assets', 'guest');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.JANUS_CHROMIUM || '/usr/bin/chromium';
 
-/** Launch flags from DESIGN §8, plus --disable-quic. playwright-core adds a fresh --user-data-dir. */
+/** Launch flags for the browser tests, plus --disable-quic. playwright-core adds a fresh --user-data-dir. */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -389,7 +389,7 @@ export async function closedPort() {
   return port;
 }
 
-/** Builds a guest link (DESIGN §3). `ice` undefined → omitted; '' → `&ice=`. */
+/** Builds a guest link (PROTOCOL.md "Signaling"). `ice` undefined → omitted; '' → `&ice=`. */
 export function guestLink(pageUrl, { offer, repo, issue, api, ice }) {
   let link = `${pageUrl}#offer=${offer}&repo=${repo}&issue=${issue}`;
   if (api !== undefined) link += `&api=${encodeURIComponent(api)}`;

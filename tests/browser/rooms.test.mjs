@@ -1,4 +1,4 @@
-// Rooms in real Chromium (DESIGN §4.2): two guest pages answer a real `janus demo --plain`
+// Rooms in real Chromium (PROTOCOL.md "Rooms"): two guest pages answer a real `janus demo --plain`
 // and the maintainer puts both in one room from the console. Each page shows the room as a
 // tab with its members; a message in the room reaches the other page (relayed by the host,
 // named by the sender's login) and prints `[ops] alice: …` at column 0 on the console; the

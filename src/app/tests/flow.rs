@@ -1,4 +1,4 @@
-//! Flow A (DESIGN §3): requests, links, answers, refusals, expiry.
+//! Flow A (PROTOCOL.md "Flow A, step by step"): requests, links, answers, refusals, expiry.
 
 use super::*;
 
