@@ -18,6 +18,11 @@ use janus::rtc::peer::RtcConfig;
 use janus::ui::plain::format_activity;
 use tokio::sync::mpsc;
 
+#[path = "../support/host_output.rs"]
+pub mod host_output;
+#[allow(unused_imports)] // not every test binary parses offer links
+pub use host_output::offer_link;
+
 /// Forwards every new activity line, formatted as the plain console prints it.
 pub struct ChannelView {
     pub tx: mpsc::UnboundedSender<(ActivityKind, String)>,

@@ -1,5 +1,5 @@
-//! What a test reads of a host process, shared by `tests/support/host_process.rs` and the
-//! NAT lab (`tests/lab/`): its stdout lines, collected on a thread of their own and waited
+//! What a test reads of a host process, shared by the tests' `common` module (and so
+//! `tests/support/host_process.rs`) and the NAT lab (`tests/lab/`): its stdout lines, collected on a thread of their own and waited
 //! for with a bound, and the guest link in the host's offer comment.
 
 #![allow(dead_code)]

@@ -18,11 +18,8 @@ use janus::rtc::protocol::Frame;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
+use crate::common::host_output::{collect_lines, offer_link, wait_line_in};
 use crate::common::{repo, Forge, Guest};
-
-#[path = "host_output.rs"]
-mod host_output;
-use host_output::{collect_lines, offer_link, wait_line_in};
 
 const BIN: &str = env!("CARGO_BIN_EXE_janus");
 
