@@ -185,20 +185,7 @@ fn remember_refused(state: &mut State, now: u64, issue: Issue) {
     let number = issue.number;
     state.requests.insert(
         number,
-        Request {
-            issue,
-            stage: RequestStage::Ended,
-            peer_id,
-            sid: String::new(),
-            expires_at: 0,
-            offer_comment_id: None,
-            answer_comment_id: None,
-            since: now,
-            link: None,
-            offer_fingerprint: None,
-            settled_at: None,
-            guest_offer: None,
-        },
+        Request::new(issue, RequestStage::Ended, peer_id, now, None),
     );
 }
 

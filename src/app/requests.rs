@@ -106,22 +106,10 @@ pub(super) fn start_request(
     } else {
         RequestStage::Preparing
     };
+    let guest_offer = state.flow_b.pending.remove(&number);
     state.requests.insert(
         number,
-        Request {
-            issue,
-            stage,
-            peer_id,
-            sid: String::new(),
-            expires_at: 0,
-            offer_comment_id: None,
-            answer_comment_id: None,
-            since: now,
-            link: None,
-            offer_fingerprint: None,
-            settled_at: None,
-            guest_offer: state.flow_b.pending.remove(&number),
-        },
+        Request::new(issue, stage, peer_id, now, guest_offer),
     );
     match stage {
         RequestStage::Declined => {

@@ -156,6 +156,32 @@ pub struct Request {
     pub guest_offer: Option<super::flow_b::Answering>,
 }
 
+impl Request {
+    /// A request for `issue` made at `now`, in `stage`, with no offer, link or comment yet.
+    pub fn new(
+        issue: Issue,
+        stage: RequestStage,
+        peer_id: PeerId,
+        now: u64,
+        guest_offer: Option<super::flow_b::Answering>,
+    ) -> Request {
+        Request {
+            issue,
+            stage,
+            peer_id,
+            sid: String::new(),
+            expires_at: 0,
+            offer_comment_id: None,
+            answer_comment_id: None,
+            since: now,
+            link: None,
+            offer_fingerprint: None,
+            settled_at: None,
+            guest_offer,
+        }
+    }
+}
+
 /// State of a conversation's peer connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeerState {
