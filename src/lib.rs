@@ -1,10 +1,10 @@
 //! Janus: chat peer to peer with the people who open issues on your repository.
 //!
 //! Start at `src/main.rs` (the command line) and `app` (every decision the host makes).
-//! The modules, in the order data flows (DESIGN §2):
+//! The modules, in the order data flows (ARCHITECTURE.md "The picture"):
 //! - [`forge`]: the issue tracker (GitHub REST client, embedded local forge, poller);
-//! - [`signal`]: offer/answer tokens and the guest link (DESIGN §3);
-//! - [`rtc`]: WebRTC peer sessions and the data-channel protocol (DESIGN §4);
+//! - [`signal`]: offer/answer tokens and the guest link (PROTOCOL.md "Signaling");
+//! - [`rtc`]: WebRTC peer sessions and the data-channel protocol (PROTOCOL.md "Data channel");
 //! - [`blog`]: Markdown posts, sanitized for guests;
 //! - [`app`]: the pure state machine `update(State, Event) -> Effects`;
 //! - [`host`]: the tasks that run effects and feed events back;

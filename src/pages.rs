@@ -42,6 +42,7 @@ pub const GUEST_FILES: &[GuestFile] = &[
     guest_file!("blog-frame.css"),
     guest_file!("guest.js"),
     guest_file!("blog.js"),
+    guest_file!("chat.js"),
     guest_file!("token.js"),
     guest_file!("link.js"),
     guest_file!("verify.js"),

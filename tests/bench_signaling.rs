@@ -19,7 +19,6 @@ use std::time::{Duration, Instant};
 
 use common::*;
 use janus::rtc::peer::{self, PeerEvent};
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
@@ -113,12 +112,7 @@ async fn latencies(runs: usize, tick: f64, waiting: f64) {
             .wait_comment(issue, |c| c.body.contains("janus1.o."))
             .await;
         link.push(opened.elapsed());
-        let url = offer_comment
-            .body
-            .split('(')
-            .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-            .unwrap();
-        let offer = token::decode(&GuestLink::parse(url).unwrap().offer).unwrap();
+        let offer = token::decode(&offer_link(&offer_comment.body).offer).unwrap();
         let (tx, mut events) = mpsc::channel(64);
         let (_peer, sdp) =
             peer::start_answerer(&rtc_loopback(), 1000 + run as u64, &offer.payload.sdp, tx)

@@ -12,8 +12,10 @@
 //!
 //! It also fails when a document mentions the design picture that lives outside the
 //! repository (`shared/DESIGN.md`, `DESIGN.md`, `DESIGN §n`): the repository carries its own
-//! `docs/PROTOCOL.md` and `docs/ARCHITECTURE.md`. A self-test runs the same checker on a
-//! scratch repository full of broken links, so the checker itself is known to catch them.
+//! `docs/PROTOCOL.md` and `docs/ARCHITECTURE.md`. The code (`src/`, `tests/`, `assets/`,
+//! `scripts/`) is held to the same: no such mention in a comment either. Self-tests run the
+//! same checkers on scratch repositories full of broken links and such mentions, so the
+//! checkers themselves are known to catch them.
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Component, Path, PathBuf};
@@ -142,6 +144,70 @@ fn resolve(doc: &Path, target: &str) -> Result<PathBuf, String> {
 /// clone cannot open.
 const OUTSIDE_DOCS: &[&str] = &["shared/DESIGN.md", "DESIGN.md", "DESIGN §"];
 
+/// The folders of code (and its comments) that must not mention [`OUTSIDE_DOCS`] either.
+const CODE_DIRS: &[&str] = &["src", "tests", "assets", "scripts"];
+
+/// This checker itself, which has to name what it looks for.
+const CHECKER: &[&str] = &["tests/docs_links.rs", "tests/docs_links"];
+
+/// Files another change is rewriting at the moment: their `DESIGN §` comments are reworded
+/// when it lands (then this list is emptied). Nothing else may be added here.
+const REWORDED_WHEN_MERGED: &[&str] = &["src/rtc/peer.rs", "src/rtc/session.rs"];
+
+/// One problem per line of `text` (the file `name`) that mentions [`OUTSIDE_DOCS`].
+fn outside_mentions(name: &str, text: &str) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for (i, raw) in text.lines().enumerate() {
+        if let Some(mention) = OUTSIDE_DOCS.iter().find(|m| raw.contains(*m)) {
+            problems.push(Problem {
+                doc: name.to_string(),
+                line: i + 1,
+                message: format!(
+                    "mentions `{mention}`, a design document that is not in the \
+                     repository; point to docs/PROTOCOL.md or docs/ARCHITECTURE.md"
+                ),
+            });
+        }
+    }
+    problems
+}
+
+/// Mentions of [`OUTSIDE_DOCS`] in the code of `repo` (every text file under
+/// [`CODE_DIRS`] that git tracks, or every one on disk without git; links are not
+/// followed), except the checker's own files and [`REWORDED_WHEN_MERGED`].
+fn check_code(repo: &Repo) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let mut stack: Vec<PathBuf> = CODE_DIRS.iter().map(PathBuf::from).collect();
+    while let Some(rel) = stack.pop() {
+        let name = rel.to_string_lossy().replace('\\', "/");
+        let skipped = CHECKER
+            .iter()
+            .chain(REWORDED_WHEN_MERGED)
+            .any(|s| name == *s);
+        let untracked = repo.tracked.as_ref().is_some_and(|t| !t.contains(&rel));
+        let Ok(meta) = std::fs::symlink_metadata(repo.root.join(&rel)) else {
+            continue;
+        };
+        if skipped || untracked || meta.file_type().is_symlink() {
+            continue;
+        }
+        if meta.is_dir() {
+            let Ok(entries) = std::fs::read_dir(repo.root.join(&rel)) else {
+                continue;
+            };
+            stack.extend(
+                entries
+                    .filter_map(|e| e.ok())
+                    .map(|e| rel.join(e.file_name())),
+            );
+        } else if let Ok(text) = std::fs::read_to_string(repo.root.join(&rel)) {
+            problems.extend(outside_mentions(&name, &text));
+        }
+    }
+    problems.sort_by(|a, b| (&a.doc, a.line).cmp(&(&b.doc, b.line)));
+    problems
+}
+
 /// Checks every document of `repo`; returns the problems and, per document, the
 /// repository paths its links resolve to.
 fn check(repo: &Repo) -> (Vec<Problem>, HashMap<PathBuf, Vec<PathBuf>>) {
@@ -158,21 +224,7 @@ fn check(repo: &Repo) -> (Vec<Problem>, HashMap<PathBuf, Vec<PathBuf>>) {
             });
             continue;
         };
-        for (i, raw) in text.lines().enumerate() {
-            for mention in OUTSIDE_DOCS {
-                if raw.contains(mention) {
-                    problems.push(Problem {
-                        doc: name.clone(),
-                        line: i + 1,
-                        message: format!(
-                            "mentions `{mention}`, a design document that is not in the \
-                             repository; point to docs/PROTOCOL.md or docs/ARCHITECTURE.md"
-                        ),
-                    });
-                    break;
-                }
-            }
-        }
+        problems.extend(outside_mentions(&name, &text));
         for (i, line) in prose_lines(&text).iter().enumerate() {
             for target in link_targets(line) {
                 if target.is_empty() || is_external(&target) {
@@ -260,6 +312,17 @@ fn every_relative_link_in_the_docs_resolves_in_a_fresh_clone() {
             "README.md must link to {must}; it links to {from_readme:?}"
         );
     }
+}
+
+#[test]
+fn the_code_mentions_no_design_document_outside_the_repository() {
+    let problems = check_code(&Repo::this_one());
+    assert!(
+        problems.is_empty(),
+        "{} mention(s) in src/, tests/, assets/ or scripts/:\n{}",
+        problems.len(),
+        listing(&problems)
+    );
 }
 
 /// A scratch repository: `files` written under a temporary root, no git.
@@ -398,4 +461,31 @@ fn design_mentions_outside_the_repository_are_reported() {
         messages.contains("points outside the repository"),
         "{messages}"
     );
+}
+
+#[test]
+fn design_mentions_in_code_are_reported_but_not_the_checkers_own() {
+    let (_dir, repo) = scratch(&[
+        ("src/signal.rs", "//! Tokens (DESIGN §3).\nfn f() {}\n"),
+        ("assets/guest/page.js", "// fine\n// see DESIGN.md\n"),
+        ("scripts/ok.sh", "echo docs/PROTOCOL.md\n"),
+        (
+            "tests/docs_links.rs",
+            "const OUTSIDE: &str = \"DESIGN §\";\n",
+        ),
+        (
+            "README.md",
+            "no code here: DESIGN §1 is the documents' check\n",
+        ),
+    ]);
+    let messages = listing(&check_code(&repo));
+    assert!(
+        messages.contains("src/signal.rs:1: mentions `DESIGN §`"),
+        "{messages}"
+    );
+    assert!(
+        messages.contains("assets/guest/page.js:2: mentions `DESIGN.md`"),
+        "{messages}"
+    );
+    assert_eq!(messages.lines().count(), 2, "{messages}");
 }

@@ -1,6 +1,6 @@
 //! Integration: the host against the embedded forge over loopback, with a Rust guest peer
 //! (webrtc crate, answerer). Full flow A, a message each way, a blog post, and the
-//! impersonation and replay refusals (DESIGN §3, §7).
+//! impersonation and replay refusals (PROTOCOL.md "Signaling", "Roles and trust at a glance").
 
 mod common;
 
@@ -10,7 +10,6 @@ use common::*;
 use janus::app::Command;
 use janus::rtc::peer::{self, PeerEvent};
 use janus::rtc::protocol::Frame;
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
@@ -38,12 +37,7 @@ async fn flow_a_chat_and_blog_with_impersonation_and_replay_refused() {
     assert_eq!(offer_comment.user.login, "maintainer");
     assert_eq!(offer_comment.author_association, "OWNER");
     assert!(offer_comment.body.contains("<!-- janus:offer sid="));
-    let url = offer_comment
-        .body
-        .split('(')
-        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-        .expect("link in comment");
-    let link = GuestLink::parse(url).expect("valid link");
+    let link = offer_link(&offer_comment.body);
     assert_eq!(link.issue, issue);
     assert_eq!(link.ice, Some(vec![]));
     let offer = token::decode(&link.offer).expect("valid offer");

@@ -1,4 +1,4 @@
-//! Integration: flow B against the embedded forge (DESIGN §3 "Flow B"). A Rust offerer
+//! Integration: flow B against the embedded forge (PROTOCOL.md "Flow B, step by step"). A Rust offerer
 //! stands in for the guest page: it opens an issue whose body carries its offer, the host
 //! answers once in a comment, the guest connects, chat goes both ways, and both tokens are
 //! scrubbed (the guest's own words stay). Then each bad input of the issue: an offer

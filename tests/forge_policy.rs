@@ -11,7 +11,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::{guest, repo, rtc_loopback, ChannelView};
+use common::{expect_activity, guest, offer_link, repo, rtc_loopback, ChannelView};
 use janus::app::policy::{Closing, RequestPolicy};
 use janus::app::{ActivityKind, Command, Limits, Settings};
 use janus::blog::BlogStore;
@@ -20,7 +20,6 @@ use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::forge::Forge;
 use janus::host::{self, HostSetup};
 use janus::rtc::peer::{self, PeerEvent};
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
@@ -100,21 +99,7 @@ async fn start_host_with(
 
 impl Host {
     async fn expect(&mut self, needle: &str) -> String {
-        if let Some(l) = self.seen.iter().find(|l| l.contains(needle)) {
-            return l.clone();
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            match tokio::time::timeout_at(deadline, self.lines.recv()).await {
-                Ok(Some((_, line))) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                other => panic!("no {needle:?} ({other:?}); saw {:#?}", self.seen),
-            }
-        }
+        expect_activity(&mut self.lines, &mut self.seen, needle).await
     }
 
     /// Drains lines for `d` and returns whether any contained `needle`.
@@ -134,14 +119,6 @@ impl Host {
             .unwrap()
             .unwrap();
     }
-}
-
-fn offer_link(body: &str) -> GuestLink {
-    let url = body
-        .split('(')
-        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-        .expect("a link");
-    GuestLink::parse(url).unwrap()
 }
 
 /// The issue "requests counted over 60 s of idle polling": at a 50 ms tick, 60 ticks take

@@ -1,4 +1,4 @@
-//! Faults against the embedded forge (DESIGN §5, issue "production-grade GitHub
+//! Faults against the embedded forge (ARCHITECTURE.md "Design decisions, and why", issue "production-grade GitHub
 //! signaling"): 5xx, timeouts, refused and dropped connections, truncated and invalid JSON,
 //! a bad token, a missing repository, an exhausted rate limit and a secondary limit with
 //! `Retry-After`. Each is injected on a real socket with `LocalForge::inject`; the GitHub

@@ -1,4 +1,4 @@
-//! Guest-controlled text in the plain console (issue #12, DESIGN §7): a guest's `bye` reason
+//! Guest-controlled text in the plain console (issue #12, ARCHITECTURE.md "Design decisions, and why"): a guest's `bye` reason
 //! with a newline once printed a second, real-looking line (`bob: send me the key`). Here a
 //! real Rust guest peer, connected through the embedded forge, says exactly that to a host
 //! whose `PlainView` writes into a buffer; every printed line must stay the host's.
@@ -18,7 +18,6 @@ use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::host::{self, HostSetup};
 use janus::rtc::peer::{self, PeerEvent};
 use janus::rtc::protocol::Frame;
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use janus::ui::output::Output;
 use janus::ui::plain::PlainView;
@@ -95,12 +94,7 @@ async fn a_bye_reason_with_a_newline_prints_on_one_line() {
     let offer_comment = alice
         .wait_comment(issue, |c| c.body.contains("janus1.o."))
         .await;
-    let url = offer_comment
-        .body
-        .split('(')
-        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-        .expect("link in comment");
-    let offer = token::decode(&GuestLink::parse(url).unwrap().offer).unwrap();
+    let offer = token::decode(&offer_link(&offer_comment.body).offer).unwrap();
     let (guest_tx, mut guest_events) = mpsc::channel(64);
     let (guest_peer, answer_sdp) =
         peer::start_answerer(&rtc_loopback(), 900, &offer.payload.sdp, guest_tx)

@@ -13,48 +13,51 @@ use janus::rtc::turn::{self, TurnSecret};
 use lab::actors::*;
 use lab::{Lab, INET_IP, TURN_PORT};
 
+/// The lab for `test` with coturn running (`None`: skipped, see [`lab::lab_or_skip`]).
+fn lab_with_coturn(test: &str) -> Option<Lab> {
+    let mut lab = lab::lab_or_skip(test)?;
+    lab.start_coturn(SECRET).expect("coturn");
+    Some(lab)
+}
+
+/// The guest's first report: the ICE servers its offer carries (empty without `[turn]`).
+fn offered_ice(guest: &std::sync::mpsc::Receiver<GuestReport>) -> Vec<janus::rtc::turn::IceServer> {
+    match next(guest, 30) {
+        GuestReport::Ice(ice) => ice,
+        other => panic!("{other:?}"),
+    }
+}
+
 #[test]
 fn stun_only_cannot_cross_two_symmetric_nats_and_the_host_says_why() {
-    let Some(mut lab) = lab::lab_or_skip("stun_only_cannot_cross_two_symmetric_nats") else {
+    let Some(mut lab) = lab_with_coturn("stun_only_cannot_cross_two_symmetric_nats") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let forge = start_forge(&lab);
     let host = Host::start(&mut lab, &forge, false);
     let guest = start_guest(&lab, &forge, false);
-    match next(&guest, 30) {
-        GuestReport::Ice(ice) => assert!(ice.is_empty(), "no [turn], no ice: {ice:?}"),
-        other => panic!("{other:?}"),
-    }
+    let ice = offered_ice(&guest);
+    assert!(ice.is_empty(), "no [turn], no ice: {ice:?}");
     let line = host.wait_line("could not connect", 40);
     assert!(
         line.contains("no relay is configured") && line.contains("[turn]"),
         "{line}"
     );
     assert!(
-        !host
-            .lines
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|l| l.contains("alice connected")),
+        !host.printed("alice connected"),
         "the lab is real: nothing connects without a relay"
     );
 }
 
 #[test]
 fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
-    let Some(mut lab) = lab::lab_or_skip("with_turn_they_connect_via_the_relay") else {
+    let Some(mut lab) = lab_with_coturn("with_turn_they_connect_via_the_relay") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let forge = start_forge(&lab);
     let mut host = Host::start(&mut lab, &forge, true);
     let guest = start_guest(&lab, &forge, true);
-    let ice = match next(&guest, 30) {
-        GuestReport::Ice(ice) => ice,
-        other => panic!("{other:?}"),
-    };
+    let ice = offered_ice(&guest);
     assert_eq!(ice.len(), 1, "{ice:?}");
     let username = ice[0].username.clone().unwrap();
     assert!(username.ends_with(":alice"), "{username}");
@@ -96,11 +99,9 @@ fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
 
 #[test]
 fn the_relay_refuses_expired_and_tampered_credentials() {
-    let Some(mut lab) = lab::lab_or_skip("the_relay_refuses_expired_and_tampered_credentials")
-    else {
+    let Some(lab) = lab_with_coturn("the_relay_refuses_expired_and_tampered_credentials") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -138,11 +139,9 @@ fn the_relay_refuses_expired_and_tampered_credentials() {
 /// ticked: it connects through the relay, shows "relayed", and a chat goes both ways.
 #[test]
 fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
-    let Some(mut lab) = lab::lab_or_skip("the_guest_page_in_chromium_behind_a_symmetric_nat")
-    else {
+    let Some(mut lab) = lab_with_coturn("the_guest_page_in_chromium_behind_a_symmetric_nat") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let forge = start_forge(&lab);
     let mut host = Host::start(&mut lab, &forge, true);
     run_page(&mut lab, &forge, &mut host, true);
@@ -151,10 +150,9 @@ fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
 
 #[test]
 fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
-    let Some(mut lab) = lab::lab_or_skip("doctor_checks_stun_and_each_turn_transport") else {
+    let Some(lab) = lab_with_coturn("doctor_checks_stun_and_each_turn_transport") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let good = doctor(&lab, SECRET);
     let line = |text: &str, needle: &str| {
         text.lines()
@@ -252,17 +250,13 @@ fn bench_reach_relay_vs_direct() {
 
 #[test]
 fn a_host_whose_secret_the_relay_refuses_says_so_and_frees_the_peer() {
-    let Some(mut lab) = lab::lab_or_skip("a_host_whose_secret_the_relay_refuses") else {
+    let Some(mut lab) = lab_with_coturn("a_host_whose_secret_the_relay_refuses") else {
         return;
     };
-    lab.start_coturn(SECRET).expect("coturn");
     let forge = start_forge(&lab);
     let host = Host::start_with(&mut lab, &forge, true, "", "not-the-relays-secret");
     let guest = start_guest(&lab, &forge, true);
-    match next(&guest, 30) {
-        GuestReport::Ice(ice) => assert_eq!(ice.len(), 1),
-        other => panic!("{other:?}"),
-    }
+    assert_eq!(offered_ice(&guest).len(), 1);
     let line = host.wait_line("could not connect", 40);
     assert!(
         line.contains("refused the credentials") && line.contains("janus doctor"),
@@ -270,15 +264,7 @@ fn a_host_whose_secret_the_relay_refuses_says_so_and_frees_the_peer() {
     );
     // The line is the peer's `Closed` notice: its slot is free again.
     assert!(line.contains("alice disconnected (#1)"), "{line}");
-    assert!(
-        !host
-            .lines
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|l| l.contains("alice connected")),
-        "nothing connected"
-    );
+    assert!(!host.printed("alice connected"), "nothing connected");
 }
 
 /// The guest's network drops all UDP (as many company firewalls do): the page reaches the

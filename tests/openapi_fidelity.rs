@@ -18,73 +18,88 @@ use openapi::Spec;
 use serde_json::{json, Value};
 use support::{forge, raw, repo};
 
-/// Sends one request and checks its answer against the description; returns the body.
-async fn exchange(
-    spec: &Spec,
-    forge: &LocalForge,
-    errors: &mut Vec<String>,
-    (method, path): (&str, &str),
-    token: Option<&str>,
-    body: Option<Value>,
-    expect: u16,
-) -> Value {
-    let auth = token.map(|t| format!("Bearer {t}"));
-    let mut headers = vec![("Accept", "application/vnd.github+json")];
-    if let Some(a) = &auth {
-        headers.push(("Authorization", a.as_str()));
+/// Requests to the embedded forge, each answer checked against GitHub's description;
+/// what does not match is collected in `errors`.
+struct Fidelity<'a> {
+    spec: &'a Spec,
+    forge: &'a LocalForge,
+    errors: Vec<String>,
+}
+
+impl Fidelity<'_> {
+    /// [`Self::check`] for a GET.
+    async fn get(&mut self, path: &str, token: Option<&str>, expect: u16) -> Value {
+        self.check("GET", path, token, None, expect).await
     }
-    let text = body.as_ref().map(Value::to_string);
-    if text.is_some() {
-        headers.push(("Content-Type", "application/json"));
-    }
-    let resp = raw(
-        forge,
-        method,
-        &format!("/api/v3{path}"),
-        &headers,
-        text.as_deref(),
-    )
-    .await;
-    let what = format!("{method} {path} → {}", resp.status);
-    if resp.status != expect {
-        errors.push(format!("{what}: expected {expect}: {}", resp.body));
-        return Value::Null;
-    }
-    let plain = path.split('?').next().unwrap_or(path);
-    let Some(template) = spec.template_for(method, plain) else {
-        errors.push(format!("{what}: no such operation in GitHub's description"));
-        return Value::Null;
-    };
-    let value: Value = if resp.body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&resp.body).unwrap_or(Value::Null)
-    };
-    if resp.status == 304 {
-        if !resp.body.is_empty() {
-            errors.push(format!("{what}: a 304 carries no body"));
+
+    /// Sends one request and checks its answer against the description; returns the body.
+    async fn check(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+        expect: u16,
+    ) -> Value {
+        let (spec, forge, errors) = (self.spec, self.forge, &mut self.errors);
+        let auth = token.map(|t| format!("Bearer {t}"));
+        let mut headers = vec![("Accept", "application/vnd.github+json")];
+        if let Some(a) = &auth {
+            headers.push(("Authorization", a.as_str()));
         }
-        return value;
-    }
-    let op = spec
-        .operation(method, &template)
-        .expect("the template has the method");
-    let schema = match spec.response_schema(op, resp.status) {
-        Some(s) => s.clone(),
-        // Undocumented errors (GitHub sends them anyway) use the common error shape.
-        None if resp.status >= 400 => json!({ "$ref": "#/components/schemas/basic-error" }),
-        None => {
-            errors.push(format!(
-                "{what}: GitHub documents no {} answer here",
-                resp.status
-            ));
+        let text = body.as_ref().map(Value::to_string);
+        if text.is_some() {
+            headers.push(("Content-Type", "application/json"));
+        }
+        let resp = raw(
+            forge,
+            method,
+            &format!("/api/v3{path}"),
+            &headers,
+            text.as_deref(),
+        )
+        .await;
+        let what = format!("{method} {path} → {}", resp.status);
+        if resp.status != expect {
+            errors.push(format!("{what}: expected {expect}: {}", resp.body));
+            return Value::Null;
+        }
+        let plain = path.split('?').next().unwrap_or(path);
+        let Some(template) = spec.template_for(method, plain) else {
+            errors.push(format!("{what}: no such operation in GitHub's description"));
+            return Value::Null;
+        };
+        let value: Value = if resp.body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&resp.body).unwrap_or(Value::Null)
+        };
+        if resp.status == 304 {
+            if !resp.body.is_empty() {
+                errors.push(format!("{what}: a 304 carries no body"));
+            }
             return value;
         }
-    };
-    for e in spec.validate(&schema, &value) {
-        errors.push(format!("{what} ({template}): {e}"));
+        let op = spec
+            .operation(method, &template)
+            .expect("the template has the method");
+        let schema = match spec.response_schema(op, resp.status) {
+            Some(s) => s.clone(),
+            // Undocumented errors (GitHub sends them anyway) use the common error shape.
+            None if resp.status >= 400 => json!({ "$ref": "#/components/schemas/basic-error" }),
+            None => {
+                errors.push(format!(
+                    "{what}: GitHub documents no {} answer here",
+                    resp.status
+                ));
+                return value;
+            }
+        };
+        for e in spec.validate(&schema, &value) {
+            errors.push(format!("{what} ({template}): {e}"));
+        }
+        value
     }
-    value
 }
 
 #[tokio::test]
@@ -93,89 +108,80 @@ async fn every_endpoint_janus_uses_answers_in_githubs_shapes() {
     let forge = forge().await;
     let host = forge.host_token();
     let (_, alice) = forge.create_user("alice");
-    let e = &mut Vec::new();
+    let mut f = Fidelity {
+        spec: &spec,
+        forge: &forge,
+        errors: Vec::new(),
+    };
     let (h, a) = (Some(host.as_str()), Some(alice.as_str()));
     let r = "/repos/maintainer/demo";
 
     // Writes first, so the lists below have content of every kind.
-    let issue = exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues")),
-        a,
-        Some(json!({"title": "Chat?", "body": "hi", "labels": ["chat"]})),
-        201,
-    )
-    .await;
-    assert_eq!(issue["number"], 1, "{e:#?}");
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues")),
+    let issue = f
+        .check(
+            "POST",
+            &format!("{r}/issues"),
+            a,
+            Some(json!({"title": "Chat?", "body": "hi", "labels": ["chat"]})),
+            201,
+        )
+        .await;
+    assert_eq!(issue["number"], 1, "{:#?}", f.errors);
+    f.check(
+        "POST",
+        &format!("{r}/issues"),
         h,
         Some(json!({"title": "[chat] labelled", "labels": ["chat"]})),
         201,
     )
     .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues/2/labels")),
+    f.check(
+        "POST",
+        &format!("{r}/issues/2/labels"),
         h,
         Some(json!({"labels": ["help wanted"]})),
         200,
     )
     .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("PATCH", &format!("{r}/issues/1")),
+    f.check(
+        "PATCH",
+        &format!("{r}/issues/1"),
         a,
         Some(json!({"state": "closed"})),
         200,
     )
     .await;
-    let reopened = exchange(
-        &spec,
-        &forge,
-        e,
-        ("PATCH", &format!("{r}/issues/1")),
-        a,
-        Some(json!({"state": "open"})),
-        200,
-    )
-    .await;
+    let reopened = f
+        .check(
+            "PATCH",
+            &format!("{r}/issues/1"),
+            a,
+            Some(json!({"state": "open"})),
+            200,
+        )
+        .await;
     assert_eq!(reopened["state_reason"], "reopened");
-    let offer = exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues/1/comments")),
-        h,
-        Some(json!({"body": "Hi @alice <!-- janus:offer sid=0123456789abcdef -->"})),
-        201,
-    )
-    .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues/1/comments")),
+    let offer = f
+        .check(
+            "POST",
+            &format!("{r}/issues/1/comments"),
+            h,
+            Some(json!({"body": "Hi @alice <!-- janus:offer sid=0123456789abcdef -->"})),
+            201,
+        )
+        .await;
+    f.check(
+        "POST",
+        &format!("{r}/issues/1/comments"),
         a,
         Some(json!({"body": "janus1.a.xyz"})),
         201,
     )
     .await;
     let id = offer["id"].as_u64().unwrap_or(0);
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("PATCH", &format!("{r}/issues/comments/{id}")),
+    f.check(
+        "PATCH",
+        &format!("{r}/issues/comments/{id}"),
         h,
         Some(json!({"body": "connected"})),
         200,
@@ -184,140 +190,70 @@ async fn every_endpoint_janus_uses_answers_in_githubs_shapes() {
 
     // Reads, as the host and as an anonymous guest page.
     for token in [h, a] {
-        exchange(&spec, &forge, e, ("GET", "/user"), token, None, 200).await;
+        f.get("/user", token, 200).await;
     }
-    exchange(&spec, &forge, e, ("GET", r), h, None, 200).await;
-    exchange(&spec, &forge, e, ("GET", r), None, None, 200).await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{r}/issues/1")),
-        None,
-        None,
-        200,
-    )
-    .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{r}/issues/1/comments")),
-        None,
-        None,
-        200,
-    )
-    .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{r}/issues/comments/{id}")),
-        None,
-        None,
-        200,
-    )
-    .await;
-    exchange(&spec, &forge, e, ("GET", &format!("{r}/issues/comments?sort=updated&direction=asc&since=2020-01-01T00:00:00Z&per_page=1")), h, None, 200).await;
-    exchange(&spec, &forge, e, ("GET", &format!("{r}/issues?state=open&sort=updated&direction=desc&since=2020-01-01T00:00:00Z&per_page=100")), h, None, 200).await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{r}/issues/events?per_page=100")),
+    f.get(r, h, 200).await;
+    f.get(r, None, 200).await;
+    f.get(&format!("{r}/issues/1"), None, 200).await;
+    f.get(&format!("{r}/issues/1/comments"), None, 200).await;
+    f.get(&format!("{r}/issues/comments/{id}"), None, 200).await;
+    f.get(
+        &format!(
+            "{r}/issues/comments?sort=updated&direction=asc&since=2020-01-01T00:00:00Z&per_page=1"
+        ),
         h,
-        None,
         200,
     )
     .await;
-    exchange(&spec, &forge, e, ("GET", "/rate_limit"), h, None, 200).await;
+    f.get(&format!("{r}/issues?state=open&sort=updated&direction=desc&since=2020-01-01T00:00:00Z&per_page=100"), h, 200).await;
+    f.get(&format!("{r}/issues/events?per_page=100"), h, 200)
+        .await;
+    f.get("/rate_limit", h, 200).await;
     // Labels (the presence issue's), and the labelled search the page makes.
     let label = json!({"name": "janus-presence", "color": "0e8a16", "description": "presence"});
     let labels = format!("{r}/labels");
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &labels),
-        h,
-        Some(label.clone()),
-        201,
-    )
-    .await;
-    exchange(&spec, &forge, e, ("POST", &labels), h, Some(label), 422).await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{labels}/janus-presence")),
-        None,
-        None,
-        200,
-    )
-    .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", &format!("{labels}/nope")),
-        None,
-        None,
-        404,
-    )
-    .await;
-    exchange(&spec, &forge, e, ("GET", &labels), None, None, 200).await;
+    f.check("POST", &labels, h, Some(label.clone()), 201).await;
+    f.check("POST", &labels, h, Some(label), 422).await;
+    f.get(&format!("{labels}/janus-presence"), None, 200).await;
+    f.get(&format!("{labels}/nope"), None, 404).await;
+    f.get(&labels, None, 200).await;
     let search = format!("{r}/issues?labels=janus-presence&state=open&per_page=5");
-    exchange(&spec, &forge, e, ("GET", &search), None, None, 200).await;
+    f.get(&search, None, 200).await;
 
     // Errors in GitHub's words.
-    exchange(&spec, &forge, e, ("GET", "/user"), None, None, 401).await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("GET", "/repos/maintainer/nope"),
-        h,
-        None,
-        404,
-    )
-    .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues")),
+    f.get("/user", None, 401).await;
+    f.get("/repos/maintainer/nope", h, 404).await;
+    f.check(
+        "POST",
+        &format!("{r}/issues"),
         a,
         Some(json!({"title": "x".repeat(300)})),
         422,
     )
     .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("POST", &format!("{r}/issues/1/comments")),
+    f.check(
+        "POST",
+        &format!("{r}/issues/1/comments"),
         a,
         Some(json!({"body": " "})),
         422,
     )
     .await;
-    exchange(
-        &spec,
-        &forge,
-        e,
-        ("PATCH", &format!("{r}/issues/comments/{id}")),
+    f.check(
+        "PATCH",
+        &format!("{r}/issues/comments/{id}"),
         a,
         Some(json!({"body": "pwned"})),
         403,
     )
     .await;
     forge.set_rate_limit_remaining("alice", 0).unwrap();
-    exchange(&spec, &forge, e, ("GET", "/user"), a, None, 403).await;
+    f.get("/user", a, 403).await;
 
     assert!(
-        e.is_empty(),
+        f.errors.is_empty(),
         "the embedded forge drifted from GitHub's description:\n{}",
-        e.join("\n")
+        f.errors.join("\n")
     );
     forge.shutdown().await;
 }

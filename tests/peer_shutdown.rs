@@ -11,10 +11,9 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Forge, Guest};
+use common::{offer_link, Forge, Guest};
 use janus::forge::github::GitHubClient;
 use janus::rtc::peer::{self, PeerEvent};
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
@@ -103,12 +102,7 @@ async fn every_guest_hears_bye_before_the_process_ends() {
         let offer_comment = guest
             .wait_comment(issue, |c| c.body.contains("janus1.o."))
             .await;
-        let url = offer_comment
-            .body
-            .split('(')
-            .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-            .expect("link in comment");
-        let offer = token::decode(&GuestLink::parse(url).unwrap().offer).unwrap();
+        let offer = token::decode(&offer_link(&offer_comment.body).offer).unwrap();
         let (peer, answer_sdp) = peer::start_answerer(
             &common::rtc_loopback(),
             n,

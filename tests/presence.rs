@@ -1,4 +1,4 @@
-//! Integration: the presence issue against the embedded forge (DESIGN §11). The first start
+//! Integration: the presence issue against the embedded forge (PROTOCOL.md "The start link and the presence issue"). The first start
 //! creates the `janus-presence` label and one issue saying "online" with the office hours
 //! and the start link; quitting says "offline"; a second start (a restart) finds the same
 //! issue and never opens another; comments on it are never chat requests.

@@ -1,4 +1,4 @@
-//! Rooms through a real `janus run --plain` and real WebRTC guests (DESIGN §4.2): the host
+//! Rooms through a real `janus run --plain` and real WebRTC guests (PROTOCOL.md "Rooms"): the host
 //! relays a member's message to the other members as the sender, refuses a non-member,
 //! tells everyone about joins, removals, kicks and a closed room, writes the room's
 //! transcript, and a member that stops reading is closed without stalling the others.

@@ -3,7 +3,7 @@
 //!
 //! Every test is bounded by `tokio::time::timeout`, so a broken connection fails the test
 //! instead of hanging it. The connect time (answer applied → channel open) is printed, not
-//! asserted: timing goals are benchmarks (DESIGN §8). See it with `-- --nocapture`.
+//! asserted: timing goals are benchmarks (BENCHMARKS.md). See it with `-- --nocapture`.
 
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};

@@ -1,4 +1,4 @@
-// Janus guest page: verify the host's offer, answer it, chat, read the blog.
+// Janus guest page: verify the host's offer, answer it, chat (chat.js), read the blog (blog.js).
 // Static ES modules, no dependencies, no inline script or style (strict CSP in index.html).
 //
 // Stable element contract (used by tests/browser; keep in sync):
@@ -36,12 +36,12 @@ import { parseFragment, DEFAULT_API } from './link.js';
 import { verifyOffer, findAnswerComment } from './verify.js';
 import { answerOffer } from './rtc.js';
 import { verificationCode } from './verifycode.js';
-import { createRooms } from './rooms.js';
 import { parseStartFragment, startFromRepo } from './start.js';
 import { relayServers, wireRelayChoice, selectedPath, pathSentence, failureHint, hasRelayCandidate, createResender, createDedupe } from './reach.js';
 import { createFiles, FEATURE as FILES } from './files.js';
 import { createBlog } from './blog.js';
-import { parseFrame, frames, charCount, byteLength, cleanLabel, MAX_CHAT_CHARS, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
+import { createChat } from './chat.js';
+import { parseFrame, frames, byteLength, cleanLabel, MAX_FRAME_BYTES, PROTOCOL_VERSION } from './protocol.js';
 
 const CONNECT_GRACE_MS = 20000; // answer seen on the issue → channel must open within this
 const STILL_WAITING_MS = 180000; // no answer seen at all → generic hint after this
@@ -78,7 +78,6 @@ const S = {
   ended: false,
   leaving: false,
   timers: [],
-  pending: new Map(), // own message id → <li>
   relays: [], // the offer's relay servers (reach.js)
   relayOnly: false, // the guest chose "Hide my IP address" (relay only)
   resender: null, // sends unacked chats again (reach.js)
@@ -495,12 +494,12 @@ function onOpen() {
       $('conn-path').textContent = path === 'relay' ? 'relayed' : 'direct';
       show('conn-path');
     }
-    systemLine(pathSentence(path, S.relayOnly));
+    chat.systemLine(pathSentence(path, S.relayOnly));
   });
-  files = createFiles({ send, pc: S.pc, section: $('files'), note: systemLine, diag });
+  files = createFiles({ send, pc: S.pc, section: $('files'), note: chat.systemLine, diag });
   send({ t: 'hello', v: PROTOCOL_VERSION, features: [FILES] });
-  updateComposer();
-  $('chat-input').focus();
+  chat.updateComposer();
+  chat.focus();
   showVerifyCode(S.offer.sdp, S.answerSdp);
 }
 
@@ -547,8 +546,8 @@ function onFrame(data) {
       S.guestName = cleanLabel(f.guest, 40);
       S.features = f.features;
       $('peer-name').textContent = at(S.hostName);
-      systemLine(`${at(S.hostName)} is here. You are ${at(S.guestName)}.`);
-      if (f.v !== PROTOCOL_VERSION) systemLine(`The maintainer's Janus speaks protocol version ${String(f.v).slice(0, 8)}; some things may not work.`);
+      chat.systemLine(`${at(S.hostName)} is here. You are ${at(S.guestName)}.`);
+      if (f.v !== PROTOCOL_VERSION) chat.systemLine(`The maintainer's Janus speaks protocol version ${String(f.v).slice(0, 8)}; some things may not work.`);
       if (f.features.includes('blog')) blog.requestIndex();
       if (files) files.hostFeatures(f.features);
       break;
@@ -560,33 +559,24 @@ function onFrame(data) {
           break;
         }
         const who = f.from || S.hostName || 'maintainer';
-        addMessage(who === S.hostName ? 'host' : 'member', who, f.text, f.ts, f.id, f.room);
+        chat.addMessage(who === S.hostName ? 'host' : 'member', who, f.text, f.ts, f.id, f.room);
         rooms.noteMessage(f.room);
       } else {
-        addMessage('host', f.from || S.hostName || 'maintainer', f.text, f.ts, f.id);
+        chat.addMessage('host', f.from || S.hostName || 'maintainer', f.text, f.ts, f.id);
       }
       send(frames.ack(f.id));
       break;
     case 'room.joined':
     case 'room.member':
     case 'room.left':
-      if (rooms) rooms.onFrame(f, systemLine);
+      if (rooms) rooms.onFrame(f, chat.systemLine);
       break;
-    case 'ack': {
+    case 'ack':
       if (S.resender) S.resender.acked(f.id);
-      const li = S.pending.get(f.id);
-      if (li) {
-        S.pending.delete(f.id);
-        li.dataset.acked = 'true';
-        const tick = li.querySelector('.tick');
-        tick.textContent = '✓';
-        tick.title = 'delivered';
-        tick.setAttribute('aria-label', 'delivered');
-      }
+      chat.delivered(f.id);
       break;
-    }
     case 'notice':
-      systemLine(f.text);
+      chat.systemLine(f.text);
       break;
     case 'file.offer':
     case 'file.accept':
@@ -597,7 +587,7 @@ function onFrame(data) {
       if (files) files.onFrame(f);
       break;
     case 'bye':
-      systemLine(f.reason ? `The maintainer closed the chat: ${f.reason}` : 'The maintainer closed the chat.');
+      chat.systemLine(f.reason ? `The maintainer closed the chat: ${f.reason}` : 'The maintainer closed the chat.');
       endSession('the maintainer closed the chat', true);
       break;
     case 'blog.index':
@@ -626,9 +616,9 @@ function endSession(why, quiet = false) {
   if (files) files.sessionEnded();
   setPhase('closed');
   setConn('closed', 'closed');
-  if (!quiet) systemLine(`Disconnected: ${why}.`);
-  systemLine('To talk again, comment on the issue to ask for a new link.');
-  updateComposer();
+  if (!quiet) chat.systemLine(`Disconnected: ${why}.`);
+  chat.systemLine('To talk again, comment on the issue to ask for a new link.');
+  chat.updateComposer();
   // Close the channel first (it flushes what is queued, e.g. our `bye`), the peer shortly after.
   try {
     if (S.channel) S.channel.close();
@@ -647,126 +637,41 @@ function endSession(why, quiet = false) {
 
 // ---------------------------------------------------------------- chat view
 
-function timeOf(ts) {
-  // Accept unix ms or unix seconds.
-  const ms = typeof ts === 'number' && ts > 0 ? (ts < 1e11 ? ts * 1000 : ts) : Date.now();
-  return new Date(ms);
-}
-
-/** Rooms (DESIGN §4.2): tabs, a log per room, members; made in wireChat. */
+/** The chat view (chat.js), with the rooms (rooms.js); made in start. */
+let chat = null;
+/** Rooms (PROTOCOL.md "Rooms"): tabs, a log per room, members; the chat view's. */
 let rooms = null;
 /** The Files panel (files.js), once the channel is open. */
 let files = null;
 /** The blog panel (blog.js), made in start. */
 let blog = null;
 
-function appendToLog(li, room = '') {
-  const log = (rooms && rooms.logFor(room)) || $('chat-log');
-  const nearBottom = log.scrollHeight - log.scrollTop - log.clientHeight < 80;
-  log.appendChild(li);
-  if (nearBottom) log.scrollTop = log.scrollHeight;
-}
-
-function addMessage(from, who, text, ts, id, room = '') {
-  const li = document.createElement('li');
-  li.className = `msg msg-${from}`;
-  li.dataset.from = from;
-  if (id) li.dataset.id = id;
-  const head = document.createElement('div');
-  head.className = 'meta';
-  const name = document.createElement('span');
-  name.className = 'who';
-  name.textContent = from === 'me' ? 'You' : at(who);
-  const time = document.createElement('time');
-  const when = timeOf(ts);
-  time.dateTime = when.toISOString();
-  time.textContent = fmtClock(when.getTime());
-  head.append(name, ' ', time);
-  const body = document.createElement('p');
-  body.className = 'text';
-  body.textContent = text;
-  li.append(head, body);
-  if (from === 'me') {
-    const tick = document.createElement('span');
-    tick.className = 'tick';
-    tick.textContent = '…';
-    tick.title = 'sent, not yet delivered';
-    tick.setAttribute('aria-label', 'sent, not yet delivered');
-    li.dataset.acked = 'false';
-    head.append(' ', tick);
-  }
-  appendToLog(li, room);
-  return li;
-}
-
-function systemLine(text, room = '') {
-  const li = document.createElement('li');
-  li.className = 'msg msg-system';
-  li.dataset.from = 'system';
-  const p = document.createElement('p');
-  p.className = 'text';
-  p.textContent = text;
-  li.append(p);
-  appendToLog(li, room);
-}
-
-function updateComposer() {
-  const input = $('chat-input');
-  const n = charCount(input.value);
-  const counter = $('chat-counter');
-  counter.textContent = `${n} / ${MAX_CHAT_CHARS}`;
-  counter.dataset.over = n > MAX_CHAT_CHARS ? 'true' : 'false';
-  const live = S.open && !S.ended && !S.leaving;
-  input.disabled = !live;
-  $('chat-send').disabled = !live || n === 0 || n > MAX_CHAT_CHARS || input.value.trim() === '';
-  $('leave').disabled = !live;
-}
-
-function sendChat() {
-  const input = $('chat-input');
-  const text = input.value;
-  if (!S.open || text.trim() === '' || charCount(text) > MAX_CHAT_CHARS) return;
-  const frame = frames.chat(text);
-  const room = rooms ? rooms.active() : '';
-  if (room) {
-    if (!rooms.canWrite(room)) return;
-    frame.room = room;
-  }
-  if (!send(frame)) {
-    systemLine('Could not send: the connection is not open.');
-    return;
-  }
-  const li = addMessage('me', S.guestName || 'you', text, frame.ts, frame.id, room);
-  S.pending.set(frame.id, li);
-  if (S.resender) S.resender.track(frame);
-  input.value = '';
-  updateComposer();
-}
-
 function wireChat() {
-  rooms = createRooms({ tabs: $('conv-tabs'), privateTab: $('tab-private'), privateLog: $('chat-log'), members: $('room-members'), label: at });
-  const input = $('chat-input');
-  input.addEventListener('input', updateComposer);
-  input.addEventListener('keydown', (e) => {
-    if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) {
-      e.preventDefault();
-      sendChat();
-    }
+  chat = createChat({
+    send,
+    label: at,
+    clock: fmtClock,
+    session: {
+      isOpen: () => S.open,
+      isLive: () => S.open && !S.ended && !S.leaving,
+      me: () => S.guestName || 'you',
+      sent: (frame) => {
+        if (S.resender) S.resender.track(frame);
+      },
+      leave,
+    },
   });
-  $('chat-form').addEventListener('submit', (e) => {
-    e.preventDefault();
-    sendChat();
-  });
-  $('leave').addEventListener('click', () => {
-    if (!S.open || S.leaving) return;
-    // Orderly close: say bye and let the host close; close ourselves if it has not within 1 s.
-    S.leaving = true;
-    send(frames.bye('guest left'));
-    systemLine('You left the chat.');
-    updateComposer();
-    setTimeout(() => endSession('you left', true), 1000);
-  });
-  updateComposer();
+  rooms = chat.rooms;
+}
+
+/** Orderly close: say bye and let the host close; close ourselves if it has not within 1 s. */
+function leave() {
+  if (!S.open || S.leaving) return;
+  S.leaving = true;
+  send(frames.bye('guest left'));
+  chat.systemLine('You left the chat.');
+  chat.updateComposer();
+  setTimeout(() => endSession('you left', true), 1000);
 }
 
 start().catch((e) => {

@@ -1,4 +1,4 @@
-// Parsing the guest link's fragment (DESIGN §3):
+// Parsing the guest link's fragment (PROTOCOL.md "Signaling"):
 //   #offer={token}&repo={owner}/{repo}&issue={n}[&api={url-encoded API base}][&ice={url-encoded comma-separated STUN urls}]
 // - api absent → https://api.github.com
 // - ice absent → DEFAULT_ICE; `ice=` present but empty → no ICE servers (offline demo/tests).

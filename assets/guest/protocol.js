@@ -1,4 +1,4 @@
-// Data-channel protocol v1 (DESIGN §4), guest side: frame limits, parsing and builders.
+// Data-channel protocol v1 (PROTOCOL.md "Data channel"), guest side: frame limits, parsing and builders.
 // Every frame is a UTF-8 JSON object with a type field `t`; unknown `t` values are ignored;
 // frames over 64 KiB or not JSON objects are dropped (and counted by the caller).
 // Pure module: no DOM, no network.
@@ -11,7 +11,7 @@ export const KNOWN_TYPES = ['hello', 'chat', 'ack', 'notice', 'bye', 'blog.list'
 export const FILE_ID = /^[0-9a-f]{16}$/;
 export const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_FILE_NAME = 255;
-/** Room names the host makes (DESIGN §4.2): short, printable, no spaces. */
+/** Room names the host makes (PROTOCOL.md "Rooms"): short, printable, no spaces. */
 export const ROOM_NAME = /^[A-Za-z0-9._-]{1,32}$/;
 /** Most members listed for one room (the host allows 64). */
 export const MAX_ROOM_MEMBERS = 200;

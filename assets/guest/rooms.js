@@ -1,4 +1,4 @@
-// Rooms on the guest page (DESIGN §4.2): the private conversation with the maintainer and
+// Rooms on the guest page (PROTOCOL.md "Rooms"): the private conversation with the maintainer and
 // each room the host put this guest in, as tabs; each room has its own message log and
 // member list, and join and leave notices. Names are always set as text (textContent),
 // never as HTML. The host relays; this page never learns another member's address.

@@ -1,4 +1,4 @@
-// The guest's side of the WebRTC handshake (DESIGN §3, flow A): answer the host's offer.
+// The guest's side of the WebRTC handshake (PROTOCOL.md "Flow A, step by step"): answer the host's offer.
 // ICE is not trickled: the answer is taken once gathering completes or after
 // GATHER_TIMEOUT_MS, whichever is first, so an unreachable STUN server cannot hold it back.
 

@@ -1,4 +1,4 @@
-// Flow B, the guest starts (DESIGN §3 "Flow B", §11): the start link
+// Flow B, the guest starts (PROTOCOL.md "Flow B, step by step", "The start link and the presence issue"): the start link
 //   {pages_url}#repo={owner}/{repo}[&api={url-encoded API base}][&ice=…][&ttl={seconds}]
 // shows the repository and whether the maintainer is online (one request for the presence
 // issue), then "Start a chat": this page becomes the offerer (channel "janus", ICE gathered

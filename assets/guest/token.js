@@ -1,4 +1,4 @@
-// Janus signaling tokens (DESIGN §3), browser side.
+// Janus signaling tokens (PROTOCOL.md "Signaling"), browser side.
 //
 //   token   = "janus1." kind "." payload
 //   kind    = "o" (offer) / "a" (answer)

@@ -1,4 +1,4 @@
-// Verifying the host before connecting (DESIGN §7), and spotting the posted answer.
+// Verifying the host before connecting (PROTOCOL.md "Flow A, step by step", step 3), and spotting the posted answer.
 //
 // The guest trusts an offer only if the forge's API shows the exact offer token in a
 // comment on the named issue whose author_association is OWNER, MEMBER or COLLABORATOR.

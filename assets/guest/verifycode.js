@@ -1,4 +1,4 @@
-// The verification code both ends can compare out of band (DESIGN §7), exactly as the host
+// The verification code both ends can compare out of band (PROTOCOL.md "Flow A, step by step", step 3), exactly as the host
 // derives it (src/app/text.rs `sdp_fingerprint` / `verification_code`): the first three bytes
 // of SHA-256 over `janus-verify-v1\n{offer fingerprint}\n{answer fingerprint}`, as `xxx-xxx`.
 // Someone who swapped either SDP on the way would have to hit the same code by chance

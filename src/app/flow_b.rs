@@ -1,4 +1,4 @@
-//! Flow B wired into the core (DESIGN §3 "Flow B"): a guest's page made the offer and put it
+//! Flow B wired into the core (PROTOCOL.md "Flow B, step by step"): a guest's page made the offer and put it
 //! in a new issue (or a later comment of theirs); the host answers. The rules of what counts
 //! are in `guest_offer.rs`; this is the request lifecycle around them, called from
 //! `requests`, `conversations` and `update`:
@@ -185,20 +185,7 @@ fn remember_refused(state: &mut State, now: u64, issue: Issue) {
     let number = issue.number;
     state.requests.insert(
         number,
-        Request {
-            issue,
-            stage: RequestStage::Ended,
-            peer_id,
-            sid: String::new(),
-            expires_at: 0,
-            offer_comment_id: None,
-            answer_comment_id: None,
-            since: now,
-            link: None,
-            offer_fingerprint: None,
-            settled_at: None,
-            guest_offer: None,
-        },
+        Request::new(issue, RequestStage::Ended, peer_id, now, None),
     );
 }
 

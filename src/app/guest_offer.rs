@@ -1,4 +1,4 @@
-//! Flow B, the host as answerer (DESIGN §3 "Flow B"): recognising a guest's offer in an
+//! Flow B, the host as answerer (PROTOCOL.md "Flow B, step by step"): recognising a guest's offer in an
 //! issue body or a later comment, judging it, and the texts the host writes around it (the
 //! answer comment with its marker, the scrubbed issue body). Pure functions, no state: the
 //! caller passes what it knows (who wrote the text, who opened the issue, bans, used `sid`s,

@@ -1,4 +1,4 @@
-//! Flow B judging: each refusal of DESIGN §3 / issue "Bad input", and the texts.
+//! Flow B judging: each refusal of PROTOCOL.md "Signaling" / issue "Bad input", and the texts.
 
 use super::*;
 use crate::signal::token::{encode, SignalPayload, TokenKind};

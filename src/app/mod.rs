@@ -1,4 +1,4 @@
-//! The app core: every decision the host makes, as a pure state machine (DESIGN §2).
+//! The app core: every decision the host makes, as a pure state machine (ARCHITECTURE.md "The picture").
 //!
 //! `update(&mut State, now, Event) -> Vec<Effect>`: the forge poller, peer tasks, the
 //! forge writer and the views send [`Event`]s; [`update`] changes the [`State`] and returns

@@ -1,4 +1,4 @@
-//! The request policy (DESIGN §5): which issues become chat requests, when a re-open is a
+//! The request policy (ARCHITECTURE.md "Design decisions, and why"): which issues become chat requests, when a re-open is a
 //! new request, when Janus closes an issue, and how the host recognises its own offer
 //! comments left by an earlier run. Pure functions called from `update`; the settings come
 //! from the config file (`config.example.toml` documents every key).

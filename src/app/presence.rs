@@ -1,4 +1,4 @@
-//! Presence (DESIGN §11): the texts and the pacing of the presence issue, the one issue
+//! Presence (PROTOCOL.md "The start link and the presence issue"): the texts and the pacing of the presence issue, the one issue
 //! labelled `janus-presence` whose body tells people whether the maintainer is online, when
 //! their office hours are, and how to start a chat. Pure functions: time is an argument.
 //!

@@ -1,5 +1,5 @@
 //! Requests: which issues get a link, posting it, accepting the answer, expiry
-//! (DESIGN §3 flow A, §7). Called only from `update`.
+//! (PROTOCOL.md "Flow A, step by step", "Roles and trust at a glance"). Called only from `update`.
 
 use crate::forge::{Comment, Issue};
 use crate::signal::link::GuestLink;
@@ -106,22 +106,10 @@ pub(super) fn start_request(
     } else {
         RequestStage::Preparing
     };
+    let guest_offer = state.flow_b.pending.remove(&number);
     state.requests.insert(
         number,
-        Request {
-            issue,
-            stage,
-            peer_id,
-            sid: String::new(),
-            expires_at: 0,
-            offer_comment_id: None,
-            answer_comment_id: None,
-            since: now,
-            link: None,
-            offer_fingerprint: None,
-            settled_at: None,
-            guest_offer: state.flow_b.pending.remove(&number),
-        },
+        Request::new(issue, stage, peer_id, now, guest_offer),
     );
     match stage {
         RequestStage::Declined => {

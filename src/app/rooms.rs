@@ -1,4 +1,4 @@
-//! Rooms (DESIGN §4.2): a conversation of the maintainer with several guests at once, the
+//! Rooms (PROTOCOL.md "Rooms"): a conversation of the maintainer with several guests at once, the
 //! host as the hub. Guests never connect to each other; the host relays each member's
 //! `chat` to the others with `from` set to the sender's login, so no guest learns another's
 //! address. Only the maintainer creates rooms, invites and removes members; a guest whose

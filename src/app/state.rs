@@ -156,6 +156,32 @@ pub struct Request {
     pub guest_offer: Option<super::flow_b::Answering>,
 }
 
+impl Request {
+    /// A request for `issue` made at `now`, in `stage`, with no offer, link or comment yet.
+    pub fn new(
+        issue: Issue,
+        stage: RequestStage,
+        peer_id: PeerId,
+        now: u64,
+        guest_offer: Option<super::flow_b::Answering>,
+    ) -> Request {
+        Request {
+            issue,
+            stage,
+            peer_id,
+            sid: String::new(),
+            expires_at: 0,
+            offer_comment_id: None,
+            answer_comment_id: None,
+            since: now,
+            link: None,
+            offer_fingerprint: None,
+            settled_at: None,
+            guest_offer,
+        }
+    }
+}
+
 /// State of a conversation's peer connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PeerState {
@@ -298,7 +324,7 @@ pub struct State {
     /// Problems of the host itself for the status bar, by task name (`""` for notices);
     /// [`State::health`] picks the one to show.
     pub health_issues: BTreeMap<String, HealthIssue>,
-    /// Rooms by name (`app::rooms`, DESIGN §4.2).
+    /// Rooms by name (`app::rooms`, PROTOCOL.md "Rooms").
     pub rooms: BTreeMap<String, super::rooms::Room>,
     /// What flow B remembers: offers waiting for their request, answered `sid`s, the
     /// presence issue (`app::flow_b`).

@@ -1,5 +1,5 @@
 //! Texts the host writes (comment bodies) and the neutralising of untrusted text before it
-//! reaches a terminal (DESIGN §7). Pure functions.
+//! reaches a terminal (ARCHITECTURE.md "Design decisions, and why"). Pure functions.
 
 /// The hidden marker that identifies the host's offer comments: `<!-- janus:offer sid=… -->`.
 pub fn offer_marker(sid: &str) -> String {
@@ -96,7 +96,7 @@ pub fn sdp_fingerprint(sdp: &str) -> Option<String> {
     (!normal.is_empty()).then_some(normal)
 }
 
-/// A short code both ends can compare out of band (DESIGN §7): the first three bytes of
+/// A short code both ends can compare out of band (PROTOCOL.md "Flow A, step by step", step 3): the first three bytes of
 /// SHA-256 over `janus-verify-v1\n{offer fingerprint}\n{answer fingerprint}` (each as
 /// [`sdp_fingerprint`] normalises it), as `xxx-xxx` in lowercase hex. Anyone who swapped
 /// either SDP would have to produce the same code by chance (1 in 16 million).

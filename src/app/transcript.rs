@@ -1,4 +1,4 @@
-//! What the core hands the runtime to keep a conversation's transcript (DESIGN §7): one
+//! What the core hands the runtime to keep a conversation's transcript (ARCHITECTURE.md "Limits, transcripts, shutdown"): one
 //! [`TranscriptLine`] per chat message, in an `Effect::Transcribe` that comes before the
 //! message is acked (guest) or sent (host), so the runtime can append and flush it first.
 

@@ -1,4 +1,4 @@
-//! `update`: the one place where the host's state changes (DESIGN §2, §3 flow A, §7).
+//! `update`: the one place where the host's state changes (ARCHITECTURE.md "The picture", PROTOCOL.md "Flow A, step by step", "Roles and trust at a glance").
 //! It dispatches each event to the rules in `requests` (issues, links, answers, expiry),
 //! `conversations` (peers and frames), `commands` (what the maintainer types) and
 //! `health` (the runtime's own reports); each `Tick` also prunes memory (`memory`). After

@@ -1,5 +1,5 @@
 //! The host's blog: Markdown files in a folder, served to guests as sanitized HTML
-//! (`blog.index` / `blog.post`, DESIGN §4).
+//! (`blog.index` / `blog.post`, PROTOCOL.md "Data channel").
 //!
 //! The maintainer publishes by dropping `slug.md` into the folder: the directory is read on
 //! every [`BlogStore::index`] call, so new, edited and deleted posts show up without a

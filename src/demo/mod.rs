@@ -4,7 +4,7 @@
 //!
 //! 1. registers as `bot` and opens an issue;
 //! 2. waits for the maintainer's link comment (posted by an OWNER/MEMBER/COLLABORATOR, as
-//!    the guest page checks, DESIGN §7), parses the link and decodes the offer;
+//!    the guest page checks, PROTOCOL.md "Flow A, step by step", step 3), parses the link and decodes the offer;
 //! 3. answers with `rtc::peer::start_answerer` and posts the answer token as a comment;
 //! 4. once the data channel opens: says hello, then acknowledges every message and echoes
 //!    it back as `bot heard: …`.

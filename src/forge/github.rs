@@ -1,4 +1,4 @@
-//! [`GitHubClient`]: the [`Forge`] trait over GitHub's REST API (DESIGN §5), on octocrab's
+//! [`GitHubClient`]: the [`Forge`] trait over GitHub's REST API (ARCHITECTURE.md "Design decisions, and why"), on octocrab's
 //! HTTP stack (hyper + rustls, timeouts, redirects).
 //!
 //! The API base is configurable: `https://api.github.com`, GitHub Enterprise Server
@@ -231,16 +231,13 @@ impl GitHubClient {
     pub async fn create_issue(&self, title: &str, body: &str) -> Result<Issue, ForgeError> {
         let url = format!("{}/issues", self.repo_url());
         let what = format!("opening an issue on {}", self.repo);
-        let reply = self
-            .request(
-                Method::POST,
-                &url,
-                Some(&json!({ "title": title, "body": body })),
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(
+            Method::POST,
+            &url,
+            Some(&json!({ "title": title, "body": body })),
+            &what,
+        )
+        .await
     }
 
     fn repo_url(&self) -> String {
@@ -350,6 +347,18 @@ impl GitHubClient {
         }
     }
 
+    /// [`Self::request`] without an ETag, the answer decoded as `T`.
+    async fn request_json<T: DeserializeOwned>(
+        &self,
+        method: Method,
+        url: &str,
+        body: Option<&Value>,
+        what: &str,
+    ) -> Result<T, ForgeError> {
+        let reply = self.request(method, url, body, None, what).await?;
+        self.decode(&reply, what)
+    }
+
     fn decode<T: DeserializeOwned>(&self, reply: &Reply, what: &str) -> Result<T, ForgeError> {
         serde_json::from_slice(&reply.body).map_err(|e| ForgeError::BadResponse {
             what: what.to_string(),
@@ -362,34 +371,23 @@ impl GitHubClient {
 impl Forge for GitHubClient {
     async fn current_user(&self) -> Result<User, ForgeError> {
         let url = format!("{}/user", self.api_base);
-        let reply = self
-            .request(Method::GET, &url, None, None, "the token's user")
+        let user: User = self
+            .request_json(Method::GET, &url, None, "the token's user")
             .await?;
-        let user: User = self.decode(&reply, "the token's user")?;
         *lock(&self.me) = Some(user.id);
         Ok(user)
     }
 
     async fn repository(&self) -> Result<Repository, ForgeError> {
         let what = format!("repository {}", self.repo);
-        let reply = self
-            .request(Method::GET, &self.repo_url(), None, None, &what)
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(Method::GET, &self.repo_url(), None, &what)
+            .await
     }
 
     async fn issue(&self, number: u64) -> Result<Issue, ForgeError> {
         let what = format!("issue #{number} of {}", self.repo);
-        let reply = self
-            .request(
-                Method::GET,
-                &format!("{}/issues/{number}", self.repo_url()),
-                None,
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        let url = format!("{}/issues/{number}", self.repo_url());
+        self.request_json(Method::GET, &url, None, &what).await
     }
 
     async fn poll_issues(&self) -> Result<Vec<Issue>, ForgeError> {
@@ -403,31 +401,15 @@ impl Forge for GitHubClient {
     async fn post_comment(&self, issue: u64, body: &str) -> Result<Comment, ForgeError> {
         let what = format!("commenting on issue #{issue} of {}", self.repo);
         let url = format!("{}/issues/{issue}/comments", self.repo_url());
-        let reply = self
-            .request(
-                Method::POST,
-                &url,
-                Some(&json!({ "body": body })),
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(Method::POST, &url, Some(&json!({ "body": body })), &what)
+            .await
     }
 
     async fn edit_comment(&self, comment_id: u64, body: &str) -> Result<Comment, ForgeError> {
         let what = format!("editing comment {comment_id} on {}", self.repo);
         let url = format!("{}/issues/comments/{comment_id}", self.repo_url());
-        let reply = self
-            .request(
-                Method::PATCH,
-                &url,
-                Some(&json!({ "body": body })),
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(Method::PATCH, &url, Some(&json!({ "body": body })), &what)
+            .await
     }
 
     async fn close_issue(&self, issue: u64) -> Result<(), ForgeError> {
@@ -471,16 +453,8 @@ impl Forge for GitHubClient {
     async fn edit_issue_body(&self, issue: u64, body: &str) -> Result<Issue, ForgeError> {
         let what = format!("editing issue #{issue} of {}", self.repo);
         let url = format!("{}/issues/{issue}", self.repo_url());
-        let reply = self
-            .request(
-                Method::PATCH,
-                &url,
-                Some(&json!({ "body": body })),
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(Method::PATCH, &url, Some(&json!({ "body": body })), &what)
+            .await
     }
 
     async fn find_labelled_issue(
@@ -495,8 +469,7 @@ impl Forge for GitHubClient {
             crate::signal::link::encode_component(label),
             crate::signal::link::encode_component(creator),
         );
-        let reply = self.request(Method::GET, &url, None, None, &what).await?;
-        let issues: Vec<Issue> = self.decode(&reply, &what)?;
+        let issues: Vec<Issue> = self.request_json(Method::GET, &url, None, &what).await?;
         Ok(issues.into_iter().find(|i| !i.is_pull_request()))
     }
 
@@ -538,16 +511,13 @@ impl Forge for GitHubClient {
     ) -> Result<Issue, ForgeError> {
         let url = format!("{}/issues", self.repo_url());
         let what = format!("opening an issue on {}", self.repo);
-        let reply = self
-            .request(
-                Method::POST,
-                &url,
-                Some(&json!({ "title": title, "body": body, "labels": labels })),
-                None,
-                &what,
-            )
-            .await?;
-        self.decode(&reply, &what)
+        self.request_json(
+            Method::POST,
+            &url,
+            Some(&json!({ "title": title, "body": body, "labels": labels })),
+            &what,
+        )
+        .await
     }
 
     fn status(&self) -> ForgeStatus {

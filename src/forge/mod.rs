@@ -1,4 +1,4 @@
-//! The issue tracker that carries signaling (DESIGN §2, §5, §6).
+//! The issue tracker that carries signaling (ARCHITECTURE.md "The picture", "Design decisions, and why").
 //!
 //! [`Forge`] is what the host needs from an issue tracker. [`github::GitHubClient`] implements
 //! it over GitHub's REST API (octocrab; any API base, so GitHub Enterprise Server and the
@@ -142,7 +142,7 @@ fn unsupported(what: &str) -> ForgeError {
     }
 }
 
-/// How the conversation with the forge is going, for the views' status line (DESIGN §5).
+/// How the conversation with the forge is going, for the views' status line (ARCHITECTURE.md "Design decisions, and why").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ForgeStatus {
     /// The rate limit as the latest response reported it; `None` until one did.

@@ -20,7 +20,7 @@ pub struct RepoName {
 pub struct User {
     /// Login shown to people; can change over time, so never used for trust decisions.
     pub login: String,
-    /// Stable numeric id: the identity Janus binds answers to (DESIGN §7).
+    /// Stable numeric id: the identity Janus binds answers to (PROTOCOL.md "Roles and trust at a glance").
     pub id: u64,
     /// `"User"`, `"Bot"` or `"Organization"`; bots are never offered a chat.
     #[serde(rename = "type", default = "default_user_type")]
@@ -41,7 +41,7 @@ pub struct Issue {
     /// Untrusted text chosen by the author.
     pub title: String,
     /// Untrusted Markdown body (GitHub sends `null` for an empty one): where a guest's
-    /// flow-B offer is (DESIGN §3 "Flow B").
+    /// flow-B offer is (PROTOCOL.md "Flow B, step by step").
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<String>,
     /// Who opened it: the only account whose answer the host will accept.
@@ -69,7 +69,7 @@ pub struct Issue {
     pub state_reason: Option<StateReason>,
     /// Not part of GitHub's JSON: set by the client when the repository's issue events show
     /// that this issue was re-opened (unix seconds of its latest `reopened` event, server
-    /// clock). The request policy treats a recent re-open as a new chat request (DESIGN §5).
+    /// clock). The request policy treats a recent re-open as a new chat request (ARCHITECTURE.md "Design decisions, and why").
     #[serde(skip)]
     pub reopened_at: Option<i64>,
 }

@@ -1,4 +1,4 @@
-//! The host runtime: owns the app core's state and runs its effects (DESIGN §2).
+//! The host runtime: owns the app core's state and runs its effects (ARCHITECTURE.md "The picture").
 //!
 //! One loop receives every [`Event`] (forge poller, peer tasks, forge writer, the view's
 //! commands, a one-second tick), calls `app::update`, lets the view render, and hands each

@@ -1,4 +1,4 @@
-//! The presence issue at run time (DESIGN §11): one open issue labelled `janus-presence`,
+//! The presence issue at run time (PROTOCOL.md "The start link and the presence issue"): one open issue labelled `janus-presence`,
 //! opened by the host's account, whose body says whether the maintainer is online. This task
 //! finds it (or creates it, and the label, once: a failed search never leads to a new issue,
 //! so a restart or a crash never makes a second one), edits its body on start (online), every

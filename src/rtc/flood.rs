@@ -1,4 +1,4 @@
-//! Flood limiting for incoming data-channel frames (DESIGN §4): pure logic, no IO, no clock.
+//! Flood limiting for incoming data-channel frames (PROTOCOL.md "Data channel"): pure logic, no IO, no clock.
 //!
 //! Every message the remote sends first asks [`FloodGuard::on_frame`] for a token from a token
 //! bucket (20 frames/s sustained, bursts of 40). A message without a token is dropped unread
@@ -24,7 +24,7 @@ pub const MAX_DROPS: u64 = 200;
 /// The `Closed` reason used when a peer is closed for abuse.
 pub const FLOOD_CLOSE_REASON: &str = "flooding";
 
-/// The limits a [`FloodGuard`] enforces. `Default` is the protocol's (DESIGN §4).
+/// The limits a [`FloodGuard`] enforces. `Default` is the protocol's (PROTOCOL.md "Data channel").
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FloodLimits {
     /// Tokens added per second: the sustained frame rate allowed.

@@ -1,4 +1,4 @@
-//! WebRTC peer sessions on the webrtc crate and the data-channel protocol (DESIGN §4).
+//! WebRTC peer sessions on the webrtc crate and the data-channel protocol (PROTOCOL.md "Data channel").
 //!
 //! - [`protocol`]: the frames of the `janus` data channel, their limits, strict decoding;
 //! - [`flood`]: the pure per-peer flood limit (token bucket + drop count);

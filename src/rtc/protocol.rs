@@ -1,4 +1,4 @@
-//! Data-channel protocol v1 (DESIGN §4): the frames, their limits, and strict decoding.
+//! Data-channel protocol v1 (PROTOCOL.md "Data channel"): the frames, their limits, and strict decoding.
 //!
 //! Pure code: no IO. Every frame is a UTF-8 JSON object with a type field `t`. Decoding never
 //! panics; it says why a frame was refused so the peer task can count and report it.
@@ -48,7 +48,7 @@ pub enum Frame {
         from: Option<String>,
         #[serde(default)]
         ts: u64,
-        /// The room this message belongs to (feature `rooms`, DESIGN §4.2); `None` is the
+        /// The room this message belongs to (feature `rooms`, PROTOCOL.md "Rooms"); `None` is the
         /// private conversation with the host.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         room: Option<String>,
@@ -87,7 +87,7 @@ pub enum Frame {
     /// host→guest: you are no longer in `room`.
     #[serde(rename = "room.left")]
     RoomLeft { room: String, reason: String },
-    /// sender→receiver: "may I send this?" (feature `files`, DESIGN §4.1 in PROTOCOL.md).
+    /// sender→receiver: "may I send this?" (feature `files`, PROTOCOL.md "Files").
     #[serde(rename = "file.offer")]
     FileOffer {
         id: String,

@@ -56,9 +56,7 @@ async fn selected_path_once(pc: &dyn PeerConnection) -> Option<ConnPath> {
         .get_selected_candidate_pair()
         .await
         .ok()??;
-    let relayed = [pair.local().typ, pair.remote().typ]
-        .iter()
-        .any(|t| *t == RTCIceCandidateType::Relay);
+    let relayed = [pair.local().typ, pair.remote().typ].contains(&RTCIceCandidateType::Relay);
     Some(if relayed {
         ConnPath::Relay
     } else {

@@ -1,4 +1,4 @@
-//! The guest link (DESIGN §3): what the host posts so the guest page can pick up the offer.
+//! The guest link (PROTOCOL.md "Signaling"): what the host posts so the guest page can pick up the offer.
 //!
 //! `{pages_url}#offer={token}&repo={owner}/{repo}&issue={n}[&api={API base}][&ice={STUN urls}]`
 //!

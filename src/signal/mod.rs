@@ -1,4 +1,4 @@
-//! Signaling (DESIGN §3): the offer/answer tokens that travel in issue comments, and the
+//! Signaling (PROTOCOL.md "Signaling"): the offer/answer tokens that travel in issue comments, and the
 //! link the host posts so the guest page can pick up the offer.
 //!
 //! Pure code: no IO, no clock. Everything here parses text written by strangers, so it
@@ -13,7 +13,7 @@ pub use token::{
 };
 
 /// At most `max` characters of `text`, with control and bidi characters escaped: errors
-/// quote untrusted input, and printing one must not drive the terminal (DESIGN §7).
+/// quote untrusted input, and printing one must not drive the terminal (ARCHITECTURE.md "Design decisions, and why").
 pub(crate) fn shorten(text: &str, max: usize) -> String {
     let mut out = String::new();
     for c in text.chars().take(max) {

@@ -1,4 +1,4 @@
-//! Offer/answer token codec (DESIGN §3, normative).
+//! Offer/answer token codec (PROTOCOL.md "Signaling", normative).
 //!
 //! A token is `janus1.` kind `.` payload, where kind is `o` (offer) or `a` (answer) and the
 //! payload is base64url without padding of deflate-raw(UTF-8 JSON `{sid, sdp, exp}`).
@@ -159,7 +159,7 @@ pub fn encode(kind: TokenKind, payload: &SignalPayload) -> String {
 }
 
 /// Encodes a token whose JSON carries, besides the payload, the offer's `ice` servers (the
-/// relay with its minted credentials, DESIGN §3, in `RTCIceServer` shape). Decoders that do
+/// relay with its minted credentials, PROTOCOL.md "Signaling", in `RTCIceServer` shape). Decoders that do
 /// not know `ice` ignore it.
 pub fn encode_with_ice<T: Serialize>(kind: TokenKind, payload: &SignalPayload, ice: &T) -> String {
     #[derive(Serialize)]

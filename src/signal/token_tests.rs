@@ -1,4 +1,4 @@
-//! Unit tests of the token codec: round trips and every refusal of DESIGN §3.
+//! Unit tests of the token codec: round trips and every refusal of PROTOCOL.md "Signaling".
 
 use super::*;
 use serde_json::json;

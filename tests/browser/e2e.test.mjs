@@ -283,7 +283,7 @@ test('e2e: alice opens an issue, verifies the host, answers, chats both ways, re
     assert.deepEqual(csp, [], 'no CSP violations on the guest page');
     assert.deepEqual(seen.errors, [], 'no page errors');
 
-    // DESIGN §3 step 5: once connected, the host scrubs both tokens from the issue, so the
+    // PROTOCOL.md "Flow A, step by step", step 7: once connected, the host scrubs both tokens from the issue, so the
     // used link no longer verifies: opening it again is refused, and says why.
     const offerToken = new URLSearchParams(new URL(link).hash.slice(1)).get('offer');
     await waitUntil(async () => !(await comments(n)).some((c) => String(c.body).includes(offerToken) || String(c.body).includes(answer)), {

@@ -8,65 +8,15 @@
 
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 
-import { ROOT, launchChromium, watchPage, waitUntil, isolatedJanusEnv, forgeApi, guestLinkIn } from './helpers.mjs';
+import { ROOT, JanusDemo, launchChromium, watchPage, waitUntil, forgeApi, guestLinkIn } from './helpers.mjs';
 
 const BIN = process.env.JANUS_BIN || join(ROOT, 'target', 'debug', 'janus');
-const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 const sha = (bytes) => createHash('sha256').update(bytes).digest('hex');
-
-/** `janus demo --plain` with an isolated home; stdout collected line by line. */
-class Janus {
-  constructor() {
-    this.home = mkdtempSync(join(tmpdir(), 'janus-files-'));
-    this.data = join(this.home, 'data');
-    this.out = [];
-    this.exited = null;
-    this.proc = spawn(BIN, ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', '0.3', '--data-dir', this.data], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: isolatedJanusEnv(this.home) });
-    let buf = '';
-    this.proc.stdout.setEncoding('utf8');
-    this.proc.stdout.on('data', (d) => {
-      buf += d;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        this.out.push(buf.slice(0, i).replace(ANSI, '').replace(/\r$/, ''));
-        buf = buf.slice(i + 1);
-      }
-    });
-    this.proc.on('exit', (code, signal) => (this.exited = { code, signal }));
-    this.proc.stdin.on('error', () => {});
-  }
-
-  async waitLine(re, { from = 0, timeoutMs = 20000 } = {}) {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      for (let i = from; i < this.out.length; i++) {
-        const m = re.exec(this.out[i]);
-        if (m) return m;
-      }
-      if (this.exited || Date.now() > deadline) throw new Error(`janus did not print ${re}\n${this.out.slice(-30).join('\n')}`);
-      await sleep(50);
-    }
-  }
-
-  send(line) {
-    this.proc.stdin.write(`${line}\n`);
-  }
-
-  async stop() {
-    if (!this.exited) {
-      this.send('quit');
-      await waitUntil(() => this.exited !== null, { timeoutMs: 5000, what: 'janus to quit' }).catch(() => this.proc.kill('SIGKILL'));
-    }
-    rmSync(this.home, { recursive: true, force: true });
-  }
-}
 
 let janus;
 let browser;
@@ -107,9 +57,8 @@ async function downloaded(page, id) {
 
 before(async () => {
   if (!existsSync(BIN)) throw new Error(`janus binary not found at ${BIN}: build it first, or set JANUS_BIN`);
-  janus = new Janus();
-  const m = await janus.waitLine(/(http:\/\/127\.0\.0\.1:\d+)\//, { timeoutMs: 30000 });
-  forge = forgeApi(`${m[1]}/api/v3`);
+  janus = await new JanusDemo(BIN, { pollInterval: 0.3, keepLines: Infinity, waitMs: 20000 }).start();
+  forge = forgeApi(janus.api);
   browser = await launchChromium();
   work = mkdtempSync(join(tmpdir(), 'janus-files-work-'));
 });

@@ -15,7 +15,7 @@ export const GUEST_DIR = join(ROOT, 'assets', 'guest');
 export const ARTIFACTS = join(ROOT, 'test-artifacts');
 export const CHROMIUM = process.env.JANUS_CHROMIUM || '/usr/bin/chromium';
 
-/** Launch flags from DESIGN §8, plus --disable-quic. playwright-core adds a fresh --user-data-dir. */
+/** Launch flags for the browser tests, plus --disable-quic. playwright-core adds a fresh --user-data-dir. */
 export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
@@ -389,7 +389,7 @@ export async function closedPort() {
   return port;
 }
 
-/** Builds a guest link (DESIGN §3). `ice` undefined → omitted; '' → `&ice=`. */
+/** Builds a guest link (PROTOCOL.md "Signaling"). `ice` undefined → omitted; '' → `&ice=`. */
 export function guestLink(pageUrl, { offer, repo, issue, api, ice }) {
   let link = `${pageUrl}#offer=${offer}&repo=${repo}&issue=${issue}`;
   if (api !== undefined) link += `&api=${encodeURIComponent(api)}`;
@@ -418,7 +418,8 @@ export function fakeOfferSdp() {
 }
 
 // ------------------------------------------------------------------ janus as a process
-// Used by the scale benchmark (tests/browser/bench-scale.mjs) and its CI smoke test.
+// Used by the scale benchmark (tests/browser/bench-scale.mjs) and its CI smoke test, and by
+// the page tests that need a real host (files.test.mjs, rooms.test.mjs).
 
 const ANSI_ESCAPES = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 
@@ -432,15 +433,18 @@ export function isolatedJanusEnv(home) {
 /**
  * `janus demo --plain` on a free loopback port, in a scratch HOME: stdout/stderr kept as
  * lines (ANSI stripped), bounded waits, commands on stdin. `start()` resolves once the
- * forge's URL is printed and fills `origin` and `api`. `pid` is janus itself (no shell).
+ * forge's URL is printed and fills `origin`, `api` and `data` (the data directory). `pid` is
+ * janus itself (no shell). `waitMs` is `waitLine`'s default bound.
  */
 export class JanusDemo {
-  constructor(bin, { pollInterval = 1, verbose = false, keepLines = 2000 } = {}) {
+  constructor(bin, { pollInterval = 1, verbose = false, keepLines = 2000, waitMs = 15000 } = {}) {
     this.bin = bin;
     this.pollInterval = pollInterval;
     this.verbose = verbose;
     // Only the newest `keepLines` lines are kept: a long benchmark prints a line per message.
+    // With `keepLines: Infinity`, `out.length` marks a point that `waitLine({ from })` waits after.
     this.keepLines = keepLines;
+    this.waitMs = waitMs;
     this.out = [];
     this.err = [];
     this.listeners = new Set();
@@ -451,8 +455,9 @@ export class JanusDemo {
     const { spawn } = await import('node:child_process');
     const { mkdtempSync } = await import('node:fs');
     const { tmpdir } = await import('node:os');
-    this.home = mkdtempSync(join(tmpdir(), 'janus-scale-'));
-    const args = ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', String(this.pollInterval), '--data-dir', join(this.home, 'data')];
+    this.home = mkdtempSync(join(tmpdir(), 'janus-demo-'));
+    this.data = join(this.home, 'data');
+    const args = ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', String(this.pollInterval), '--data-dir', this.data];
     this.proc = spawn(this.bin, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'pipe'], env: isolatedJanusEnv(this.home) });
     this.pid = this.proc.pid;
     this.proc.on('exit', (code, signal) => {
@@ -497,12 +502,12 @@ export class JanusDemo {
     return `--- janus stdout (last ${n}) ---\n${this.out.slice(-n).join('\n')}\n--- janus stderr (last ${n}) ---\n${this.err.slice(-n).join('\n')}`;
   }
 
-  /** Waits (bounded) for a stdout line matching `re`, among the lines kept; returns the match. */
-  async waitLine(re, { timeoutMs = 15000, what = String(re) } = {}) {
+  /** Waits (bounded) for a stdout line matching `re`, among the lines kept from index `from`; returns the match. */
+  async waitLine(re, { from = 0, timeoutMs = this.waitMs, what = String(re) } = {}) {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      for (const line of this.out) {
-        const m = re.exec(line);
+      for (let i = from; i < this.out.length; i++) {
+        const m = re.exec(this.out[i]);
         if (m) return m;
       }
       if (this.exited) throw new Error(`janus exited (${JSON.stringify(this.exited)}) before printing ${what}\n${this.tail()}`);

@@ -1,4 +1,4 @@
-// End to end, flow B (DESIGN §3 "Flow B", §11): `janus demo` (embedded forge + host, with
+// End to end, flow B (PROTOCOL.md "Flow B, step by step", "The start link and the presence issue"): `janus demo` (embedded forge + host, with
 // its presence issue) and the start page in headless Chromium. The page shows the
 // repository and "online now", the guest clicks "Start a chat", the test catches the popup's
 // new-issue URL, parses it and submits it as the guest (as the forge's form would), a

@@ -18,6 +18,11 @@ use janus::rtc::peer::RtcConfig;
 use janus::ui::plain::format_activity;
 use tokio::sync::mpsc;
 
+#[path = "../support/host_output.rs"]
+pub mod host_output;
+#[allow(unused_imports)] // not every test binary parses offer links
+pub use host_output::offer_link;
+
 /// Forwards every new activity line, formatted as the plain console prints it.
 pub struct ChannelView {
     pub tx: mpsc::UnboundedSender<(ActivityKind, String)>,
@@ -130,28 +135,35 @@ pub async fn start_harness_paced(
     }
 }
 
+/// Waits (bounded, 20 s) for an activity line containing `needle`: one already in `seen`,
+/// else the next one from `lines` that has it (every line received is kept in `seen`).
+pub async fn expect_activity(
+    lines: &mut mpsc::UnboundedReceiver<(ActivityKind, String)>,
+    seen: &mut Vec<String>,
+    needle: &str,
+) -> String {
+    if let Some(line) = seen.iter().find(|l| l.contains(needle)) {
+        return line.clone();
+    }
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        match tokio::time::timeout_at(deadline, lines.recv()).await {
+            Ok(Some((_, line))) => {
+                seen.push(line.clone());
+                if line.contains(needle) {
+                    return line;
+                }
+            }
+            Ok(None) => panic!("host stopped before printing {needle:?}; saw {seen:#?}"),
+            Err(_) => panic!("timed out waiting for {needle:?}; saw {seen:#?}"),
+        }
+    }
+}
+
 impl Harness {
     /// Waits (bounded) for an activity line containing `needle`.
     pub async fn expect_line(&mut self, needle: &str) -> String {
-        if let Some(line) = self.seen.iter().find(|l| l.contains(needle)) {
-            return line.clone();
-        }
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-        loop {
-            match tokio::time::timeout_at(deadline, self.activity.recv()).await {
-                Ok(Some((_, line))) => {
-                    self.seen.push(line.clone());
-                    if line.contains(needle) {
-                        return line;
-                    }
-                }
-                Ok(None) => panic!(
-                    "host stopped before printing {needle:?}; saw {:#?}",
-                    self.seen
-                ),
-                Err(_) => panic!("timed out waiting for {needle:?}; saw {:#?}", self.seen),
-            }
-        }
+        expect_activity(&mut self.activity, &mut self.seen, needle).await
     }
 }
 

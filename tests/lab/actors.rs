@@ -14,10 +14,10 @@ use janus::forge::{Comment, RepoName};
 use janus::rtc::peer::{self, PeerEvent, RtcConfig};
 use janus::rtc::protocol::Frame;
 use janus::rtc::turn::IceServer;
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
+use super::host_output::{collect_lines, offer_link, wait_line_in};
 use super::{enter_ns, Lab, GUEST_IP, HOST_IP, INET_IP, TURN_PORT};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_janus");
@@ -162,14 +162,7 @@ impl Host {
         let stdin = child.stdin.take().unwrap();
         let out = child.stdout.take().unwrap();
         lab.adopt(child);
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let lines = collect_lines(out);
         let host = Host {
             lines,
             stdin,
@@ -181,24 +174,16 @@ impl Host {
     }
 
     pub fn wait_line(&self, needle: &str, secs: u64) -> String {
-        let deadline = Instant::now() + Duration::from_secs(secs);
-        loop {
-            if let Some(l) = self
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|l| l.contains(needle))
-            {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no line with {needle:?} within {secs} s; saw {:#?}",
-                self.lines.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_line_in(&self.lines, needle, secs)
+    }
+
+    /// Whether the host printed a line containing `needle`.
+    pub fn printed(&self, needle: &str) -> bool {
+        self.lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.contains(needle))
     }
 
     /// The end of the host's log, for failure messages.
@@ -316,12 +301,7 @@ pub async fn guest_run(
         assert!(Instant::now() < deadline, "no offer comment");
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    let url = offer_comment
-        .body
-        .split('(')
-        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-        .expect("link in comment");
-    let link = GuestLink::parse(url).expect("valid link");
+    let link = offer_link(&offer_comment.body);
     let offer = token::decode(&link.offer).expect("valid offer");
     let ice: Vec<IceServer> = token::decode_ice(&link.offer).unwrap_or_default();
     let _ = report.send(GuestReport::Ice(ice.clone()));

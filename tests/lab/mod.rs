@@ -18,6 +18,8 @@
 #![allow(dead_code)]
 
 pub mod actors;
+#[path = "../support/host_output.rs"]
+pub mod host_output;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};

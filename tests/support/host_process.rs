@@ -5,7 +5,7 @@
 
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -15,10 +15,10 @@ use janus::forge::local::{LocalForge, LocalForgeConfig};
 use janus::forge::Comment;
 use janus::rtc::peer::{self, PeerEvent, PeerHandle, RtcConfig};
 use janus::rtc::protocol::Frame;
-use janus::signal::link::GuestLink;
 use janus::signal::token::{self, SignalPayload, TokenKind};
 use tokio::sync::mpsc;
 
+use crate::common::host_output::{collect_lines, offer_link, wait_line_in};
 use crate::common::{repo, Forge, Guest};
 
 const BIN: &str = env!("CARGO_BIN_EXE_janus");
@@ -65,15 +65,7 @@ impl HostProcess {
             .spawn()
             .expect("janus starts");
         let stdin = child.stdin.take();
-        let lines = Arc::new(Mutex::new(Vec::new()));
-        let out = child.stdout.take().unwrap();
-        let sink = lines.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines() {
-                let Ok(line) = line else { break };
-                sink.lock().unwrap().push(line);
-            }
-        });
+        let lines = collect_lines(child.stdout.take().unwrap());
         let host = HostProcess {
             child,
             stdin,
@@ -86,24 +78,7 @@ impl HostProcess {
 
     /// Waits (bounded) for a stdout line containing `needle`.
     pub fn wait_line(&self, needle: &str) -> String {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Some(l) = self
-                .lines
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|l| l.contains(needle))
-            {
-                return l.clone();
-            }
-            assert!(
-                Instant::now() < deadline,
-                "no line with {needle:?}; saw {:#?}",
-                self.lines.lock().unwrap()
-            );
-            std::thread::sleep(Duration::from_millis(50));
-        }
+        wait_line_in(&self.lines, needle, 30)
     }
 
     pub fn type_line(&mut self, line: &str) {
@@ -162,12 +137,7 @@ pub async fn connect(
     let offer_comment = guest
         .wait_comment(issue, |c| c.body.contains("janus1.o."))
         .await;
-    let url = offer_comment
-        .body
-        .split('(')
-        .find_map(|s| s.split(')').next().filter(|u| u.contains("#offer=")))
-        .expect("link in comment");
-    let link = GuestLink::parse(url).expect("valid link");
+    let link = offer_link(&offer_comment.body);
     let offer = token::decode(&link.offer).expect("valid offer");
     let rtc = RtcConfig {
         ice_servers: vec![],

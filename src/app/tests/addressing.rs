@@ -7,11 +7,7 @@ use super::*;
 fn alice_twice() -> State {
     let mut s = connected_alice();
     let alice = user("alice", 42);
-    let fx = update(
-        &mut s,
-        T0 + 7,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, alice.clone(), T0 + 7))),
-    );
+    let fx = issue_seen(&mut s, T0 + 7, issue(8, alice.clone(), T0 + 7));
     assert_eq!(
         fx,
         vec![Effect::CreateOffer {
@@ -39,16 +35,7 @@ fn alice_twice() -> State {
             comment_id: Some(501),
         },
     );
-    update(
-        &mut s,
-        T0 + 8,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            601,
-            8,
-            alice,
-            &answer(sid),
-        ))),
-    );
+    comment_seen(&mut s, T0 + 8, comment(601, 8, alice, &answer(sid)));
     update(&mut s, T0 + 9, Event::PeerOpen { peer_id: 2 });
     assert_eq!(s.conversations[&2].state, PeerState::Open);
     s
@@ -179,11 +166,7 @@ fn ban_peer_bans_the_account_and_closes_all_its_conversations() {
         .collect();
     assert_eq!(closed, vec![1, 2]);
     assert!(s.is_banned("someone-else", 42), "by account id, too");
-    let fx = update(
-        &mut s,
-        T0 + 20,
-        Event::Forge(ForgeEvent::IssueSeen(issue(9, user("alice", 42), T0 + 20))),
-    );
+    let fx = issue_seen(&mut s, T0 + 20, issue(9, user("alice", 42), T0 + 20));
     assert!(matches!(
         &fx[..],
         [Effect::PostComment {

@@ -171,11 +171,7 @@ fn kick_closes_and_ban_declines_future_requests() {
         }),
     );
     assert!(s.is_banned("ALICE", 0) && s.is_banned("renamed", 42));
-    let fx = update(
-        &mut s,
-        T0 + 30,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, user("alice", 42), T0 + 30))),
-    );
+    let fx = issue_seen(&mut s, T0 + 30, issue(8, user("alice", 42), T0 + 30));
     match &fx[..] {
         [Effect::PostComment {
             issue: 8,
@@ -208,15 +204,10 @@ fn ban_withdraws_a_pending_offer() {
             ..
         }
     )));
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 4,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            610,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(610, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
 }
@@ -242,11 +233,7 @@ fn quit_expires_links_closes_peers_and_quits() {
 #[test]
 fn list_shows_conversations_and_requests() {
     let mut s = connected_alice();
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(9, user("bob", 43), T0))),
-    );
+    issue_seen(&mut s, T0, issue(9, user("bob", 43), T0));
     update(&mut s, T0 + 5, Event::User(Command::List));
     let text = &last_activity(&s).text;
     assert!(text.contains("alice (#7) open"), "{text}");
@@ -259,18 +246,9 @@ fn list_shows_conversations_and_requests() {
 #[test]
 fn manual_mode_waits_for_accept_then_offers() {
     let mut s = new_state();
-    assert!(update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true })
-    )
-    .is_empty());
+    assert!(accept_manually(&mut s).is_empty());
     assert!(s.manual_accept);
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    let fx = issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     assert!(fx.is_empty(), "{fx:?}");
     assert_eq!(s.requests[&7].stage, RequestStage::Pending);
     assert!(last_activity(&s).text.contains("`accept 7`"));
@@ -294,21 +272,9 @@ fn manual_mode_waits_for_accept_then_offers() {
 #[test]
 fn switching_back_to_auto_accepts_what_waits() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, user("bob", 43), T0))),
-    );
+    accept_manually(&mut s);
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
+    issue_seen(&mut s, T0, issue(8, user("bob", 43), T0));
     let fx = update(
         &mut s,
         T0 + 1,
@@ -332,16 +298,8 @@ fn switching_back_to_auto_accepts_what_waits() {
 #[test]
 fn decline_a_pending_request_posts_a_polite_comment() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    accept_manually(&mut s);
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     let fx = update(&mut s, T0 + 1, Event::User(Command::Decline { issue: 7 }));
     match &fx[..] {
         [Effect::PostComment {
@@ -374,15 +332,10 @@ fn decline_a_posted_link_takes_it_down_and_refuses_the_answer() {
         if !body.contains("janus1.") && body.contains("<!-- janus:offer sid=0123456789abcdef -->"))
     ));
     assert_eq!(s.requests[&7].link, None);
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 3,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            620,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(620, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
     // A connected chat is not declined: that is what kick is for.
@@ -438,11 +391,7 @@ fn conversations_carry_a_verification_code_from_both_fingerprints() {
     let offer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 AA:BB\r\na=setup:actpass\r\n";
     let answer_sdp = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\na=fingerprint:sha-256 CC:DD\r\na=setup:active\r\n";
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     let offer = token::encode(
         TokenKind::Offer,
         &SignalPayload {
@@ -478,16 +427,7 @@ fn conversations_carry_a_verification_code_from_both_fingerprints() {
             exp: None,
         },
     );
-    update(
-        &mut s,
-        T0 + 1,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            600,
-            7,
-            user("alice", 42),
-            &answer,
-        ))),
-    );
+    comment_seen(&mut s, T0 + 1, comment(600, 7, user("alice", 42), &answer));
     let expected = verification_code("sha-256 aa:bb", "sha-256 cc:dd");
     assert_eq!(
         s.conversations[&1].verify_code.as_deref(),

@@ -1,4 +1,4 @@
-//! Flow A (DESIGN §3): requests, links, answers, refusals, expiry.
+//! Flow A (PROTOCOL.md "Flow A, step by step"): requests, links, answers, refusals, expiry.
 
 use super::*;
 
@@ -13,15 +13,10 @@ fn flow_a_connects_the_issue_author() {
 #[test]
 fn impersonated_answer_is_ignored_and_reported() {
     let mut s = waiting_for_alice();
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            601,
-            7,
-            user("mallory", 66),
-            &answer(SID),
-        ))),
+        comment(601, 7, user("mallory", 66), &answer(SID)),
     );
     assert!(fx.is_empty());
     assert_eq!(s.requests[&7].stage, RequestStage::WaitingForAnswer);
@@ -31,15 +26,10 @@ fn impersonated_answer_is_ignored_and_reported() {
         "{note}"
     );
     // Same login, different id (a renamed account) is refused too.
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            602,
-            7,
-            user("alice", 43),
-            &answer(SID),
-        ))),
+        comment(602, 7, user("alice", 43), &answer(SID)),
     );
     assert!(fx.is_empty());
 }
@@ -47,15 +37,10 @@ fn impersonated_answer_is_ignored_and_reported() {
 #[test]
 fn replayed_answer_is_ignored() {
     let mut s = connected_alice();
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 9,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            603,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(603, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
     assert!(
@@ -68,39 +53,29 @@ fn replayed_answer_is_ignored() {
 #[test]
 fn wrong_sid_expired_and_garbage_answers_are_refused() {
     let mut s = waiting_for_alice();
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            604,
-            7,
-            user("alice", 42),
-            &answer("ffffffffffffffff"),
-        ))),
+        comment(604, 7, user("alice", 42), &answer("ffffffffffffffff")),
     );
     assert!(fx.is_empty());
     assert!(last_activity(&s).text.contains("does not match"));
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
+        comment(
             605,
             7,
             user("alice", 42),
             "here: janus1.a.!!!notbase64 janus1.a.AAAA",
-        ))),
+        ),
     );
     assert!(fx.is_empty());
     assert!(last_activity(&s).text.contains("refused answer from alice"));
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 601,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            606,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(606, 7, user("alice", 42), &answer(SID)),
     );
     assert!(fx.is_empty());
     assert!(last_activity(&s).text.contains("expired"));
@@ -118,15 +93,10 @@ fn offers_expire_and_the_link_is_edited_away() {
     assert!(fx.iter().any(|e| matches!(e, Effect::EditComment { comment_id: 500, body, .. } if body.contains("expired") && !body.contains("janus1."))));
     assert_eq!(s.requests[&7].stage, RequestStage::Expired);
     // A new comment from the author asks again: a fresh offer.
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 700,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            607,
-            7,
-            user("alice", 42),
-            "still there?",
-        ))),
+        comment(607, 7, user("alice", 42), "still there?"),
     );
     assert_eq!(
         fx,
@@ -149,24 +119,14 @@ fn skips_pull_requests_bots_own_and_old_issues() {
     let mut closed = issue(5, user("bob", 43), T0);
     closed.state = "closed".into();
     for i in [pr, bot, own, old, closed] {
-        assert!(update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(i))).is_empty());
+        assert!(issue_seen(&mut s, T0, i).is_empty());
     }
     // Inside the backlog window it is served; seen again, it is not served twice.
     assert_eq!(
-        update(
-            &mut s,
-            T0,
-            Event::Forge(ForgeEvent::IssueSeen(issue(6, user("bob", 43), T0 - 599)))
-        )
-        .len(),
+        issue_seen(&mut s, T0, issue(6, user("bob", 43), T0 - 599)).len(),
         1
     );
-    assert!(update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(6, user("bob", 43), T0 - 599)))
-    )
-    .is_empty());
+    assert!(issue_seen(&mut s, T0, issue(6, user("bob", 43), T0 - 599)).is_empty());
 }
 
 #[test]

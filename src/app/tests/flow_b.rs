@@ -26,6 +26,11 @@ fn offer_issue(number: u64, who: User, sid: &str, exp: u64) -> Issue {
     i
 }
 
+/// Alice's issue 9 with her page's offer (session `GSID`, valid for 300 s).
+fn alice_offer() -> Issue {
+    offer_issue(9, user("alice", 42), GSID, T0 + 300)
+}
+
 fn host_answer() -> String {
     token::encode(
         TokenKind::Answer,
@@ -40,16 +45,7 @@ fn host_answer() -> String {
 /// Alice's issue 9 with an offer: the host creates an answerer (peer 1) and posts its answer.
 fn answered() -> State {
     let mut s = new_state();
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    let fx = issue_seen(&mut s, T0, alice_offer());
     assert_eq!(
         fx,
         vec![Effect::CreateAnswer {
@@ -96,16 +92,7 @@ fn answered() -> State {
 #[test]
 fn list_says_a_flow_b_request_waits_for_the_guests_page_not_for_an_answer() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    issue_seen(&mut s, T0, alice_offer());
     let listed = |s: &mut State, at| {
         update(s, at, Event::User(Command::List));
         last_activity(s).text.clone()
@@ -206,20 +193,11 @@ fn an_earlier_runs_live_answer_is_taken_down_and_its_sid_never_answered_again() 
             host_answer()
         ),
     );
-    let fx = update(&mut s, T0, Event::Forge(ForgeEvent::CommentSeen(old)));
+    let fx = comment_seen(&mut s, T0, old);
     assert!(
         matches!(&fx[..], [Effect::EditComment { comment_id: 77, body, .. }] if !body.contains("janus1."))
     );
-    let fx = update(
-        &mut s,
-        T0 + 1,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    let fx = issue_seen(&mut s, T0 + 1, alice_offer());
     assert!(fx.is_empty(), "{fx:?}");
     assert!(s.activity.iter().any(|a| a.text.contains("replay")));
 }
@@ -243,31 +221,18 @@ fn the_presence_issue_and_comments_on_it_are_never_requests() {
     p.labels = vec![crate::forge::Label {
         name: "janus-presence".into(),
     }];
-    let fx = update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(p)));
+    let fx = issue_seen(&mut s, T0, p);
     assert!(fx.is_empty() && s.requests.is_empty());
     let c = comment(5, 3, user("bob", 43), &guest_offer_body(GSID, T0 + 300));
-    assert!(update(&mut s, T0, Event::Forge(ForgeEvent::CommentSeen(c))).is_empty());
+    assert!(comment_seen(&mut s, T0, c).is_empty());
     assert!(s.requests.is_empty());
 }
 
 #[test]
 fn flow_b_follows_manual_accept_and_the_per_user_limit() {
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    accept_manually(&mut s);
+    let fx = issue_seen(&mut s, T0, alice_offer());
     assert!(fx.is_empty() && s.requests[&9].stage == RequestStage::Pending);
     let fx = update(&mut s, T0 + 10, Event::User(Command::Accept { issue: 9 }));
     assert!(
@@ -277,21 +242,8 @@ fn flow_b_follows_manual_accept_and_the_per_user_limit() {
 
     // A pending flow-B request expires with the guest's offer.
     let mut s = new_state();
-    update(
-        &mut s,
-        T0,
-        Event::User(Command::SetAcceptMode { manual: true }),
-    );
-    update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    accept_manually(&mut s);
+    issue_seen(&mut s, T0, alice_offer());
     update(&mut s, T0 + 300, Event::Tick);
     assert_eq!(s.requests[&9].stage, RequestStage::Expired);
 
@@ -302,16 +254,7 @@ fn flow_b_follows_manual_accept_and_the_per_user_limit() {
         (2, "2222222222222222"),
         (3, "3333333333333333"),
     ] {
-        update(
-            &mut s,
-            T0,
-            Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-                n,
-                user("alice", 42),
-                sid,
-                T0 + 300,
-            ))),
-        );
+        issue_seen(&mut s, T0, offer_issue(n, user("alice", 42), sid, T0 + 300));
     }
     assert_eq!(s.requests[&3].stage, RequestStage::OverLimit);
 }
@@ -322,33 +265,20 @@ fn a_re_request_in_a_later_comment_by_the_author_counts_once_the_first_is_over()
     update(&mut s, T0 + 301, Event::Tick); // expired
     let sid2 = "aaaaaaaaaaaaaaaa";
     let c = comment(600, 9, user("alice", 42), &guest_offer_body(sid2, T0 + 700));
-    let fx = update(
-        &mut s,
-        T0 + 400,
-        Event::Forge(ForgeEvent::CommentSeen(c.clone())),
-    );
+    let fx = comment_seen(&mut s, T0 + 400, c.clone());
     assert!(
         matches!(&fx[..], [Effect::CreateAnswer { issue: 9, sid, .. }] if sid == sid2),
         "{fx:?}"
     );
     // The same comment again (an edit, a second poll) does not start another.
-    assert!(update(&mut s, T0 + 401, Event::Forge(ForgeEvent::CommentSeen(c))).is_empty());
+    assert!(comment_seen(&mut s, T0 + 401, c).is_empty());
 }
 
 #[test]
 fn a_host_with_a_short_offer_lifetime_takes_the_pages_offer_for_its_own_lifetime() {
     let mut s = new_state();
     s.settings.offer_ttl_secs = 120;
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(offer_issue(
-            9,
-            user("alice", 42),
-            GSID,
-            T0 + 300,
-        ))),
-    );
+    let fx = issue_seen(&mut s, T0, alice_offer());
     assert!(matches!(&fx[..], [Effect::CreateAnswer { .. }]), "{fx:?}");
     update(
         &mut s,
@@ -362,5 +292,5 @@ fn a_host_with_a_short_offer_lifetime_takes_the_pages_offer_for_its_own_lifetime
     assert_eq!(s.requests[&9].expires_at, T0 + 120);
     // Beyond what the page itself ever asks for, still refused.
     let far = offer_issue(10, user("bob", 43), "bbbbbbbbbbbbbbbb", T0 + 3600);
-    assert!(update(&mut s, T0, Event::Forge(ForgeEvent::IssueSeen(far))).is_empty());
+    assert!(issue_seen(&mut s, T0, far).is_empty());
 }

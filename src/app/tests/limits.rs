@@ -4,7 +4,7 @@
 use super::*;
 
 fn seen(s: &mut State, now: u64, i: Issue) -> Vec<Effect> {
-    update(s, now, Event::Forge(ForgeEvent::IssueSeen(i)))
+    issue_seen(s, now, i)
 }
 
 fn offers(fx: &[Effect]) -> Vec<u64> {
@@ -59,16 +59,7 @@ fn connect(s: &mut State, now: u64, n: u64, who: User) -> PeerId {
         comment_id: Some(5000 + n),
     };
     update(s, now, written);
-    let fx = update(
-        s,
-        now,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            6000 + n,
-            n,
-            who,
-            &answer(&sid),
-        ))),
-    );
+    let fx = comment_seen(s, now, comment(6000 + n, n, who, &answer(&sid)));
     assert!(matches!(fx[..], [Effect::ApplyAnswer { .. }]), "{fx:?}");
     update(s, now, Event::PeerOpen { peer_id });
     peer_id

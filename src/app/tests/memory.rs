@@ -23,15 +23,10 @@ fn ended_chat() -> State {
 }
 
 fn replay(s: &mut State, now: u64, comment_id: u64) -> Vec<Effect> {
-    update(
+    comment_seen(
         s,
         now,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            comment_id,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(comment_id, 7, user("alice", 42), &answer(SID)),
     )
 }
 
@@ -89,15 +84,11 @@ fn a_forgotten_request_does_not_come_back_when_its_issue_changes() {
     // The maintainer comments on the old issue: the poller reports it again.
     let mut old = issue(7, user("alice", 42), T0);
     old.updated_at = rfc3339(T0 + 5000);
-    let fx = update(&mut s, T0 + 5000, Event::Forge(ForgeEvent::IssueSeen(old)));
+    let fx = issue_seen(&mut s, T0 + 5000, old);
     assert!(fx.is_empty(), "{fx:?}");
     assert!(s.requests.is_empty());
     // A newer issue is a request as usual.
-    let fx = update(
-        &mut s,
-        T0 + 5001,
-        Event::Forge(ForgeEvent::IssueSeen(issue(8, user("bob", 7), T0 + 5001))),
-    );
+    let fx = issue_seen(&mut s, T0 + 5001, issue(8, user("bob", 7), T0 + 5001));
     assert!(matches!(fx[..], [Effect::CreateOffer { issue: 8, .. }]));
 }
 
@@ -107,11 +98,7 @@ fn a_forgotten_reopen_is_not_acted_upon_twice_but_a_new_one_is() {
     let mut reopened = issue(3, user("carol", 9), T0 - 86_400);
     reopened.state_reason = Some(crate::forge::StateReason::Reopened);
     reopened.reopened_at = Some((T0 + 10) as i64);
-    let fx = update(
-        &mut s,
-        T0 + 10,
-        Event::Forge(ForgeEvent::IssueSeen(reopened.clone())),
-    );
+    let fx = issue_seen(&mut s, T0 + 10, reopened.clone());
     assert!(matches!(fx[..], [Effect::CreateOffer { issue: 3, .. }]));
     let peer_id = s.requests[&3].peer_id;
     update(
@@ -126,18 +113,10 @@ fn a_forgotten_reopen_is_not_acted_upon_twice_but_a_new_one_is() {
     update(&mut s, T0 + 12, Event::Tick);
     update(&mut s, T0 + 12 + MEMORY, Event::Tick);
     assert!(s.requests.is_empty() && s.policy_memory.reopens.is_empty());
-    let fx = update(
-        &mut s,
-        T0 + 12 + MEMORY,
-        Event::Forge(ForgeEvent::IssueSeen(reopened.clone())),
-    );
+    let fx = issue_seen(&mut s, T0 + 12 + MEMORY, reopened.clone());
     assert!(fx.is_empty(), "the same re-open again: {fx:?}");
     reopened.reopened_at = Some((T0 + 3000) as i64);
-    let fx = update(
-        &mut s,
-        T0 + 3000,
-        Event::Forge(ForgeEvent::IssueSeen(reopened)),
-    );
+    let fx = issue_seen(&mut s, T0 + 3000, reopened);
     assert!(
         matches!(fx[..], [Effect::CreateOffer { issue: 3, .. }]),
         "{fx:?}"

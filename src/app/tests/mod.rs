@@ -117,11 +117,7 @@ fn offer_token() -> String {
 /// Drives flow A up to "waiting for the answer" on issue 7 by alice (id 42); peer 1.
 fn waiting_for_alice() -> State {
     let mut s = new_state();
-    let fx = update(
-        &mut s,
-        T0,
-        Event::Forge(ForgeEvent::IssueSeen(issue(7, user("alice", 42), T0))),
-    );
+    let fx = issue_seen(&mut s, T0, issue(7, user("alice", 42), T0));
     assert_eq!(
         fx,
         vec![Effect::CreateOffer {
@@ -167,15 +163,10 @@ fn waiting_for_alice() -> State {
 
 fn connected_alice() -> State {
     let mut s = waiting_for_alice();
-    let fx = update(
+    let fx = comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            600,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(600, 7, user("alice", 42), &answer(SID)),
     );
     assert_eq!(
         fx,
@@ -191,6 +182,21 @@ fn connected_alice() -> State {
     assert!(fx.iter().any(|e| matches!(e, Effect::EditComment { comment_id: 500, body, .. } if !body.contains("janus1."))));
     assert!(fx.iter().any(|e| matches!(e, Effect::EditComment { comment_id: 600, body, .. } if !body.contains("janus1."))));
     s
+}
+
+/// The forge reports `issue` at `at`: what the core does with it.
+fn issue_seen(s: &mut State, at: u64, issue: Issue) -> Vec<Effect> {
+    update(s, at, Event::Forge(ForgeEvent::IssueSeen(issue)))
+}
+
+/// The forge reports `comment` at `at`: what the core does with it.
+fn comment_seen(s: &mut State, at: u64, comment: Comment) -> Vec<Effect> {
+    update(s, at, Event::Forge(ForgeEvent::CommentSeen(comment)))
+}
+
+/// The maintainer switches to manual accept at `T0`.
+fn accept_manually(s: &mut State) -> Vec<Effect> {
+    update(s, T0, Event::User(Command::SetAcceptMode { manual: true }))
 }
 
 fn last_activity(s: &State) -> &Activity {

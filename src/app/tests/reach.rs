@@ -17,15 +17,10 @@ fn chats(fx: &[Effect]) -> Vec<(String, String)> {
 
 fn relayed_alice() -> State {
     let mut s = waiting_for_alice();
-    update(
+    comment_seen(
         &mut s,
         T0 + 5,
-        Event::Forge(ForgeEvent::CommentSeen(comment(
-            600,
-            7,
-            user("alice", 42),
-            &answer(SID),
-        ))),
+        comment(600, 7, user("alice", 42), &answer(SID)),
     );
     let fx = update(
         &mut s,

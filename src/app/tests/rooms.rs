@@ -1,4 +1,4 @@
-//! Rooms (DESIGN §4.2): membership frames, relay with `from` = the sender, refusal of
+//! Rooms (PROTOCOL.md "Rooms"): membership frames, relay with `from` = the sender, refusal of
 //! non-members, removal on kick, close and disconnect, transcripts per room, bounds.
 
 use super::*;

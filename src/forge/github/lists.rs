@@ -1,4 +1,4 @@
-//! Conditional polling of the two lists (DESIGN §5) and re-open detection.
+//! Conditional polling of the two lists (ARCHITECTURE.md "Design decisions, and why") and re-open detection.
 //!
 //! - Each list keeps a [`Cursor`]: `since` (server clock) and the ETag of its last answer,
 //!   sent as `If-None-Match`. `since` only moves when a list changed, so an idle host keeps

@@ -109,6 +109,18 @@ pub(super) fn object(body: &Bytes) -> Result<Map<String, Value>, Response> {
     }
 }
 
+/// A string field that must be there: absent or null is a 422 `missing_field` saying
+/// `missing` (GitHub's own wording for that field), any other non-string a 422 `invalid`.
+pub(super) fn required_field<'a>(
+    m: &'a Map<String, Value>,
+    field: &'static str,
+    resource: &str,
+    missing: &str,
+) -> Result<&'a str, Response> {
+    string_field(m, field, resource)?
+        .ok_or_else(|| validation(resource, field, "missing_field", missing))
+}
+
 /// An optional string field: absent or null is `None`, any other non-string is a 422.
 pub(super) fn string_field<'a>(
     m: &'a Map<String, Value>,
@@ -214,8 +226,7 @@ async fn rate_limit(State(ctx): State<Ctx>, Extension(key): Extension<RateKey>) 
 /// stay valid). The owner's login is refused: its token is only available in-process.
 async fn register(State(ctx): State<Ctx>, body: Bytes) -> ApiResult {
     let m = object(&body)?;
-    let login = string_field(&m, "login", "User")?
-        .ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
+    let login = required_field(&m, "login", "User", "login is required")?;
     let (user, token) = ctx.store.register(login, false).map_err(store_error)?;
     let mut v = json::user(&ctx.urls, &user);
     v["token"] = json!(token);
@@ -240,8 +251,7 @@ async fn add_collaborator(
         ));
     }
     let m = object(&body)?;
-    let login = string_field(&m, "login", "User")?
-        .ok_or_else(|| validation("User", "login", "missing_field", "login is required"))?;
+    let login = required_field(&m, "login", "User", "login is required")?;
     ctx.store
         .set_collaborator(login, true)
         .map_err(store_error)?;
@@ -313,8 +323,7 @@ async fn create_issue(
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let m = object(&body)?;
-    let title = string_field(&m, "title", "Issue")?
-        .ok_or_else(|| validation("Issue", "title", "missing_field", "title can't be blank"))?;
+    let title = required_field(&m, "title", "Issue", "title can't be blank")?;
     let text = string_field(&m, "body", "Issue")?.unwrap_or("");
     let labels = label_names(&m)?;
     let mut issue = ctx
@@ -426,14 +435,7 @@ async fn create_comment(
     check_repo(&ctx, &owner, &repo)?;
     let number = number(&n)?;
     let m = object(&body)?;
-    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| {
-        validation(
-            "IssueComment",
-            "body",
-            "missing_field",
-            "body can't be blank",
-        )
-    })?;
+    let text = required_field(&m, "body", "IssueComment", "body can't be blank")?;
     let c = ctx
         .store
         .create_comment(user.id, number, text)
@@ -464,14 +466,7 @@ async fn edit_comment(
     check_repo(&ctx, &owner, &repo)?;
     let id = number(&id)?;
     let m = object(&body)?;
-    let text = string_field(&m, "body", "IssueComment")?.ok_or_else(|| {
-        validation(
-            "IssueComment",
-            "body",
-            "missing_field",
-            "body can't be blank",
-        )
-    })?;
+    let text = required_field(&m, "body", "IssueComment", "body can't be blank")?;
     let c = ctx
         .store
         .update_comment(user.id, id, text)

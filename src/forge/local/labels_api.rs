@@ -14,9 +14,10 @@ use axum::{Extension, Json, Router};
 use serde_json::Value;
 
 use super::api::{
-    check_repo, created, object, page, params, require_user, string_field, ApiResult,
+    check_repo, created, object, page, params, require_user, required_field, string_field,
+    ApiResult,
 };
-use super::layers::{store_error, validation, Caller};
+use super::layers::{store_error, Caller};
 use super::store::RepoLabel;
 use super::{json, Ctx};
 
@@ -69,8 +70,7 @@ async fn create_label(
     let user = require_user(&caller)?;
     check_repo(&ctx, &owner, &repo)?;
     let m = object(&body)?;
-    let name = string_field(&m, "name", "Label")?
-        .ok_or_else(|| validation("Label", "name", "missing_field", "name can't be blank"))?;
+    let name = required_field(&m, "name", "Label", "name can't be blank")?;
     let color = string_field(&m, "color", "Label")?;
     let description = string_field(&m, "description", "Label")?;
     let label = ctx

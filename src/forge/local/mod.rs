@@ -1,4 +1,4 @@
-//! The embedded local forge (DESIGN §6): a real HTTP server on a real socket that speaks the
+//! The embedded local forge (ARCHITECTURE.md "The picture"): a real HTTP server on a real socket that speaks the
 //! subset of GitHub's REST API Janus uses, serves plain HTML pages at github.com's paths for
 //! people, and serves the guest page.
 //!

@@ -115,6 +115,12 @@ fn check_repo(ctx: &Ctx, owner: &str, repo: &str, who: Option<&str>) -> Result<(
     }
 }
 
+/// The issue number in a page's path; not a number: the "No such issue." page.
+fn issue_number(n: &str, who: Option<&str>) -> Result<u64, Response> {
+    n.parse()
+        .map_err(|_| error_page(StatusCode::NOT_FOUND, who, "No such issue."))
+}
+
 fn repo_path(ctx: &Ctx) -> String {
     format!("/{}/{}", ctx.store.repo.owner, ctx.store.repo.name)
 }
@@ -406,9 +412,7 @@ async fn issue_page(
     let me = viewer(&ctx, &headers);
     let who = me.as_ref().map(|(u, _)| u.login.as_str());
     check_repo(&ctx, &owner, &repo, who)?;
-    let number: u64 = n
-        .parse()
-        .map_err(|_| error_page(StatusCode::NOT_FOUND, who, "No such issue."))?;
+    let number = issue_number(&n, who)?;
     let issue = ctx
         .store
         .issue(number)
@@ -517,9 +521,7 @@ async fn add_comment(
     let me = viewer(&ctx, &headers);
     let who = me.as_ref().map(|(u, _)| u.login.as_str());
     check_repo(&ctx, &owner, &repo, who)?;
-    let number: u64 = n
-        .parse()
-        .map_err(|_| error_page(StatusCode::NOT_FOUND, who, "No such issue."))?;
+    let number = issue_number(&n, who)?;
     let here = format!("{}/issues/{number}", repo_path(&ctx));
     let Some((user, _)) = &me else {
         return Ok(sign_in_redirect(&here));
@@ -541,9 +543,7 @@ async fn set_state(
     let me = viewer(&ctx, &headers);
     let who = me.as_ref().map(|(u, _)| u.login.as_str());
     check_repo(&ctx, &owner, &repo, who)?;
-    let number: u64 = n
-        .parse()
-        .map_err(|_| error_page(StatusCode::NOT_FOUND, who, "No such issue."))?;
+    let number = issue_number(&n, who)?;
     let here = format!("{}/issues/{number}", repo_path(&ctx));
     let Some((user, _)) = &me else {
         return Ok(sign_in_redirect(&here));

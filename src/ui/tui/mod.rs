@@ -1,7 +1,7 @@
 //! The full-screen console (ratatui + crossterm): request queue, peers, one conversation
 //! at a time, input line, status bar, side menu and help overlay.
 //!
-//! Shape (DESIGN §2: views render the core's state and turn keys into events):
+//! Shape (ARCHITECTURE.md "The picture": views render the core's state and turn keys into events):
 //! - [`state`]: the TUI's own view model and its one pure `update` function;
 //! - [`keys`]: the key map; `layout` and the window modules (`requests`, `peers`,
 //!   `conversation`, `input`, `status`, `menu`, `help`) prepare text and draw it;
