@@ -28,6 +28,9 @@ pub struct HostProcess {
     pub child: Child,
     pub stdin: Option<ChildStdin>,
     pub lines: Arc<Mutex<Vec<String>>>,
+    /// Its stderr lines, when started with a log filter ([`HostProcess::start_logging`]);
+    /// otherwise stderr is the test's.
+    pub log_lines: Option<Arc<Mutex<Vec<String>>>>,
     _home: tempfile::TempDir,
 }
 
@@ -35,6 +38,25 @@ impl HostProcess {
     /// Starts `janus run --plain` as the forge's owner, with `data_dir`, host candidates on
     /// loopback only and `extra_config` appended to its config file.
     pub fn start(forge: &LocalForge, data_dir: &Path, extra_config: &str) -> HostProcess {
+        Self::spawn(forge, data_dir, extra_config, None)
+    }
+
+    /// [`HostProcess::start`] with `JANUS_LOG=filter`, its stderr collected in `log_lines`.
+    pub fn start_logging(
+        forge: &LocalForge,
+        data_dir: &Path,
+        extra_config: &str,
+        filter: &str,
+    ) -> HostProcess {
+        Self::spawn(forge, data_dir, extra_config, Some(filter))
+    }
+
+    fn spawn(
+        forge: &LocalForge,
+        data_dir: &Path,
+        extra_config: &str,
+        log_filter: Option<&str>,
+    ) -> HostProcess {
         let home = tempfile::tempdir().unwrap();
         let config = home.path().join("janus.toml");
         std::fs::write(
@@ -44,7 +66,8 @@ impl HostProcess {
             ),
         )
         .unwrap();
-        let mut child = Command::new(BIN)
+        let mut command = Command::new(BIN);
+        command
             .args(["run", "--plain", "--repo", "maintainer/demo"])
             .arg("--config")
             .arg(&config)
@@ -61,15 +84,19 @@ impl HostProcess {
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("janus starts");
+            .stderr(Stdio::inherit());
+        if let Some(filter) = log_filter {
+            command.env("JANUS_LOG", filter).stderr(Stdio::piped());
+        }
+        let mut child = command.spawn().expect("janus starts");
         let stdin = child.stdin.take();
         let lines = collect_lines(child.stdout.take().unwrap());
+        let log_lines = child.stderr.take().map(collect_lines);
         let host = HostProcess {
             child,
             stdin,
             lines,
+            log_lines,
             _home: home,
         };
         host.wait_line("serving chat requests");
