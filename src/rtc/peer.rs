@@ -1,4 +1,5 @@
-//! WebRTC peer sessions on the webrtc 0.21 crate (DESIGN §3 ICE, §4 data channel, §9).
+//! WebRTC peer sessions on the webrtc 0.21 crate (PROTOCOL.md "ICE", "Data channel";
+//! ARCHITECTURE.md "Design decisions, and why").
 //!
 //! [`start_offerer`] and [`start_answerer`] build one peer connection, gather ICE without
 //! trickling (bounded by [`RtcConfig::gather_timeout`]) and return the SDP for the signaling
@@ -30,9 +31,9 @@ use super::session::{Role, Session, SessionChannels};
 /// Identifies one peer session; chosen by the caller and echoed on every event.
 pub use crate::app::PeerId;
 
-/// Label of the one data channel the offerer opens (DESIGN §4).
+/// Label of the one data channel the offerer opens (PROTOCOL.md "The channel").
 pub const CHANNEL_LABEL: &str = "janus";
-/// STUN server used when none is configured (DESIGN §3: public STUN by default).
+/// STUN server used when none is configured (PROTOCOL.md "ICE": public STUN by default).
 pub const DEFAULT_STUN: &str = "stun:stun.l.google.com:19302";
 /// How long ICE waits, from the start of checks, before it may nominate a pair whose remote
 /// candidate is peer-reflexive (learnt from the peer's own check, not from its SDP). 0.21
@@ -60,8 +61,8 @@ pub(crate) const COMMAND_QUEUE: usize = 4096;
 /// fails with [`RtcError::QueueFull`] beyond (one frame is always admitted into an empty
 /// queue). Per peer, so a slow member of a room fills only its own.
 pub(crate) const SEND_QUEUE_BYTES: usize = 4 * 1024 * 1024;
-/// Per-channel cap on bytes handed to SCTP but not yet acknowledged (DESIGN §9: 0.21 buffers
-/// without bound unless told). Beyond it frames wait in the session's outbox.
+/// Per-channel cap on bytes handed to SCTP but not yet acknowledged (ARCHITECTURE.md "Design
+/// decisions, and why": 0.21 buffers without bound unless told). Beyond it frames wait in the session's outbox.
 pub(crate) const SEND_BUFFER_LIMIT: usize = 1024 * 1024;
 
 /// How a peer connection is set up.
@@ -75,8 +76,7 @@ pub struct RtcConfig {
     /// unreachable STUN server cannot hold a token back.
     pub gather_timeout: Duration,
     /// Address the UDP sockets bind to (port chosen by the OS). 0.21 binds explicitly; a
-    /// wildcard expands to one socket per non-loopback interface (DESIGN §9). Tests use
-    /// 127.0.0.1.
+    /// wildcard expands to one socket per non-loopback interface. Tests use 127.0.0.1.
     pub bind_addr: IpAddr,
     /// The host's TURN relay (`[turn]`): the registry mints per-offer credentials from it
     /// into `relays` (see `turn.rs`). Never read by `build` itself.
@@ -341,7 +341,8 @@ pub async fn start_answerer(
 }
 
 /// [`start_answerer`] for the host in flow B: the remote that made the offer is a guest, so
-/// its frames get the guest flood limits (DESIGN §4), whatever the WebRTC roles.
+/// its frames get the guest flood limits (PROTOCOL.md "Limits and what happens on abuse"),
+/// whatever the WebRTC roles.
 pub async fn start_guest_answerer(
     cfg: &RtcConfig,
     id: PeerId,

@@ -3,7 +3,7 @@
 //!
 //! One `select!` loop, no shared state. Incoming messages pass the flood guard (`flood.rs`),
 //! then `protocol::decode`. Outgoing frames go through a byte-bounded outbox in front of the
-//! data channel: 0.21's `send()` would otherwise buffer without bound (DESIGN §9), so the
+//! data channel: 0.21's `send()` would otherwise buffer without bound (ARCHITECTURE.md), so the
 //! connection is built with a per-channel send-buffer limit, frames are handed over with the
 //! non-blocking `try_send_text`, and what does not fit waits here until SCTP drains
 //! (`OnBufferedAmountLow`, or a short backstop tick). A remote that stops reading for long
@@ -168,11 +168,12 @@ pub(crate) struct Session {
     files: FileChannels,
 }
 
-/// The flood limits for the remote's frames. DESIGN §4 limits frames *from a guest*, so they
-/// follow who the remote is, not the WebRTC role: the host's remote is a guest whether the
-/// host offered (flow A) or answered (flow B). A Rust guest (tests, the demo) has the host
-/// as its remote: a busy room legitimately sends it more than 20 frames/s (every other
-/// member's messages), so only its bad frames are counted.
+/// The flood limits for the remote's frames. PROTOCOL.md ("Limits and what happens on
+/// abuse") limits frames *from a guest*, so they follow who the remote is, not the WebRTC
+/// role: the host's remote is a guest whether the host offered (flow A) or answered (flow
+/// B). A Rust guest (tests, the demo) has the host as its remote: a busy room legitimately
+/// sends it more than 20 frames/s (every other member's messages), so only its bad frames
+/// are counted.
 fn flood_limits(remote_is_guest: bool) -> FloodLimits {
     if remote_is_guest {
         FloodLimits::default()
