@@ -7,11 +7,11 @@
 //! the 200 ms ICE tick: three stalls, ~0.6 s on loopback (the phase misalignment described in
 //! webrtc-rs/webrtc#901). Any data-channel setter wakes the driver, so while the offerer is
 //! connecting the session nudges it every [`NUDGE_INTERVAL`] until the channel opens. The
-//! answerer takes the DTLS server role (`peer.rs`), so every one of those steps is the
-//! offerer's, which holds the channel from the start. (A browser answerer picks the DTLS
+//! answerer takes the DTLS server role (`peer/connection.rs`), so every one of those steps is
+//! the offerer's, which holds the channel from the start. (A browser answerer picks the DTLS
 //! client role itself; the host's own step left is then the DCEP OPEN.) The time to the first
-//! of those steps, ICE selecting a pair, is set by the ICE settings in `peer.rs`. The offerer
-//! logs its connect time at debug level ("answer applied → channel open").
+//! of those steps, ICE selecting a pair, is set by the ICE settings in `peer/connection.rs`.
+//! The offerer logs its connect time at debug level ("answer applied → channel open").
 
 use std::time::Duration;
 
