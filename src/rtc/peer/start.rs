@@ -38,8 +38,15 @@ pub async fn start_offerer(
         .map_err(|e| RtcError::Setup(format!("applying the offer locally: {e}")))?;
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
-    let role = Role::Offerer { answered: false };
-    let handle = spawn(id, pc, role, true, Some(channel), signals, events, relays);
+    let set_up = SetUp {
+        pc,
+        role: Role::Offerer { answered: false },
+        remote_is_guest: true,
+        channel: Some(channel),
+        signals,
+        relays,
+    };
+    let handle = spawn(id, set_up, events);
     Ok((handle, sdp))
 }
 
@@ -94,16 +101,15 @@ async fn answer(
     let sdp = gathered_sdp(pc.as_ref(), &mut signals.gathered, cfg.gather_timeout).await?;
     guard.disarm();
     let relays = cfg.relays.len();
-    let handle = spawn(
-        id,
+    let set_up = SetUp {
         pc,
-        Role::Answerer,
+        role: Role::Answerer,
         remote_is_guest,
-        None,
+        channel: None,
         signals,
-        events,
         relays,
-    );
+    };
+    let handle = spawn(id, set_up, events);
     Ok((handle, sdp))
 }
 
@@ -146,16 +152,33 @@ impl Drop for CloseUnlessDisarmed {
     }
 }
 
-fn spawn(
-    id: PeerId,
+/// A connection `start_*` has set up, ready for its session task.
+struct SetUp {
+    /// The connection; the task owns (and closes) it from now on.
     pc: Arc<dyn PeerConnection>,
+    /// Offerer or answerer.
     role: Role,
+    /// Whether the remote's frames get the guest flood limits (see `session/incoming.rs`).
     remote_is_guest: bool,
+    /// The `janus` channel, if this side created it (the offerer); the answerer adopts the
+    /// remote's.
     channel: Option<Arc<dyn DataChannel>>,
+    /// The receivers fed by the connection's handler.
     signals: SessionChannels,
-    events: mpsc::Sender<(PeerId, PeerEvent)>,
+    /// How many credentialed relays this peer gathers from (for the connect diagnosis).
     relays: usize,
-) -> PeerHandle {
+}
+
+/// Starts the session task for `set_up` (and its supervisor), returns the handle to it.
+fn spawn(id: PeerId, set_up: SetUp, events: mpsc::Sender<(PeerId, PeerEvent)>) -> PeerHandle {
+    let SetUp {
+        pc,
+        role,
+        remote_is_guest,
+        channel,
+        signals,
+        relays,
+    } = set_up;
     let (requests, requests_rx) = mpsc::channel(COMMAND_QUEUE);
     let (close, close_rx) = mpsc::channel(1);
     let queued = Arc::new(AtomicUsize::new(0));
