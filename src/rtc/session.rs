@@ -8,7 +8,7 @@
 //! non-blocking `try_send_text`, and what does not fit waits (`send`) until SCTP drains
 //! (`OnBufferedAmountLow`, or a short backstop tick). A remote that stops reading for long
 //! enough to fill the outbox is closed. Memory per peer is thus bounded by
-//! `SEND_QUEUE_BYTES` (+ 64 KiB) + [`OUTBOX_LIMIT`](send::OUTBOX_LIMIT) + `SEND_BUFFER_LIMIT`.
+//! `SEND_QUEUE_BYTES` (+ 64 KiB) + [`OUTBOX_LIMIT`] + `SEND_BUFFER_LIMIT`.
 //!
 //! Every exit path goes through `Session::finish`, which closes the connection (releasing
 //! its sockets: 0.21 does not stop the driver on drop) and emits `Closed` exactly once. When
