@@ -150,10 +150,6 @@ const CODE_DIRS: &[&str] = &["src", "tests", "assets", "scripts"];
 /// This checker itself, which has to name what it looks for.
 const CHECKER: &[&str] = &["tests/docs_links.rs", "tests/docs_links"];
 
-/// Files another change is rewriting at the moment: their `DESIGN §` comments are reworded
-/// when it lands (then this list is emptied). Nothing else may be added here.
-const REWORDED_WHEN_MERGED: &[&str] = &["src/rtc/peer.rs", "src/rtc/session.rs"];
-
 /// One problem per line of `text` (the file `name`) that mentions [`OUTSIDE_DOCS`].
 fn outside_mentions(name: &str, text: &str) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -174,16 +170,13 @@ fn outside_mentions(name: &str, text: &str) -> Vec<Problem> {
 
 /// Mentions of [`OUTSIDE_DOCS`] in the code of `repo` (every text file under
 /// [`CODE_DIRS`] that git tracks, or every one on disk without git; links are not
-/// followed), except the checker's own files and [`REWORDED_WHEN_MERGED`].
+/// followed), except the checker's own files.
 fn check_code(repo: &Repo) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut stack: Vec<PathBuf> = CODE_DIRS.iter().map(PathBuf::from).collect();
     while let Some(rel) = stack.pop() {
         let name = rel.to_string_lossy().replace('\\', "/");
-        let skipped = CHECKER
-            .iter()
-            .chain(REWORDED_WHEN_MERGED)
-            .any(|s| name == *s);
+        let skipped = CHECKER.iter().any(|s| name == *s);
         let untracked = repo.tracked.as_ref().is_some_and(|t| !t.contains(&rel));
         let Ok(meta) = std::fs::symlink_metadata(repo.root.join(&rel)) else {
             continue;

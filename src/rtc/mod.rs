@@ -5,7 +5,12 @@
 //! - `outbox`: the byte-bounded queue of frames waiting for the data channel;
 //! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
-//!   [`PeerEvent`] — over one tokio task per peer (`session`);
+//!   [`PeerEvent`] — over one tokio task per peer (`session`); `peer/start.rs` sets a
+//!   connection up, `peer/handle.rs` queues requests into its task, `peer/connection.rs`
+//!   builds it (ICE settings, DTLS role, callbacks);
+//! - `session`: that task — its `select!` loop (`session.rs`), connecting and waking
+//!   webrtc's driver (`session/connect.rs`), the remote's channels and messages
+//!   (`session/incoming.rs`), the outbox (`session/send.rs`), the end (`session/close.rs`);
 //! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials;
 //! - [`file_channel`]: the bytes of one file transfer on its own `file:{id}` channel;
 //! - [`send_window`]: how far a file sender runs ahead of the receiver (pure).

@@ -1,5 +1,5 @@
 //! The byte-bounded FIFO of encoded frames that waits in front of a peer's data channel (before
-//! it opens, or while SCTP is at its send-buffer limit). See `session.rs` for how it is drained.
+//! it opens, or while SCTP is at its send-buffer limit). `session/send.rs` drains it.
 
 use std::collections::VecDeque;
 

@@ -1,6 +1,11 @@
 //! Unit tests of peer setup: configuration, ICE settings and the bounded send queue.
 
+use std::sync::atomic::Ordering;
+
+use tokio::sync::mpsc;
+
 use super::*;
+use crate::rtc::protocol::MAX_FRAME_BYTES;
 
 #[test]
 fn defaults_follow_the_design() {
