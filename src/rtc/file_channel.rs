@@ -14,7 +14,7 @@
 //! and what SCTP holds.
 //!
 //! Reports go out as `PeerEvent::File` on the peer's own event channel. The session
-//! (`session.rs`) calls [`FileChannels`]; nothing here touches the `janus` channel.
+//! (`session.rs`) calls `FileChannels`; nothing here touches the `janus` channel.
 
 use std::collections::HashMap;
 use std::path::PathBuf;

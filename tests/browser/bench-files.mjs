@@ -8,6 +8,8 @@
 //      the same bytes in 16 KiB messages paced on bufferedAmount (1 MiB / 256 KiB), the
 //      receiver only counting;
 //   4. the host's RSS (VmRSS sampled every 100 ms) while it sends a BIG file to the page.
+// Beside each transfer: the UDP datagrams the kernel dropped for a full receive buffer
+// (/proc/net/snmp RcvbufErrors, all sockets), each one a packet SCTP has to resend.
 // Prints a Markdown table on stdout, progress on stderr. Files go to a scratch directory
 // under /tmp, removed at the end.
 //
@@ -16,7 +18,7 @@
 
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, openSync, rmSync, writeSync, closeSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,6 +32,13 @@ const SIZE = Number(process.argv[2] || 256) * MIB;
 const BIG = Number(process.argv[3] || 1024) * MIB;
 const ANSI = /\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07]*\x07/g;
 const log = (...a) => console.error('[bench-files]', ...a);
+
+/** Datagrams the kernel dropped because a UDP socket's receive buffer was full (all sockets). */
+function udpReceiveBufferDrops() {
+  const rows = readFileSync('/proc/net/snmp', 'utf8').split('\n').filter((l) => l.startsWith('Udp:'));
+  const [names, values] = rows.map((r) => r.split(/\s+/));
+  return Number(values[names.indexOf('RcvbufErrors')]);
+}
 
 /** A file of `size` random bytes (written in 8 MiB pieces); its SHA-256. */
 function makeFile(path, size) {
@@ -105,19 +114,23 @@ try {
   const offer = page.locator('#file-list li[data-dir="in"]').last();
   await offer.waitFor({ timeout: 60000 });
   const inId = await offer.getAttribute('data-id');
+  const drops0 = udpReceiveBufferDrops();
   const t0 = performance.now();
   await offer.getByRole('button', { name: 'Accept' }).click();
   await page.waitForSelector(`#file-list li[data-id="${inId}"][data-state="done"]`, { timeout: 900000, polling: 50 });
   const hostToPage = (performance.now() - t0) / 1000;
+  const hostToPageDrops = udpReceiveBufferDrops() - drops0;
   await waitLine(/alice received bench\.bin; SHA-256 [0-9a-f]{64} matched/, from);
   log(`host → Chromium: ${hostToPage.toFixed(1)} s`);
 
   // 2. Chromium → host.
   from = out.length;
+  const drops1 = udpReceiveBufferDrops();
   await page.setInputFiles('#file-pick', file);
   const accepted = await waitLine(/alice sends bench\.bin .* accepted/, from);
   const saved = await waitLine(/received bench\.bin from alice: saved as .* matched/, from);
   const pageToHost = (saved.at - accepted.at) / 1000;
+  const pageToHostDrops = udpReceiveBufferDrops() - drops1;
   log(`Chromium → host: ${pageToHost.toFixed(1)} s`);
 
   // 3. The ceiling: Chromium ⇄ Chromium.
@@ -154,6 +167,7 @@ try {
     await new Promise((r) => (pc.iceGatheringState === 'complete' ? r() : pc.addEventListener('icegatheringstatechange', () => pc.iceGatheringState === 'complete' && r())));
     return pc.localDescription.sdp;
   }, { sdp: offerSdp, size: SIZE });
+  const drops2 = udpReceiveBufferDrops();
   const started = await sender.evaluate(async (sdp) => {
     await window.pc.setRemoteDescription({ type: 'answer', sdp });
     const ch = window.ch;
@@ -172,6 +186,7 @@ try {
   }, answerSdp);
   const ended = await receiver.evaluate(async () => performance.timeOrigin + (await window.done));
   const ceiling = (ended - started) / 1000;
+  const ceilingDrops = udpReceiveBufferDrops() - drops2;
   log(`Chromium ⇄ Chromium: ${ceiling.toFixed(1)} s`);
   await sender.close();
   await receiver.close();
@@ -208,11 +223,11 @@ try {
 
   const mbps = (bytes, s) => (bytes / 1e6 / s).toFixed(1);
   const ratio = (s) => `${Math.round((ceiling / s) * 100)} %`;
-  console.log(`| transfer (${SIZE / MIB} MiB, loopback) | seconds | MB/s | of the ceiling |`);
-  console.log('|---|---|---|---|');
-  console.log(`| host → Chromium (page hashes, writes to OPFS) | ${hostToPage.toFixed(1)} | ${mbps(SIZE, hostToPage)} | ${ratio(hostToPage)} |`);
-  console.log(`| Chromium → host (host hashes, writes to disk) | ${pageToHost.toFixed(1)} | ${mbps(SIZE, pageToHost)} | ${ratio(pageToHost)} |`);
-  console.log(`| Chromium ⇄ Chromium, one data channel (ceiling) | ${ceiling.toFixed(1)} | ${mbps(SIZE, ceiling)} | 100 % |`);
+  console.log(`| transfer (${SIZE / MIB} MiB, loopback) | seconds | MB/s | of the ceiling | UDP datagrams dropped (receive buffer full) |`);
+  console.log('|---|---|---|---|---|');
+  console.log(`| host → Chromium (page hashes, writes to OPFS) | ${hostToPage.toFixed(1)} | ${mbps(SIZE, hostToPage)} | ${ratio(hostToPage)} | ${hostToPageDrops} |`);
+  console.log(`| Chromium → host (host hashes, writes to disk) | ${pageToHost.toFixed(1)} | ${mbps(SIZE, pageToHost)} | ${ratio(pageToHost)} | ${pageToHostDrops} |`);
+  console.log(`| Chromium ⇄ Chromium, one data channel (ceiling) | ${ceiling.toFixed(1)} | ${mbps(SIZE, ceiling)} | 100 % | ${ceilingDrops} |`);
   console.log('');
   console.log(`| host sending ${BIG / MIB} MiB to Chromium | value |`);
   console.log('|---|---|');
