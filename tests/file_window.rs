@@ -13,7 +13,6 @@ use common::*;
 use file_guest::*;
 use host_process::{connect, forge, HostProcess};
 use janus::app::FileEvent;
-use janus::rtc::file_channel::FileSink;
 use janus::rtc::protocol::Frame;
 use janus::rtc::send_window::{MAX_WINDOW, MIN_WINDOW};
 
@@ -57,18 +56,7 @@ async fn the_host_sizes_its_send_window_from_the_measured_round_trip() {
     };
     let part = work.path().join("window.part");
     std::fs::write(&part, b"").unwrap();
-    peer.expect_file(FileSink {
-        id: id.clone(),
-        part: part.clone(),
-        offset: 0,
-        size,
-    })
-    .unwrap();
-    peer.send(Frame::FileAccept {
-        id: id.clone(),
-        offset: 0,
-    })
-    .unwrap();
+    accept_from_host(&peer, &id, &part, 0, size);
     assert_eq!(
         file_report(&mut events).await,
         FileEvent::Received {

@@ -16,7 +16,6 @@ use common::*;
 use file_guest::*;
 use host_process::{connect, forge, HostProcess};
 use janus::app::FileEvent;
-use janus::rtc::file_channel::FileSink;
 use janus::rtc::protocol::Frame;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -127,18 +126,7 @@ async fn files_both_ways_with_consent_collisions_and_transcript() {
     assert!(janus::rtc::protocol::is_file_id(&out_id), "{out_id}");
     let part = work.path().join("report.part");
     std::fs::write(&part, b"").unwrap();
-    peer.expect_file(FileSink {
-        id: out_id.clone(),
-        part: part.clone(),
-        offset: 0,
-        size,
-    })
-    .unwrap();
-    peer.send(Frame::FileAccept {
-        id: out_id.clone(),
-        offset: 0,
-    })
-    .unwrap();
+    accept_from_host(&peer, &out_id, &part, 0, size);
     let received = file_report(&mut events).await;
     assert_eq!(
         received,
@@ -244,18 +232,7 @@ async fn transfers_resume_from_the_offset_after_a_dropped_connection() {
     };
     let guest_part = work.path().join("down.part");
     std::fs::write(&guest_part, b"").unwrap();
-    peer.expect_file(FileSink {
-        id: down_id.clone(),
-        part: guest_part.clone(),
-        offset: 0,
-        size: 1024 * 1024,
-    })
-    .unwrap();
-    peer.send(Frame::FileAccept {
-        id: down_id.clone(),
-        offset: 0,
-    })
-    .unwrap();
+    accept_from_host(&peer, &down_id, &guest_part, 0, 1024 * 1024);
     assert!(matches!(
         file_report(&mut events).await,
         FileEvent::Received { .. }
@@ -284,18 +261,7 @@ async fn transfers_resume_from_the_offset_after_a_dropped_connection() {
     );
     let held = std::fs::metadata(&guest_part).unwrap().len();
     assert_eq!(held, 1024 * 1024);
-    peer.expect_file(FileSink {
-        id: down_id.clone(),
-        part: guest_part.clone(),
-        offset: held,
-        size,
-    })
-    .unwrap();
-    peer.send(Frame::FileAccept {
-        id: down_id.clone(),
-        offset: held,
-    })
-    .unwrap();
+    accept_from_host(&peer, &down_id, &guest_part, held, size);
     let received = file_report(&mut events).await;
     assert_eq!(
         received,

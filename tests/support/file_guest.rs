@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use janus::app::FileEvent;
-use janus::rtc::file_channel::FileSource;
+use janus::rtc::file_channel::{FileSink, FileSource};
 use janus::rtc::peer::{PeerEvent, PeerHandle};
 use janus::rtc::protocol::Frame;
 use sha2::{Digest, Sha256};
@@ -126,6 +126,23 @@ pub async fn send_bytes(
         path,
         offset,
         size,
+    })
+    .unwrap();
+}
+
+/// Takes the host's transfer `id` from `offset`: expects its channel, writing into `part`
+/// until byte `size`, then answers `file.accept` (in that order: requests run in order).
+pub fn accept_from_host(peer: &PeerHandle, id: &str, part: &Path, offset: u64, size: u64) {
+    peer.expect_file(FileSink {
+        id: id.into(),
+        part: part.to_path_buf(),
+        offset,
+        size,
+    })
+    .unwrap();
+    peer.send(Frame::FileAccept {
+        id: id.into(),
+        offset,
     })
     .unwrap();
 }
