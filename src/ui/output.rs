@@ -362,14 +362,21 @@ mod tests {
     fn a_full_queue_refuses_whole_chunks_without_blocking() {
         let (_reader, writer) = std::io::pipe().unwrap(); // nobody reads
         let out = Output::spawn(writer, 64 * 1024);
-        let started = Instant::now();
-        let mut refused = 0;
-        for _ in 0..10_000 {
-            if out.try_write(vec![b'x'; 1000]) == Err(Refused::Full) {
-                refused += 1;
+        // A write that waited for the reader would wait forever: the bound only tells
+        // blocked from done (milliseconds), whatever the machine's load.
+        let (done_tx, done_rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut refused = 0;
+            for _ in 0..10_000 {
+                if out.try_write(vec![b'x'; 1000]) == Err(Refused::Full) {
+                    refused += 1;
+                }
             }
-        }
-        assert!(started.elapsed() < Duration::from_millis(100));
+            let _ = done_tx.send((out, refused));
+        });
+        let (out, refused) = done_rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("try_write waited for a reader");
         assert!(refused > 9_000, "{refused}");
         assert!(!out.is_closed());
     }
