@@ -190,7 +190,12 @@ async fn transfers_resume_from_the_offset_after_a_dropped_connection() {
     let forge = forge().await;
     let data = tempfile::tempdir().unwrap();
     let work = tempfile::tempdir().unwrap();
-    let mut host = HostProcess::start(&forge, data.path(), "accept_files = \"auto\"");
+    let mut host = HostProcess::start_logging(
+        &forge,
+        data.path(),
+        "accept_files = \"auto\"",
+        "warn,janus::rtc::file_channel=debug",
+    );
     let carol = guest(&forge, "carol");
     let (_issue, _offer, peer, mut events) = connect(&carol, 1).await;
     host.wait_line("carol connected");
@@ -207,6 +212,14 @@ async fn transfers_resume_from_the_offset_after_a_dropped_connection() {
     .await;
     send_bytes(&peer, work.path(), up_id, &up, 0, 1024 * 1024).await;
     host.wait_line("up.bin (carol) interrupted at 1.0 MiB");
+    // The close fixed how far the file could get from what the connection counted on the
+    // channel, so the host ended it at once instead of waiting for bytes that never come.
+    let logs = host.log_lines.as_ref().expect("stderr collected");
+    let closed = common::host_output::wait_line_in(logs, "file channel closed by the remote", 10);
+    assert!(
+        closed.contains(up_id) && closed.contains("reachable=1048576"),
+        "{closed}"
+    );
     let part = data.path().join("files/carol/up.bin.part");
     assert_eq!(
         std::fs::metadata(&part).unwrap().len(),

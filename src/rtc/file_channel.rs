@@ -27,9 +27,9 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter}
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelId, RTCDataChannelInit};
 use webrtc::error::Error as WebrtcError;
-use webrtc::peer_connection::PeerConnection;
+use webrtc::peer_connection::{PeerConnection, StatsSelector};
 
 use super::peer::{PeerEvent, PeerHandle, PeerId, Request, RtcError};
 use super::reach::selected_round_trip;
@@ -51,10 +51,9 @@ const PACE_RETRY: Duration = Duration::from_millis(20);
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// File channels (expected or running) one peer may have at once; beyond, more are refused.
 pub const MAX_FILE_CHANNELS: usize = 16;
-/// After the remote closed a file channel: how long no message may arrive before the
-/// transfer counts as cut short, and the most time spent reading what trails the close.
-const CLOSE_DRAIN_QUIET: Duration = Duration::from_millis(50);
-const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(1);
+/// After the remote closed a file channel: the most time spent reading the messages that
+/// the connection counted as received but had not handed over yet.
+const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// Buffer of the file reader and writer.
 const IO_BUFFER: usize = 1024 * 1024;
 
@@ -182,7 +181,12 @@ impl FileChannels {
 
     /// A channel the remote opened whose label starts with `file:`: taken if its id is
     /// expected (once), closed otherwise.
-    pub(crate) async fn adopt(&mut self, label: &str, channel: Arc<dyn DataChannel>) {
+    pub(crate) async fn adopt(
+        &mut self,
+        pc: &Arc<dyn PeerConnection>,
+        label: &str,
+        channel: Arc<dyn DataChannel>,
+    ) {
         let id = label.trim_start_matches(FILE_CHANNEL_PREFIX);
         let Some(sink) = self.expected.remove(id) else {
             tracing::debug!(
@@ -193,9 +197,10 @@ impl FileChannels {
             let _ = channel.close().await;
             return;
         };
-        let (events, peer, pump) = (self.events.clone(), self.peer, channel.clone());
+        let (events, peer, pump, pc) =
+            (self.events.clone(), self.peer, channel.clone(), pc.clone());
         let task = tokio::spawn(async move {
-            let event = receive_file(pump.as_ref(), &sink, &events, peer).await;
+            let event = receive_file(pump.as_ref(), pc.as_ref(), &sink, &events, peer).await;
             let _ = pump.close().await;
             let _ = events.send((peer, PeerEvent::File(event))).await;
         });
@@ -426,6 +431,7 @@ async fn hash_prefix(part: PathBuf, len: u64) -> std::io::Result<Sha256> {
 /// the whole file, until `size − offset` bytes arrived.
 async fn receive_file(
     channel: &dyn DataChannel,
+    pc: &dyn PeerConnection,
     sink: &FileSink,
     events: &mpsc::Sender<(PeerId, PeerEvent)>,
     peer: PeerId,
@@ -460,22 +466,35 @@ async fn receive_file(
         last: Instant::now(),
     };
     let mut held = sink.offset;
-    // 0.21 reports a channel's close before the messages that came in the same packets
-    // (see `session.rs`): after `OnClose`, what is still queued is read until a short quiet.
-    let mut closed_at: Option<Instant> = None;
+    // 0.21 hands a channel's close over before the messages that came in the same packets
+    // (and, when this task was behind, before those still queued in the connection). So a
+    // close ends nothing by itself: it fixes how far the file can get, `offset` plus what
+    // the connection counted as received on this channel, and what trails it is read up to
+    // there (at most CLOSE_DRAIN_LIMIT).
+    let mut closed: Option<(Instant, u64)> = None;
     while held < sink.size {
-        let event = match closed_at {
+        let event = match closed {
             None => channel.poll().await,
-            Some(at) => {
-                let quiet = (Instant::now() + CLOSE_DRAIN_QUIET).min(at + CLOSE_DRAIN_LIMIT);
-                tokio::time::timeout_at(quiet, channel.poll())
-                    .await
-                    .unwrap_or(None)
-            }
+            Some((_, reachable)) if held >= reachable => None,
+            Some((at, _)) => tokio::time::timeout_at(at + CLOSE_DRAIN_LIMIT, channel.poll())
+                .await
+                .unwrap_or(None),
         };
         match event {
-            Some(DataChannelEvent::OnClose) if closed_at.is_none() => {
-                closed_at = Some(Instant::now());
+            Some(DataChannelEvent::OnClose) if closed.is_none() => {
+                let received = channel_bytes_received(pc, channel.id()).await;
+                let reachable = received.map_or(sink.size, |bytes| {
+                    sink.offset.saturating_add(bytes).min(sink.size)
+                });
+                tracing::debug!(
+                    peer,
+                    id,
+                    held,
+                    reachable,
+                    size = sink.size,
+                    "file channel closed by the remote"
+                );
+                closed = Some((Instant::now(), reachable));
             }
             Some(DataChannelEvent::OnMessage(message)) => {
                 let data = &message.data;
@@ -495,6 +514,14 @@ async fn receive_file(
                 progress.at(held).await;
             }
             Some(DataChannelEvent::OnClose) | None => {
+                tracing::debug!(
+                    peer,
+                    id,
+                    held,
+                    size = sink.size,
+                    after_close_ms = closed.map(|(at, _)| at.elapsed().as_millis() as u64),
+                    "file channel ended short"
+                );
                 let _ = writer.flush().await;
                 return ended(
                     id,
@@ -516,6 +543,21 @@ async fn receive_file(
         id: id.to_string(),
         sha256: hex::encode(hasher.finalize()),
     }
+}
+
+/// The message bytes the connection has received on channel `id` so far, by its statistics.
+/// The count grows as messages leave SCTP, before they are handed to the channel's reader,
+/// and a remote close comes only once SCTP gave up every message of the stream.
+async fn channel_bytes_received(pc: &dyn PeerConnection, id: RTCDataChannelId) -> Option<u64> {
+    let report = pc
+        .get_stats(std::time::Instant::now(), StatsSelector::None)
+        .await;
+    let stats_id = format!("RTCDataChannel_{id}");
+    let received = report
+        .data_channels()
+        .find(|channel| channel.stats.id == stats_id)
+        .map(|channel| channel.bytes_received);
+    received
 }
 
 impl PeerHandle {

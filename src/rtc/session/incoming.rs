@@ -46,7 +46,7 @@ impl Session {
         if self.channel.is_none() && label == CHANNEL_LABEL {
             self.channel = Some(channel);
         } else if label.starts_with(FILE_CHANNEL_PREFIX) {
-            self.files.adopt(&label, channel).await;
+            self.files.adopt(&self.pc, &label, channel).await;
         } else {
             tracing::debug!(peer = self.id, label, "closing an unexpected data channel");
             let _ = channel.close().await;
