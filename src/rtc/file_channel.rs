@@ -27,10 +27,11 @@ use tokio::io::{AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader, BufWriter}
 use tokio::sync::mpsc;
 use tokio::task::AbortHandle;
 use tokio::time::Instant;
-use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelId, RTCDataChannelInit};
+use webrtc::data_channel::{DataChannel, DataChannelEvent, RTCDataChannelInit};
 use webrtc::error::Error as WebrtcError;
-use webrtc::peer_connection::{PeerConnection, StatsSelector};
+use webrtc::peer_connection::PeerConnection;
 
+use super::delivered::messages_received;
 use super::peer::{PeerEvent, PeerHandle, PeerId, Request, RtcError};
 use super::reach::selected_round_trip;
 use super::send_window::{SendWindow, RTT_REFRESH};
@@ -51,8 +52,8 @@ const PACE_RETRY: Duration = Duration::from_millis(20);
 const OPEN_TIMEOUT: Duration = Duration::from_secs(30);
 /// File channels (expected or running) one peer may have at once; beyond, more are refused.
 pub const MAX_FILE_CHANNELS: usize = 16;
-/// After the remote closed a file channel: the most time spent reading the messages that
-/// the connection counted as received but had not handed over yet.
+/// After the remote closed a file channel: the most time spent reading the messages the
+/// connection counted as received but had not handed over yet (`delivered.rs`).
 const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(10);
 /// Buffer of the file reader and writer.
 const IO_BUFFER: usize = 1024 * 1024;
@@ -466,37 +467,35 @@ async fn receive_file(
         last: Instant::now(),
     };
     let mut held = sink.offset;
-    // 0.21 hands a channel's close over before the messages that came in the same packets
-    // (and, when this task was behind, before those still queued in the connection). So a
-    // close ends nothing by itself: it fixes how far the file can get, `offset` plus what
-    // the connection counted as received on this channel, and what trails it is read up to
-    // there (at most CLOSE_DRAIN_LIMIT).
-    let mut closed: Option<(Instant, u64)> = None;
+    // A remote close ends nothing by itself (`delivered.rs`): what trails it is read until
+    // this task has read as many messages as the connection counted on the channel then
+    // (at most CLOSE_DRAIN_LIMIT, or at once if the connection does not report it).
+    let mut messages_read: u64 = 0;
+    let mut closed: Option<(Instant, Option<u64>)> = None;
     while held < sink.size {
         let event = match closed {
             None => channel.poll().await,
-            Some((_, reachable)) if held >= reachable => None,
+            Some((_, counted)) if counted.is_none_or(|n| messages_read >= n) => None,
             Some((at, _)) => tokio::time::timeout_at(at + CLOSE_DRAIN_LIMIT, channel.poll())
                 .await
                 .unwrap_or(None),
         };
         match event {
             Some(DataChannelEvent::OnClose) if closed.is_none() => {
-                let received = channel_bytes_received(pc, channel.id()).await;
-                let reachable = received.map_or(sink.size, |bytes| {
-                    sink.offset.saturating_add(bytes).min(sink.size)
-                });
+                let counted = messages_received(pc, channel.id()).await;
                 tracing::debug!(
                     peer,
                     id,
                     held,
-                    reachable,
                     size = sink.size,
+                    messages_read,
+                    messages_counted = counted,
                     "file channel closed by the remote"
                 );
-                closed = Some((Instant::now(), reachable));
+                closed = Some((Instant::now(), counted));
             }
             Some(DataChannelEvent::OnMessage(message)) => {
+                messages_read += 1;
                 let data = &message.data;
                 if data.len() as u64 > sink.size - held {
                     return ended(
@@ -543,21 +542,6 @@ async fn receive_file(
         id: id.to_string(),
         sha256: hex::encode(hasher.finalize()),
     }
-}
-
-/// The message bytes the connection has received on channel `id` so far, by its statistics.
-/// The count grows as messages leave SCTP, before they are handed to the channel's reader,
-/// and a remote close comes only once SCTP gave up every message of the stream.
-async fn channel_bytes_received(pc: &dyn PeerConnection, id: RTCDataChannelId) -> Option<u64> {
-    let report = pc
-        .get_stats(std::time::Instant::now(), StatsSelector::None)
-        .await;
-    let stats_id = format!("RTCDataChannel_{id}");
-    let received = report
-        .data_channels()
-        .find(|channel| channel.stats.id == stats_id)
-        .map(|channel| channel.bytes_received);
-    received
 }
 
 impl PeerHandle {

@@ -3,6 +3,7 @@
 //! - [`protocol`]: the frames of the `janus` data channel, their limits, strict decoding;
 //! - [`flood`]: the pure per-peer flood limit (token bucket + drop count);
 //! - `outbox`: the byte-bounded queue of frames waiting for the data channel;
+//! - `delivered`: how many messages the connection received on a channel (read at a close);
 //! - `network`: STUN servers resolved once per run, mDNS candidates noted once (quiet logs);
 //! - [`peer`]: the public API — [`start_offerer`], [`start_answerer`], [`PeerHandle`],
 //!   [`PeerEvent`] — over one tokio task per peer (`session`); `peer/start.rs` sets a
@@ -14,6 +15,7 @@
 //! - [`turn`]: the TURN relay's settings and per-offer ephemeral credentials;
 //! - [`file_channel`]: the bytes of one file transfer on its own `file:{id}` channel;
 //! - [`send_window`]: how far a file sender runs ahead of the receiver (pure).
+mod delivered;
 pub mod file_channel;
 pub mod flood;
 mod network;

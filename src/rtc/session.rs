@@ -82,6 +82,9 @@ pub(crate) struct Session {
     channel: Option<Arc<dyn DataChannel>>,
     /// Whether `Open` was seen (sends flow only then).
     open: bool,
+    /// Messages read from the `janus` channel: at the remote's close, reading goes on until
+    /// this reaches what the connection counted (`close.rs`).
+    messages_read: u64,
     /// Rate limit and drop count for the remote's messages.
     flood: FloodGuard,
     /// Frames waiting for the channel.
@@ -121,6 +124,7 @@ impl Session {
             events,
             channel,
             open: false,
+            messages_read: 0,
             flood: FloodGuard::new(
                 flood_limits(matches!(role, Role::Offerer { .. })),
                 now.into_std(),

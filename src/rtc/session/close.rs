@@ -8,15 +8,15 @@ use tokio::time::{sleep_until, Instant};
 use webrtc::data_channel::DataChannelEvent;
 
 use super::Session;
+use crate::rtc::delivered::messages_received;
 use crate::rtc::peer::{PeerEvent, Request};
 use crate::rtc::protocol::{self, Frame};
 
-/// After the remote closed: how long no further message may arrive before the peer is closed.
-/// The messages that trail a close come from the same driver pass (microseconds later); this
-/// is slack for a busy runtime.
+/// After the remote closed, when the connection does not report how many messages it
+/// received: how long no further message may arrive before the peer is closed.
 const CLOSE_DRAIN_QUIET: Duration = Duration::from_millis(50);
 /// After the remote closed: the most time spent reading what it sent before.
-const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(1);
+const CLOSE_DRAIN_LIMIT: Duration = Duration::from_secs(2);
 /// How long a close waits for queued frames and the `bye` to be acknowledged.
 const BYE_FLUSH_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -57,8 +57,9 @@ impl End {
 
 impl Session {
     /// After the remote closed the channel or the connection, delivers the messages it sent
-    /// before, in order, until none has come for [`CLOSE_DRAIN_QUIET`] (at most
-    /// [`CLOSE_DRAIN_LIMIT`]). A `bye` among them names the end.
+    /// before, in order, until this task has read as many as the connection counted on the
+    /// channel (`delivered.rs`; at most [`CLOSE_DRAIN_LIMIT`], and until a pause of
+    /// [`CLOSE_DRAIN_QUIET`] if the connection does not say). A `bye` among them names the end.
     ///
     /// Needed because 0.21's driver hands the application a channel's *events* before the
     /// *messages* decoded from the same packets (`poll_events` runs before `poll_reads`), so a
@@ -69,9 +70,14 @@ impl Session {
         let Some(channel) = self.channel.clone().filter(|_| self.open) else {
             return end;
         };
+        let counted = messages_received(self.pc.as_ref(), channel.id()).await;
         let give_up = Instant::now() + CLOSE_DRAIN_LIMIT;
         loop {
-            let quiet = (Instant::now() + CLOSE_DRAIN_QUIET).min(give_up);
+            let quiet = match counted {
+                Some(n) if self.messages_read >= n => return end,
+                Some(_) => give_up,
+                None => (Instant::now() + CLOSE_DRAIN_QUIET).min(give_up),
+            };
             let event = tokio::select! {
                 event = channel.poll() => event,
                 _ = sleep_until(quiet) => return end,

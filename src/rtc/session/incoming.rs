@@ -54,6 +54,7 @@ impl Session {
     }
 
     pub(super) async fn on_message(&mut self, data: &[u8]) -> Option<End> {
+        self.messages_read += 1;
         match self.flood.on_frame(Instant::now().into_std()) {
             Admission::Accept => {}
             Admission::Drop { total } => {
