@@ -53,6 +53,13 @@ pub fn guest_offer_sid(text: &str) -> Option<&str> {
     marker_sid(text, GUEST_OFFER_MARKER)
 }
 
+/// Whether an issue body is one the guest page opened from a start link (flow B): a
+/// guest-offer marker and an offer token. Such an issue asks for a chat whatever its title
+/// and labels (the page cannot label it), so the request filters do not apply to it.
+pub fn opened_from_start_link(body: &str) -> bool {
+    guest_offer_sid(body).is_some() && body.contains("janus1.o.")
+}
+
 /// The `sid` of the host's answer marker in one of its own comments: that `sid` was
 /// answered (by this run or an earlier one) and is never answered again.
 pub fn answered_sid(text: &str) -> Option<&str> {

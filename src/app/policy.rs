@@ -6,7 +6,9 @@
 //! Rules, in order, for an issue the poller reports:
 //! 1. pull requests, closed issues, bots and the host's own account are never requests;
 //! 2. with `request_labels` set, the issue must carry one of them (case-insensitive);
-//!    with `title_prefix` set, its title must start with it (case-insensitive);
+//!    with `title_prefix` set, its title must start with it (case-insensitive); an issue
+//!    the guest page opened from a start link (flow B) passes both, since a guest cannot
+//!    label an issue and the page names it "Chat request";
 //! 3. an issue opened while Janus runs, or within `backlog` seconds before it started, is a
 //!    request (once: later edits and comments do not make it a new one);
 //! 4. an issue re-opened while Janus runs (or within the backlog window) is a new request,
@@ -142,7 +144,11 @@ pub fn classify_issue(state: &mut State, now: u64, issue: &Issue) -> IssueDecisi
         state.policy_memory.reopens.insert(issue.number, (at, now));
     }
     let forgotten = state.policy_memory.forgotten_created;
-    let filtered = matches_filters(&state.settings.policy, issue);
+    let filtered = matches_filters(&state.settings.policy, issue)
+        || issue
+            .body
+            .as_deref()
+            .is_some_and(super::guest_offer::opened_from_start_link);
     match state.requests.get(&issue.number) {
         Some(req) if req.stage.is_active() => IssueDecision::Update,
         Some(_) if reopen.is_some() && filtered => IssueDecision::NewRequest { reopened: true },

@@ -220,6 +220,30 @@ fn title_prefix_filter_is_case_insensitive() {
 }
 
 #[test]
+fn an_issue_opened_from_a_start_link_passes_the_filters() {
+    let mut s = state_with(RequestPolicy {
+        labels: vec!["chat".into()],
+        title_prefix: Some("[chat]".into()),
+        ..Default::default()
+    });
+    let mut flow_b = issue(5, "Chat request", &[], T0);
+    flow_b.body = Some(
+        "Hi!\n\njanus1.o.AAAA\n\n<!-- janus:guest-offer sid=00112233aabbccdd -->".into(),
+    );
+    assert_eq!(
+        classify_issue(&mut s, T0, &flow_b),
+        IssueDecision::NewRequest { reopened: false }
+    );
+    let mut lookalike = issue(6, "Chat request", &[], T0);
+    lookalike.body = Some("janus1.o.AAAA without the page's marker".into());
+    assert_eq!(
+        classify_issue(&mut s, T0, &lookalike),
+        IssueDecision::Ignore,
+        "an offer alone is no start-link issue"
+    );
+}
+
+#[test]
 fn backlog_window_is_configurable() {
     let mut s = state_with(RequestPolicy::default());
     s.settings.backlog_secs = 60;
