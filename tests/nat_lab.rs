@@ -97,6 +97,49 @@ fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
     host.assert_secret_nowhere(&forge);
 }
 
+/// Flow B across the same two symmetric NATs: the guest's offer carries no relay (the page
+/// has no credentials before it opens its issue), so the host's answer must: the host
+/// gathers relay candidates for its answer, and the guest reaches them from behind its NAT.
+#[test]
+fn flow_b_crosses_two_symmetric_nats_through_the_hosts_relay() {
+    let Some(mut lab) = lab_with_coturn("flow_b_crosses_two_symmetric_nats") else {
+        return;
+    };
+    let forge = start_forge(&lab);
+    let mut host = Host::start(&mut lab, &forge, true);
+    let guest = start_flow_b_guest(&lab, &forge);
+    host.wait_line("alice started a chat from the repository", 30);
+    let mut report = next(&guest, 40);
+    if let GuestReport::Opened(_) = report {
+        report = next(&guest, 10);
+    }
+    match report {
+        GuestReport::Hello => {}
+        other => panic!(
+            "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
+            host.lines.lock().unwrap(),
+            host.log_tail(),
+            lab.turn_log_tail()
+        ),
+    }
+    let line = host.wait_line("alice connected", 10);
+    assert!(line.ends_with("via relay"), "{line}");
+    host.wait_line("hello from behind a NAT", 10);
+    host.type_line("reply alice flow B through the relay");
+    let mut got_chat = false;
+    while !got_chat {
+        match next(&guest, 15) {
+            GuestReport::Chat(text) => {
+                assert_eq!(text, "flow B through the relay");
+                got_chat = true;
+            }
+            GuestReport::Acked(_) => {}
+            other => panic!("{other:?}"),
+        }
+    }
+    host.assert_secret_nowhere(&forge);
+}
+
 #[test]
 fn the_relay_refuses_expired_and_tampered_credentials() {
     let Some(lab) = lab_with_coturn("the_relay_refuses_expired_and_tampered_credentials") else {

@@ -130,7 +130,13 @@ impl EffectRunner {
                 issue,
                 sid,
                 sdp,
-            } => peers.create_answer(peer_id, issue, sid, sdp),
+            } => {
+                let guest = state
+                    .requests
+                    .get(&issue)
+                    .map(|r| r.issue.user.login.as_str());
+                peers.create_answer(peer_id, issue, guest.unwrap_or("guest"), sid, sdp)
+            }
             Effect::ApplyAnswer { peer_id, sdp } => peers.apply_answer(peer_id, sdp),
             Effect::Send { peer_id, frame } => peers.send(peer_id, frame),
             Effect::ClosePeer { peer_id, reason } => peers.close(peer_id, &reason),

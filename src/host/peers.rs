@@ -127,16 +127,7 @@ impl Peers {
         tokio::spawn(async move {
             let now = super::unix_now();
             let expires_at = now + this.offer_ttl;
-            let relays: Vec<IceServer> = this
-                .rtc
-                .turn
-                .iter()
-                .map(|t| turn::mint(t, &guest, now, expires_at))
-                .collect();
-            let rtc = RtcConfig {
-                relays: relays.clone(),
-                ..(*this.rtc).clone()
-            };
+            let (rtc, relays) = this.with_relays(&guest, now, expires_at);
             let event = match peer::start_offerer(&rtc, peer_id, this.peer_events.clone()).await {
                 Ok((handle, sdp)) => {
                     let sid = token::new_sid();
@@ -173,19 +164,45 @@ impl Peers {
         });
     }
 
-    /// Flow B: creates an answerer for the guest's offer in the background (the remote is
+    /// The connection settings for one peer with `guest`: with a relay configured, fresh
+    /// credentials for it (expiring at `expires_at` at the latest), which the host's peer
+    /// gathers relay candidates with; also returned on their own, for an offer's `ice`.
+    fn with_relays(&self, guest: &str, now: u64, expires_at: u64) -> (RtcConfig, Vec<IceServer>) {
+        let relays: Vec<IceServer> = self
+            .rtc
+            .turn
+            .iter()
+            .map(|t| turn::mint(t, guest, now, expires_at))
+            .collect();
+        let rtc = RtcConfig {
+            relays: relays.clone(),
+            ..(*self.rtc).clone()
+        };
+        (rtc, relays)
+    }
+
+    /// Flow B: creates an answerer for `guest`'s offer in the background (the remote is
     /// the guest, so the guest flood limits apply); reports `AnswerReady` with an answer
-    /// token carrying the guest's `sid`, or `OfferFailed`.
-    pub fn create_answer(&self, peer_id: PeerId, issue: u64, sid: String, offer_sdp: String) {
+    /// token carrying the guest's `sid`, or `OfferFailed`. The page's offer has no relay
+    /// (it has no credentials), so with a relay configured the host's answer brings one:
+    /// its relay candidates are reachable from behind the guest's NAT. Answer tokens carry
+    /// no credentials.
+    pub fn create_answer(
+        &self,
+        peer_id: PeerId,
+        issue: u64,
+        guest: &str,
+        sid: String,
+        offer_sdp: String,
+    ) {
         let this = self.clone();
+        let guest = guest.to_string();
         tokio::spawn(async move {
-            let started = peer::start_guest_answerer(
-                &this.rtc,
-                peer_id,
-                &offer_sdp,
-                this.peer_events.clone(),
-            )
-            .await;
+            let now = super::unix_now();
+            let (rtc, _) = this.with_relays(&guest, now, now + this.offer_ttl);
+            let started =
+                peer::start_guest_answerer(&rtc, peer_id, &offer_sdp, this.peer_events.clone())
+                    .await;
             let event = match started {
                 Ok((handle, sdp)) => {
                     let payload = SignalPayload {

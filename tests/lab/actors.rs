@@ -329,7 +329,102 @@ pub async fn guest_run(
     )
     .await
     .expect("answer posted");
-    let posted = Instant::now();
+    guest_chat(&peer, &mut events, Instant::now(), leave, &report).await;
+}
+
+/// Flow B from the guest namespace: the guest is the offerer (STUN only, as the page is:
+/// it holds no relay credentials), opens an issue whose body carries its offer, applies the
+/// host's answer from the answer comment, then chats as [`guest_run`] does.
+pub fn start_flow_b_guest(lab: &Lab, forge: &ForgeInfo) -> std_mpsc::Receiver<GuestReport> {
+    let ns = lab.ns("g");
+    let (api, guest_token) = (forge.api.clone(), forge.guest_token.clone());
+    let (tx, rx) = std_mpsc::channel();
+    std::thread::spawn(move || {
+        enter_ns(&ns).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(flow_b_guest_run(api, guest_token, tx));
+    });
+    rx
+}
+
+async fn flow_b_guest_run(api: String, token: String, report: std_mpsc::Sender<GuestReport>) {
+    let http = octocrab::Octocrab::builder()
+        .base_uri(format!("{api}/"))
+        .unwrap()
+        .personal_token(token)
+        .build()
+        .unwrap();
+    let rtc = RtcConfig {
+        ice_servers: vec![format!("stun:{INET_IP}:{TURN_PORT}")],
+        bind_addr: GUEST_IP.parse().unwrap(),
+        ..RtcConfig::default()
+    };
+    let (tx, mut events) = mpsc::channel(256);
+    let (peer, sdp) = peer::start_offerer(&rtc, 1, tx).await.expect("offer");
+    let sid = token::new_sid();
+    let exp = janus::clock::unix_now() + 300;
+    let offer = token::encode(
+        TokenKind::Offer,
+        &SignalPayload {
+            sid: sid.clone(),
+            sdp,
+            exp: Some(exp),
+        },
+    );
+    let body = format!(
+        "I would like to chat with the maintainer.\n\n{offer}\n\n<!-- janus:guest-offer sid={sid} -->"
+    );
+    let resp = http
+        ._post(
+            format!("{api}/repos/maintainer/demo/issues"),
+            Some(&serde_json::json!({ "title": "Chat request", "body": body })),
+        )
+        .await
+        .expect("create issue");
+    let v: serde_json::Value =
+        serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
+    let issue = v["number"].as_u64().unwrap();
+    let marker = format!("<!-- janus:answer sid={sid} -->");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let answer = loop {
+        let resp = http
+            ._get(format!(
+                "{api}/repos/maintainer/demo/issues/{issue}/comments"
+            ))
+            .await
+            .unwrap();
+        let comments: Vec<Comment> =
+            serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
+        if let Some(c) = comments.into_iter().find(|c| c.body.contains(&marker)) {
+            break c;
+        }
+        assert!(Instant::now() < deadline, "no answer comment");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let raw = token::find_tokens(&answer.body)
+        .into_iter()
+        .find(|t| t.starts_with("janus1.a."))
+        .expect("an answer token")
+        .to_string();
+    let decoded = token::decode(&raw).expect("valid answer");
+    peer.apply_answer(decoded.payload.sdp)
+        .await
+        .expect("answer applies");
+    guest_chat(&peer, &mut events, Instant::now(), false, &report).await;
+}
+
+/// The guest's side of a connected chat: reports the open, says hello once the host's hello
+/// came, acks the host's chats; with `leave`, says bye once its chat was acked.
+async fn guest_chat(
+    peer: &peer::PeerHandle,
+    events: &mut mpsc::Receiver<(u64, PeerEvent)>,
+    posted: Instant,
+    leave: bool,
+    report: &std_mpsc::Sender<GuestReport>,
+) {
     let mut chat_sent = Instant::now();
     let end = tokio::time::Instant::now() + Duration::from_secs(60);
     loop {

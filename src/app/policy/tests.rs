@@ -227,9 +227,8 @@ fn an_issue_opened_from_a_start_link_passes_the_filters() {
         ..Default::default()
     });
     let mut flow_b = issue(5, "Chat request", &[], T0);
-    flow_b.body = Some(
-        "Hi!\n\njanus1.o.AAAA\n\n<!-- janus:guest-offer sid=00112233aabbccdd -->".into(),
-    );
+    flow_b.body =
+        Some("Hi!\n\njanus1.o.AAAA\n\n<!-- janus:guest-offer sid=00112233aabbccdd -->".into());
     assert_eq!(
         classify_issue(&mut s, T0, &flow_b),
         IssueDecision::NewRequest { reopened: false }
