@@ -8,7 +8,7 @@
 //! of at most [`CHUNK_BYTES`] over with the non-blocking `try_send` while the channel's
 //! outstanding bytes stay within its send window (`send_window.rs`: the path's
 //! bandwidth-delay product from ICE's round trip, 64 KiB on loopback, at most the
-//! connection's send-buffer limit [`HIGH_WATER`], 1 MiB), then waits for
+//! connection's send-buffer limit [`MAX_WINDOW`], 1 MiB), then waits for
 //! `OnBufferedAmountLow` (set at half the window) or a short backstop tick. Memory per
 //! transfer is therefore flat, whatever the file's size: the reader's buffer, one message,
 //! and what SCTP holds.
@@ -34,16 +34,13 @@ use webrtc::peer_connection::PeerConnection;
 use super::delivered::messages_received;
 use super::peer::{PeerEvent, PeerHandle, PeerId, Request, RtcError};
 use super::reach::selected_round_trip;
-use super::send_window::{SendWindow, RTT_REFRESH};
+use super::send_window::{SendWindow, MAX_WINDOW, RTT_REFRESH};
 use crate::app::FileEvent;
 
 /// Labels of file channels start with this; the rest is the transfer id.
 pub const FILE_CHANNEL_PREFIX: &str = "file:";
 /// Largest binary message on a file channel.
 pub const CHUNK_BYTES: usize = 16 * 1024;
-/// The sender stops handing over bytes above this much outstanding (the connection's
-/// send-buffer limit, `peer::SEND_BUFFER_LIMIT`).
-pub const HIGH_WATER: usize = super::peer::SEND_BUFFER_LIMIT;
 /// How often progress is reported, at most.
 const PROGRESS_EVERY: Duration = Duration::from_millis(250);
 /// Backstop when no `OnBufferedAmountLow` arrives.
@@ -159,7 +156,7 @@ impl FileChannels {
             }
         };
         let _ = channel
-            .set_buffered_amount_high_threshold(HIGH_WATER as u32)
+            .set_buffered_amount_high_threshold(MAX_WINDOW as u32)
             .await;
         let (id, events, peer) = (source.id.clone(), self.events.clone(), self.peer);
         let (pump, pc) = (channel.clone(), pc.clone());
