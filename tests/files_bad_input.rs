@@ -187,3 +187,43 @@ async fn bad_file_input_is_refused_and_leaves_nothing_behind() {
     host.type_line("quit");
     host.wait_exit(Duration::from_secs(15));
 }
+
+/// A disk without room: even with `accept_files = "auto"` the file is not taken; the guest
+/// hears why (`file.cancel`), the console says it, and no `.part` is left.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_file_the_disk_has_no_room_for_is_refused_with_the_reason() {
+    let forge = forge().await;
+    let data = tempfile::tempdir().unwrap();
+    // More free space kept than any disk has.
+    let host = HostProcess::start(
+        &forge,
+        data.path(),
+        "accept_files = \"auto\"\nmin_free_space = 1152921504606846976",
+    );
+    let erin = guest(&forge, "erin");
+    let (_issue, _offer, peer, mut events) = connect(&erin, 1).await;
+    host.wait_line("erin connected");
+    peer.send(hello()).unwrap();
+    let mut reports = Vec::new();
+    let bytes = content(4096, 3);
+    let id = "0000000000000d15";
+    peer.send(offer(id, "report.pdf", &bytes)).unwrap();
+    let f = frame_where(&mut events, &mut reports, |f| {
+        matches!(f, Frame::FileCancel { .. } | Frame::FileAccept { .. })
+    })
+    .await;
+    let Frame::FileCancel { id: got, reason } = f else {
+        panic!("accepted without room: {f:?}")
+    };
+    assert_eq!(got, id);
+    assert!(
+        reason.contains("not enough disk space") && reason.contains("min_free_space"),
+        "{reason}"
+    );
+    let line = host.wait_line("report.pdf (erin) failed: not enough disk space");
+    assert!(line.contains("needs 4.0 KiB"), "{line}");
+    assert_eq!(
+        files_under(&data.path().join("files")),
+        Vec::<String>::new()
+    );
+}

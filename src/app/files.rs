@@ -14,6 +14,9 @@ use super::state::PeerId;
 
 /// Largest file accepted by default (`max_file_size`): 1 GiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024 * 1024;
+/// Free space received files always leave on the data directory's disk by default
+/// (`min_free_space`): 1 GiB.
+pub const DEFAULT_MIN_FREE_SPACE: u64 = 1024 * 1024 * 1024;
 /// Transfers a guest may have unfinished at once (offered, waiting, or moving bytes): an
 /// offer beyond it is rejected, so a stranger cannot pile up offers.
 pub const MAX_OPEN_TRANSFERS_PER_PEER: usize = 8;
@@ -45,6 +48,9 @@ pub struct FileSettings {
     pub max_size: u64,
     /// Whether the runtime has somewhere to put received files (a data directory).
     pub can_receive: bool,
+    /// Config `min_free_space`, in bytes: the runtime takes a file only if what it and the
+    /// other unfinished files still need leaves this much free (`host/disk_room.rs`).
+    pub min_free_space: u64,
 }
 
 impl Default for FileSettings {
@@ -53,6 +59,7 @@ impl Default for FileSettings {
             accept: AcceptFiles::Ask,
             max_size: DEFAULT_MAX_FILE_SIZE,
             can_receive: true,
+            min_free_space: DEFAULT_MIN_FREE_SPACE,
         }
     }
 }

@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub accept_files: Option<String>,
     /// Largest file a guest may send, in bytes (default 1 GiB).
     pub max_file_size: Option<u64>,
+    /// Free space received files always leave on the data directory's disk, in bytes
+    /// (default 1 GiB).
+    pub min_free_space: Option<u64>,
     /// Bounds on what strangers can make the host do (`[limits]`).
     pub limits: Option<limits::FileLimits>,
 }

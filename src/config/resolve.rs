@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::app::files::DEFAULT_MAX_FILE_SIZE;
+use crate::app::files::{DEFAULT_MAX_FILE_SIZE, DEFAULT_MIN_FREE_SPACE};
 use crate::app::policy::{Closing, RequestPolicy};
 use crate::app::{AcceptFiles, FileSettings};
 use crate::cli::Overrides;
@@ -106,6 +106,7 @@ pub fn resolve(
         accept: accept_files,
         max_size: file.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
         can_receive: true,
+        min_free_space: file.min_free_space.unwrap_or(DEFAULT_MIN_FREE_SPACE),
     };
     let offer_ttl = file.offer_ttl.unwrap_or(600).clamp(30, 7 * 86_400);
     let backlog = file.backlog.unwrap_or(600);

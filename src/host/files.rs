@@ -7,11 +7,12 @@
 //! file arrives it is `<name>.part` (or `<name> (1).part`, … when that is taken); it gets
 //! its final name only after its SHA-256 matched, by a hard link that fails rather than
 //! replace anything (so a collision becomes `name (1).ext`), then the `.part` is removed.
-//! Every blocking call runs on tokio's blocking pool; results come back as
-//! `Event::File`.
+//! A file is taken only if the disk has room for it (`disk_room.rs`). Every blocking call
+//! runs on tokio's blocking pool; results come back as `Event::File`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use sha2::{Digest, Sha256};
 use tokio::sync::mpsc;
@@ -19,6 +20,7 @@ use tokio::sync::mpsc;
 use crate::app::{Event, FileEffect, FileEvent, PeerId};
 use crate::rtc::file_channel::{FileSink, FileSource};
 
+use super::disk_room::DiskRoom;
 use super::Peers;
 
 /// Highest `(n)` tried for a free name before giving up.
@@ -29,14 +31,22 @@ const MAX_SUFFIX: u32 = 9999;
 pub(super) struct FileIo {
     /// `<data_dir>/files`; `None`: nowhere to receive (the core refuses offers then).
     root: Option<PathBuf>,
+    /// What received files may still take of the disk (`disk_room.rs`).
+    room: Arc<DiskRoom>,
     peers: Peers,
     events: mpsc::Sender<Event>,
 }
 
 impl FileIo {
-    pub(super) fn new(root: Option<PathBuf>, peers: Peers, events: mpsc::Sender<Event>) -> Self {
+    pub(super) fn new(
+        root: Option<PathBuf>,
+        min_free_space: u64,
+        peers: Peers,
+        events: mpsc::Sender<Event>,
+    ) -> Self {
         FileIo {
             root,
+            room: Arc::new(DiskRoom::new(min_free_space)),
             peers,
             events,
         }
@@ -136,9 +146,20 @@ impl FileIo {
         let Some(dir) = self.user_dir(&login) else {
             return failed(id, "this host has no data directory to put files in");
         };
-        let opened = blocking(move || open_part(&dir, &name, part.map(PathBuf::from), size)).await;
+        let room = self.room.clone();
+        let opened = blocking(move || {
+            let (part, offset) = open_part(&dir, &name, part.map(PathBuf::from), size)?;
+            Ok(room
+                .claim(&dir, &part, size, offset)
+                .map(|()| (part.clone(), offset))
+                .inspect_err(|_| {
+                    let _ = std::fs::remove_file(&part);
+                }))
+        })
+        .await;
         let (part, offset) = match opened {
-            Ok(opened) => opened,
+            Ok(Ok(opened)) => opened,
+            Ok(Err(no_room)) => return failed(id, &no_room),
             Err(e) => return failed(id, &format!("cannot create the file: {e}")),
         };
         let sink = FileSink {

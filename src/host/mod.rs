@@ -6,6 +6,7 @@
 //! for WebRTC sessions, the blog store for posts. On quit, [`Shutdown`] stops the tasks in
 //! order: pending comment edits first (bounded), then peers, then the poller.
 
+mod disk_room;
 mod effects;
 mod files;
 pub mod journal;
@@ -197,7 +198,12 @@ pub async fn run_with(
         .clone()
         .filter(|_| setup.settings.transcripts)
         .map(TranscriptStore::new);
-    let file_io = files::FileIo::new(setup.files.clone(), peers.clone(), events_tx.clone());
+    let file_io = files::FileIo::new(
+        setup.files.clone(),
+        setup.settings.files.min_free_space,
+        peers.clone(),
+        events_tx.clone(),
+    );
     let mut runner = EffectRunner::new(writer, peers.clone(), setup.blog, transcripts, file_io);
     let shutdown = Shutdown {
         presence,
