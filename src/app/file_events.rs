@@ -167,6 +167,7 @@ fn on_event(state: &mut State, now: u64, ev: FileEvent, fx: &mut Vec<Effect>) {
             error,
             keep,
         } => ended(state, now, id, bytes, error, keep, fx),
+        FileEvent::Restored { transfers } => super::file_memory::restore(state, now, transfers),
     }
 }
 

@@ -10,6 +10,7 @@
 
 use std::collections::{BTreeMap, HashSet};
 
+use super::file_memory::Resumable;
 use super::state::PeerId;
 
 /// Largest file accepted by default (`max_file_size`): 1 GiB.
@@ -217,6 +218,9 @@ pub struct Files {
     /// Conversations whose guest announced `files` in its `hello`: only to those does the
     /// host offer files.
     pub guests_with_files: HashSet<PeerId>,
+    /// The unfinished set (id, path) the runtime was last asked to keep across runs
+    /// (`file_memory.rs`).
+    pub remembered: Vec<(String, String)>,
 }
 
 impl Files {
@@ -292,6 +296,8 @@ pub enum FileEvent {
     Received { id: String, sha256: String },
     /// Incoming: the file was saved under its final name.
     Saved { id: String, path: String },
+    /// At start: the unfinished transfers an earlier run kept (`file_memory.rs`).
+    Restored { transfers: Vec<Resumable> },
     /// The pump ended before the end. `keep`: the connection went away (what arrived is
     /// kept for a resume); otherwise a failure (too many bytes, a disk error).
     Ended {
@@ -336,6 +342,8 @@ pub enum FileEffect {
     Discard { part: String },
     /// Stop the pump of transfer `id` on the peer (its channel is closed).
     Stop { peer_id: PeerId, id: String },
+    /// Keep these unfinished transfers for the next run, replacing what was kept.
+    Remember { transfers: Vec<Resumable> },
 }
 
 /// Windows device names: refused as file names (harmless here, dangerous on a share).

@@ -14,6 +14,7 @@ mod effect;
 mod event;
 mod file_commands;
 mod file_events;
+pub mod file_memory;
 mod file_rules;
 pub mod files;
 pub mod flow_b;

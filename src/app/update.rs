@@ -2,7 +2,8 @@
 //! It dispatches each event to the rules in `requests` (issues, links, answers, expiry),
 //! `conversations` (peers and frames), `commands` (what the maintainer types) and
 //! `health` (the runtime's own reports); each `Tick` also prunes memory (`memory`). After
-//! any event that can free a peer, queued requests are served (`limits`).
+//! any event that can free a peer, queued requests are served (`limits`); after every event,
+//! a changed set of unfinished file transfers is kept for the next run (`file_memory`).
 
 use crate::forge::ForgeEvent;
 
@@ -159,5 +160,6 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
     if may_free_peer && !state.quitting {
         super::limits::serve_queue(state, now, &mut fx);
     }
+    super::file_memory::remember_if_changed(state, &mut fx);
     fx
 }

@@ -33,6 +33,8 @@ pub(super) struct FileIo {
     root: Option<PathBuf>,
     /// What received files may still take of the disk (`disk_room.rs`).
     room: Arc<DiskRoom>,
+    /// Where the unfinished transfers are kept across runs (`file_keep.rs`); `None`: not.
+    kept: Option<PathBuf>,
     peers: Peers,
     events: mpsc::Sender<Event>,
 }
@@ -41,19 +43,37 @@ impl FileIo {
     pub(super) fn new(
         root: Option<PathBuf>,
         min_free_space: u64,
+        kept: Option<PathBuf>,
         peers: Peers,
         events: mpsc::Sender<Event>,
     ) -> Self {
         FileIo {
             root,
             room: Arc::new(DiskRoom::new(min_free_space)),
+            kept,
             peers,
             events,
         }
     }
 
-    /// Runs one effect in the background; its outcome comes back as an event.
+    /// Runs one effect in the background; its outcome comes back as an event. Keeping the
+    /// unfinished set is done at once instead (a small file, written whole), so writes land
+    /// in order and the last one is in before the process ends.
     pub(super) fn run(&self, effect: FileEffect) {
+        if let FileEffect::Remember { transfers } = effect {
+            let Some(path) = &self.kept else { return };
+            if let Err(e) = super::file_keep::write(path, &transfers) {
+                let text = format!(
+                    "cannot keep the unfinished file transfers in {} for the next run: {e}",
+                    path.display()
+                );
+                let _ = self.events.try_send(Event::HostNotice {
+                    text,
+                    severity: crate::app::NoticeSeverity::Warning,
+                });
+            }
+            return;
+        }
         let this = self.clone();
         tokio::spawn(async move {
             if let Some(event) = this.carry_out(effect).await {
@@ -122,6 +142,7 @@ impl FileIo {
                 }
                 None
             }
+            FileEffect::Remember { .. } => None, // done in `run`
         }
     }
 

@@ -8,6 +8,7 @@
 
 mod disk_room;
 mod effects;
+mod file_keep;
 mod files;
 pub mod journal;
 pub mod pace;
@@ -198,9 +199,14 @@ pub async fn run_with(
         .clone()
         .filter(|_| setup.settings.transcripts)
         .map(TranscriptStore::new);
+    let kept = setup
+        .files
+        .as_deref()
+        .map(|root| file_keep::kept_path(root, &setup.settings.repo));
     let file_io = files::FileIo::new(
         setup.files.clone(),
         setup.settings.files.min_free_space,
+        kept.clone(),
         peers.clone(),
         events_tx.clone(),
     );
@@ -217,6 +223,19 @@ pub async fn run_with(
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut commands_open = true;
     let mut input = view.take_input();
+    if let (Some(path), Some(root)) = (&kept, &setup.files) {
+        let (transfers, warning) = file_keep::read(path, root);
+        if let Some(text) = warning {
+            let severity = app::NoticeSeverity::Warning;
+            runner.step(
+                &mut state,
+                view.as_mut(),
+                Event::HostNotice { text, severity },
+            );
+        }
+        let restored = Event::File(app::FileEvent::Restored { transfers });
+        runner.step(&mut state, view.as_mut(), restored);
+    }
     for command in startup {
         runner.step(&mut state, view.as_mut(), Event::User(command));
     }
