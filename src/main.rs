@@ -305,6 +305,16 @@ async fn demo(
             janus::demo::BOT_LOGIN
         ));
     }
+    // Files guests send: under `--data-dir` if given, else in a scratch folder of this run
+    // (the forge they came through ends with the demo too), so the Files panel works.
+    let files_dir = match flags.data_dir.as_deref() {
+        Some(dir) => host::files_dir(dir),
+        None => std::env::temp_dir().join(format!("janus-demo-{}", std::process::id())),
+    };
+    banner.push(format!(
+        "  files guests send: {} (only after their SHA-256 matched)",
+        files_dir.display()
+    ));
     let setup = HostSetup {
         forge: client,
         settings,
@@ -323,7 +333,7 @@ async fn demo(
                 .or_else(|| Some("whenever this demo runs".into())),
             start_link: janus::app::presence::start_link(&forge.pages_url(), &repo, Some(&api_url)),
         }),
-        files: flags.data_dir.as_deref().map(host::files_dir),
+        files: Some(files_dir),
     };
     let result = if tui {
         janus::ui::tui::run(

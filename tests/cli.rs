@@ -58,6 +58,8 @@ fn demo_plain_console_answers_help_and_quits_with_status_0() {
     );
     assert_eq!(status, Some(0), "{out}");
     assert!(out.contains("Open http://127.0.0.1:"), "{out}");
+    // Without --data-dir the demo still takes guests' files, into a scratch folder it names.
+    assert!(out.contains("files guests send: /"), "{out}");
     assert!(out.contains("reply <user> <msg>"), "help printed: {out}");
     assert!(out.contains("! unknown command `bogus`"), "{out}");
 }
