@@ -12,8 +12,9 @@ use super::effect::Effect;
 use super::files::*;
 use super::state::State;
 
-/// Transfers restored at start, at most (the file the runtime reads is bounded too).
-pub const MAX_RESTORED: usize = 256;
+/// Transfers restored at start, at most (the file the runtime reads is bounded too): no more
+/// can be unfinished at once.
+pub const MAX_RESTORED: usize = MAX_OPEN_TRANSFERS;
 
 /// An unfinished transfer as it is kept across runs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,6 +32,8 @@ pub struct Resumable {
     pub bytes: u64,
     /// Unix seconds when it was first offered.
     pub since: u64,
+    /// Unix seconds of its last change (an interrupted one is given up a week after it).
+    pub updated: u64,
 }
 
 /// The transfers worth keeping: unfinished, past the maintainer's consent, and with a
@@ -51,6 +54,7 @@ pub fn resumable(files: &Files) -> Vec<Resumable> {
                 path: t.path.clone()?,
                 bytes: t.bytes,
                 since: t.since,
+                updated: t.updated,
             })
         })
         .collect()
@@ -96,7 +100,7 @@ pub(super) fn restore(state: &mut State, now: u64, kept: Vec<Resumable>) {
             flow_since: None,
             state: TransferState::Interrupted,
             since: r.since,
-            updated: now,
+            updated: r.updated.min(now),
         };
         state.files.transfers.insert(r.id, t);
         restored += 1;

@@ -396,6 +396,17 @@ fn offer(
             format!("the file is larger than the host's limit of {max} bytes"),
         );
     }
+    if state.files.open() >= MAX_OPEN_TRANSFERS {
+        state.log(
+            now,
+            ActivityKind::Notice,
+            format!("refused {name} from {login}: {MAX_OPEN_TRANSFERS} transfers are unfinished already (`files`; `file cancel <id>` gives one up)"),
+        );
+        return reject(
+            fx,
+            "the host has too many unfinished transfers; try again later".into(),
+        );
+    }
     if state.files.open_on(peer_id) >= MAX_OPEN_TRANSFERS_PER_PEER
         || state.files.open_with(login) >= MAX_OPEN_TRANSFERS_PER_LOGIN
     {
@@ -524,4 +535,34 @@ pub(super) fn peer_closed(state: &mut State, now: u64, peer_id: PeerId) {
         state.log(now, ActivityKind::Notice, text);
     }
     state.files.prune();
+}
+
+/// An interrupted transfer whose guest has not come back within [`INTERRUPTED_KEPT_SECS`]
+/// is given up: an incoming one's `.part` is deleted. Checked on every tick.
+pub(super) fn expire_interrupted(state: &mut State, now: u64, fx: &mut Vec<Effect>) {
+    let mut notes = Vec::new();
+    for t in state.files.transfers.values_mut().filter(|t| {
+        t.state == TransferState::Interrupted
+            && now.saturating_sub(t.updated) >= INTERRUPTED_KEPT_SECS
+    }) {
+        t.state = TransferState::Failed(format!(
+            "not resumed within {} days",
+            INTERRUPTED_KEPT_SECS / 86_400
+        ));
+        t.updated = now;
+        if t.direction == Direction::Incoming {
+            if let Some(part) = t.path.take() {
+                fx.push(Effect::File(FileEffect::Discard { part }));
+            }
+        }
+        notes.push(format!(
+            "gave up {} ({}): not resumed within {} days",
+            t.name,
+            t.login,
+            INTERRUPTED_KEPT_SECS / 86_400
+        ));
+    }
+    for text in notes {
+        state.log(now, ActivityKind::Notice, text);
+    }
 }

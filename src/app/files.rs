@@ -24,6 +24,12 @@ pub const MAX_OPEN_TRANSFERS_PER_PEER: usize = 8;
 /// Unfinished transfers one login may hold over all its connections (interrupted ones wait
 /// for a resume): bounds what reconnecting again and again can pile up.
 pub const MAX_OPEN_TRANSFERS_PER_LOGIN: usize = 16;
+/// Unfinished transfers over all guests (interrupted ones included): beyond, offers are
+/// rejected, so many strangers together cannot pile up `.part` files without end. It is
+/// also what a restart restores at most (`file_memory::MAX_RESTORED`).
+pub const MAX_OPEN_TRANSFERS: usize = 256;
+/// An interrupted transfer not resumed within this long is given up (its `.part` deleted).
+pub const INTERRUPTED_KEPT_SECS: u64 = 7 * 86_400;
 /// Finished transfers remembered for `files` (the oldest are forgotten first).
 pub const FINISHED_TRANSFERS_KEPT: usize = 100;
 /// The feature name in `hello.features`.
@@ -245,6 +251,14 @@ impl Files {
         self.transfers
             .values()
             .filter(|t| t.login.eq_ignore_ascii_case(login) && !t.state.is_finished())
+            .count()
+    }
+
+    /// Unfinished transfers over all guests.
+    pub fn open(&self) -> usize {
+        self.transfers
+            .values()
+            .filter(|t| !t.state.is_finished())
             .count()
     }
 

@@ -28,6 +28,7 @@ pub fn update(state: &mut State, now: u64, event: Event) -> Vec<Effect> {
             super::flow_b::tick(state, now);
             super::reach::resend_unacked(state, now, &mut fx);
             super::memory::prune(state, now);
+            super::file_rules::expire_interrupted(state, now, &mut fx);
             super::health::expire(state, now);
         }
         Event::Forge(ForgeEvent::IssueSeen(issue)) => issue_seen(state, now, issue, &mut fx),

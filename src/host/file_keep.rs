@@ -37,6 +37,7 @@ struct KeptTransfer {
     path: String,
     bytes: u64,
     since: u64,
+    updated: u64,
 }
 
 /// Where `repo`'s unfinished transfers are kept under the received files' root.
@@ -125,6 +126,7 @@ fn holds_up(t: KeptTransfer, files_root: &Path) -> Option<Resumable> {
         path: t.path,
         bytes: t.bytes.min(t.size),
         since: t.since,
+        updated: t.updated,
     })
 }
 
@@ -151,6 +153,7 @@ pub(super) fn write(path: &Path, transfers: &[Resumable]) -> std::io::Result<()>
                 path: r.path.clone(),
                 bytes: r.bytes,
                 since: r.since,
+                updated: r.updated,
             })
             .collect(),
     };
@@ -185,6 +188,7 @@ mod tests {
             path: path.display().to_string(),
             bytes: 5,
             since: 1,
+            updated: 2,
         }
     }
 

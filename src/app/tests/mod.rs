@@ -6,6 +6,7 @@
 
 mod addressing;
 mod commands;
+mod file_memory;
 mod files;
 mod flow;
 mod flow_b;
