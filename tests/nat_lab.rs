@@ -191,6 +191,21 @@ fn the_guest_page_in_chromium_behind_a_symmetric_nat_connects_relay_only() {
     host.assert_secret_nowhere(&forge);
 }
 
+/// Flow B in headless Chromium behind the guest's symmetric NAT: from the start link, the
+/// page offers with STUN only; the host's answer brings its relay, and the chat goes both
+/// ways through it.
+#[test]
+fn the_guest_page_starting_flow_b_behind_a_symmetric_nat_connects_via_the_hosts_relay() {
+    let Some(mut lab) = lab_with_coturn("the_guest_page_starting_flow_b_behind_a_symmetric_nat")
+    else {
+        return;
+    };
+    let forge = start_forge(&lab);
+    let mut host = Host::start(&mut lab, &forge, true);
+    run_page_flow_b(&mut lab, &forge, &mut host);
+    host.assert_secret_nowhere(&forge);
+}
+
 #[test]
 fn doctor_checks_stun_and_each_turn_transport_through_the_nat() {
     let Some(lab) = lab_with_coturn("doctor_checks_stun_and_each_turn_transport") else {

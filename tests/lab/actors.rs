@@ -543,6 +543,16 @@ pub fn p50_ms(mut v: Vec<Duration>) -> f64 {
 /// Runs the guest page (tests/browser/nat-lab-guest.mjs) in Chromium inside the guest
 /// namespace against `host`: it must connect through the relay and chat both ways.
 pub fn run_page(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host, relay_only: bool) {
+    run_page_in(lab, forge, host, relay_only, false)
+}
+
+/// [`run_page`] from the start link (flow B): the page makes the offer with the lab's STUN
+/// server and no relay of its own.
+pub fn run_page_flow_b(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host) {
+    run_page_in(lab, forge, host, false, true)
+}
+
+fn run_page_in(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host, relay_only: bool, flow_b: bool) {
     let script = concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/tests/browser/nat-lab-guest.mjs"
@@ -554,6 +564,8 @@ pub fn run_page(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host, relay_only: b
         .env("LAB_API", &forge.api)
         .env("LAB_TOKEN", &forge.guest_token)
         .env("LAB_RELAY_ONLY", if relay_only { "1" } else { "0" })
+        .env("LAB_FLOW", if flow_b { "b" } else { "a" })
+        .env("LAB_STUN", format!("stun:{INET_IP}:{TURN_PORT}"))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
@@ -588,7 +600,10 @@ pub fn run_page(lab: &mut Lab, forge: &ForgeInfo, host: &mut Host, relay_only: b
         }
     };
     let answer = step("answer", 60);
-    assert_eq!(answer["relayChoiceShown"], true, "the link carries a relay");
+    assert_eq!(
+        answer["relayChoiceShown"], !flow_b,
+        "a host's link carries a relay; a start link has none"
+    );
     let open = step("open", 60);
     assert_eq!(open["path"], "relayed", "{open}");
     let line = host.wait_line("alice connected", 10);
