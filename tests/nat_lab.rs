@@ -1,16 +1,17 @@
 //! Connecting across real NATs (tests/lab): a `janus run` host behind one symmetric NAT, a
 //! Rust guest behind another, coturn and the embedded forge on the "internet" between.
 //! Proves the lab is real (STUN only: nothing connects, and the host says why), that with
-//! `[turn]` they connect via the relay and chat both ways, and that the relay refuses
-//! expired or tampered credentials. The TURN secret is checked to appear nowhere: not in
+//! `[turn]` they connect via the relay and chat both ways (flow A, and flow B through the
+//! host's relay alone), and that the relay refuses expired or tampered credentials. The TURN secret is checked to appear nowhere: not in
 //! the host's output, its log, or any comment.
 //! The lab itself is `tests/lab/mod.rs`; the forge, host, guests and doctor runs are in
-//! `tests/lab/actors.rs`.
+//! `tests/lab/actors.rs`, the page in Chromium in `tests/lab/page.rs`.
 
 mod lab;
 
 use janus::rtc::turn::{self, TurnSecret};
 use lab::actors::*;
+use lab::page::{run_page, run_page_flow_b};
 use lab::{Lab, INET_IP, TURN_PORT};
 
 /// The lab for `test` with coturn running (`None`: skipped, see [`lab::lab_or_skip`]).

@@ -20,6 +20,7 @@
 pub mod actors;
 #[path = "../support/host_output.rs"]
 pub mod host_output;
+pub mod page;
 
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
