@@ -432,8 +432,17 @@ impl SideRuntime {
     }
 
     /// Blocks the runtime's only thread for `time`: nothing on it runs, its sockets fill.
+    /// Returns once the block has begun (a spawned task may otherwise start late, after what
+    /// it should hold back already ran).
     fn stall(&self, time: Duration) {
-        self.handle.spawn(async move { std::thread::sleep(time) });
+        let (began, begun) = std::sync::mpsc::channel();
+        self.handle.spawn(async move {
+            let _ = began.send(());
+            std::thread::sleep(time)
+        });
+        begun
+            .recv_timeout(Duration::from_secs(10))
+            .expect("the stall began");
     }
 }
 
