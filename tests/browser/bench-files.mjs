@@ -62,6 +62,8 @@ writeFileSync(join(home, 'config', 'janus', 'config.toml'), `accept_files = "aut
 
 const out = [];
 const proc = spawn(BIN, ['demo', '--plain', '--listen', '127.0.0.1:0', '--poll-interval', '0.3', '--data-dir', join(scratch, 'data')], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'], env: isolatedJanusEnv(home) });
+// The host was once gone before the memory phase with nothing on stderr: say how it ended.
+proc.on('exit', (code, signal) => log(`janus demo exited: code ${code}, signal ${signal}; its last lines: ${out.slice(-5).join(' | ')}`));
 let buf = '';
 proc.stdout.setEncoding('utf8');
 proc.stdout.on('data', (d) => {
