@@ -29,6 +29,27 @@ fn offered_ice(guest: &std::sync::mpsc::Receiver<GuestReport>) -> Vec<janus::rtc
     }
 }
 
+/// The guest's channel opened and the host's hello came; the host says `via relay` and got
+/// the guest's first chat. Names what the host and coturn said otherwise.
+fn connected_via_relay(lab: &Lab, host: &Host, guest: &std::sync::mpsc::Receiver<GuestReport>) {
+    let mut report = next(guest, 40);
+    if let GuestReport::Opened(_) = report {
+        report = next(guest, 10);
+    }
+    match report {
+        GuestReport::Hello => {}
+        other => panic!(
+            "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
+            host.lines.lock().unwrap(),
+            host.log_tail(),
+            lab.turn_log_tail()
+        ),
+    }
+    let line = host.wait_line("alice connected", 10);
+    assert!(line.ends_with("via relay"), "{line}");
+    host.wait_line("hello from behind a NAT", 10);
+}
+
 #[test]
 fn stun_only_cannot_cross_two_symmetric_nats_and_the_host_says_why() {
     let Some(mut lab) = lab_with_coturn("stun_only_cannot_cross_two_symmetric_nats") else {
@@ -66,22 +87,7 @@ fn with_turn_they_connect_via_the_relay_and_chat_both_ways() {
         ice[0].credential.as_deref(),
         Some(turn::credential(&TurnSecret::new(SECRET), &username).as_str())
     );
-    let mut report = next(&guest, 40);
-    if let GuestReport::Opened(_) = report {
-        report = next(&guest, 10);
-    }
-    match report {
-        GuestReport::Hello => {}
-        other => panic!(
-            "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
-            host.lines.lock().unwrap(),
-            host.log_tail(),
-            lab.turn_log_tail()
-        ),
-    }
-    let line = host.wait_line("alice connected", 10);
-    assert!(line.ends_with("via relay"), "{line}");
-    host.wait_line("hello from behind a NAT", 10);
+    connected_via_relay(&lab, &host, &guest);
     host.type_line("reply alice and back through the relay");
     let mut got_chat = false;
     let mut got_ack = false;
@@ -110,22 +116,7 @@ fn flow_b_crosses_two_symmetric_nats_through_the_hosts_relay() {
     let mut host = Host::start(&mut lab, &forge, true);
     let guest = start_flow_b_guest(&lab, &forge);
     host.wait_line("alice started a chat from the repository", 30);
-    let mut report = next(&guest, 40);
-    if let GuestReport::Opened(_) = report {
-        report = next(&guest, 10);
-    }
-    match report {
-        GuestReport::Hello => {}
-        other => panic!(
-            "no hello: {other:?}; host printed {:#?}; log: {}\ncoturn: {}",
-            host.lines.lock().unwrap(),
-            host.log_tail(),
-            lab.turn_log_tail()
-        ),
-    }
-    let line = host.wait_line("alice connected", 10);
-    assert!(line.ends_with("via relay"), "{line}");
-    host.wait_line("hello from behind a NAT", 10);
+    connected_via_relay(&lab, &host, &guest);
     host.type_line("reply alice flow B through the relay");
     let mut got_chat = false;
     while !got_chat {

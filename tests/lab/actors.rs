@@ -262,31 +262,40 @@ pub fn start_guest_with(
     rx
 }
 
-pub async fn guest_run(
-    api: String,
-    token: String,
-    use_relay: bool,
-    leave: bool,
-    report: std_mpsc::Sender<GuestReport>,
-) {
-    let http = octocrab::Octocrab::builder()
+/// The guest's forge client (the embedded forge speaks GitHub's REST API).
+fn forge_http(api: &str, token: String) -> octocrab::Octocrab {
+    octocrab::Octocrab::builder()
         .base_uri(format!("{api}/"))
         .unwrap()
         .personal_token(token)
         .build()
-        .unwrap();
+        .unwrap()
+}
+
+/// Opens an issue on the lab's repository as the guest; its number.
+async fn open_issue(http: &octocrab::Octocrab, api: &str, title: &str, body: &str) -> u64 {
     let resp = http
         ._post(
             format!("{api}/repos/maintainer/demo/issues"),
-            Some(&serde_json::json!({ "title": "Can we chat?", "body": "hi" })),
+            Some(&serde_json::json!({ "title": title, "body": body })),
         )
         .await
         .expect("create issue");
     let v: serde_json::Value =
         serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
-    let issue = v["number"].as_u64().unwrap();
+    v["number"].as_u64().unwrap()
+}
+
+/// Polls the issue's comments (at most 30 s) for the first whose body passes `wanted`.
+async fn wait_comment(
+    http: &octocrab::Octocrab,
+    api: &str,
+    issue: u64,
+    wanted: impl Fn(&str) -> bool,
+    what: &str,
+) -> Comment {
     let deadline = Instant::now() + Duration::from_secs(30);
-    let offer_comment = loop {
+    loop {
         let resp = http
             ._get(format!(
                 "{api}/repos/maintainer/demo/issues/{issue}/comments"
@@ -295,12 +304,31 @@ pub async fn guest_run(
             .unwrap();
         let comments: Vec<Comment> =
             serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
-        if let Some(c) = comments.into_iter().find(|c| c.body.contains("janus1.o.")) {
-            break c;
+        if let Some(c) = comments.into_iter().find(|c| wanted(&c.body)) {
+            return c;
         }
-        assert!(Instant::now() < deadline, "no offer comment");
+        assert!(Instant::now() < deadline, "no {what} comment");
         tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    }
+}
+
+pub async fn guest_run(
+    api: String,
+    token: String,
+    use_relay: bool,
+    leave: bool,
+    report: std_mpsc::Sender<GuestReport>,
+) {
+    let http = forge_http(&api, token);
+    let issue = open_issue(&http, &api, "Can we chat?", "hi").await;
+    let offer_comment = wait_comment(
+        &http,
+        &api,
+        issue,
+        |body| body.contains("janus1.o."),
+        "offer",
+    )
+    .await;
     let link = offer_link(&offer_comment.body);
     let offer = token::decode(&link.offer).expect("valid offer");
     let ice: Vec<IceServer> = token::decode_ice(&link.offer).unwrap_or_default();
@@ -351,12 +379,7 @@ pub fn start_flow_b_guest(lab: &Lab, forge: &ForgeInfo) -> std_mpsc::Receiver<Gu
 }
 
 async fn flow_b_guest_run(api: String, token: String, report: std_mpsc::Sender<GuestReport>) {
-    let http = octocrab::Octocrab::builder()
-        .base_uri(format!("{api}/"))
-        .unwrap()
-        .personal_token(token)
-        .build()
-        .unwrap();
+    let http = forge_http(&api, token);
     let rtc = RtcConfig {
         ice_servers: vec![format!("stun:{INET_IP}:{TURN_PORT}")],
         bind_addr: GUEST_IP.parse().unwrap(),
@@ -377,33 +400,9 @@ async fn flow_b_guest_run(api: String, token: String, report: std_mpsc::Sender<G
     let body = format!(
         "I would like to chat with the maintainer.\n\n{offer}\n\n<!-- janus:guest-offer sid={sid} -->"
     );
-    let resp = http
-        ._post(
-            format!("{api}/repos/maintainer/demo/issues"),
-            Some(&serde_json::json!({ "title": "Chat request", "body": body })),
-        )
-        .await
-        .expect("create issue");
-    let v: serde_json::Value =
-        serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
-    let issue = v["number"].as_u64().unwrap();
+    let issue = open_issue(&http, &api, "Chat request", &body).await;
     let marker = format!("<!-- janus:answer sid={sid} -->");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    let answer = loop {
-        let resp = http
-            ._get(format!(
-                "{api}/repos/maintainer/demo/issues/{issue}/comments"
-            ))
-            .await
-            .unwrap();
-        let comments: Vec<Comment> =
-            serde_json::from_str(&http.body_to_string(resp).await.unwrap()).unwrap();
-        if let Some(c) = comments.into_iter().find(|c| c.body.contains(&marker)) {
-            break c;
-        }
-        assert!(Instant::now() < deadline, "no answer comment");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let answer = wait_comment(&http, &api, issue, |body| body.contains(&marker), "answer").await;
     let raw = token::find_tokens(&answer.body)
         .into_iter()
         .find(|t| t.starts_with("janus1.a."))
